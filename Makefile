@@ -1,0 +1,32 @@
+# Every target creates .venv on first use, so a machine with only python3 can run them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/marketo-sim run scenarios/quickstart.yaml --speed 60
+
+test: $(STAMP)
+	$(BIN)/ruff check simulator tests
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check simulator tests
+	$(BIN)/ruff format --check simulator tests
+
+bench: $(STAMP)
+	$(BIN)/python -m simulator.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

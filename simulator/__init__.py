@@ -1,0 +1,1 @@
+"""Marketo Engage Data Streams producer simulator."""
