@@ -1,0 +1,116 @@
+"""Simulated time: the only module that decides how loop time relates to real time.
+
+Everything in the engine, the transport and the dev endpoint schedules on the running event
+loop's clock (`asyncio.sleep`, aiohttp timeouts, `loop.time()`), so swapping the *loop* swaps the
+clock for all of them at once:
+
+* real    the ordinary asyncio loop: one simulated second is one real second;
+* scaled  `ScaledEventLoop`: loop time runs `speed` times faster than real time, so with
+          `--speed 60` a 3-minute retry interval takes 3 real seconds, and aiohttp's 20 s timeout
+          fires after a third of a real second;
+* virtual a `looptime` loop: time stands still while anything can run and jumps straight to the
+          next timer when the loop is idle. Sockets on 127.0.0.1 in the same loop (the embedded
+          dev endpoint) are polled before every jump, so a push over loopback completes at the
+          simulated instant it started, plus the latency the endpoint simulates.
+
+`Clock` maps loop time to simulated seconds since the start of the run, and those to the simulated
+wall time that payloads and logs show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+import time
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import looptime
+
+T = TypeVar("T")
+
+# The simulated wall time at t=0 of a virtual run when the file sets no `start`: a fixed instant
+# keeps payloads byte-identical from run to run.
+VIRTUAL_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class ClockMode(StrEnum):
+    REAL = "real"
+    SCALED = "scaled"
+    VIRTUAL = "virtual"
+
+
+class Clock:
+    """Simulated seconds since the run began, and the simulated wall time they stand for."""
+
+    def __init__(self, *, start: datetime | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._origin = loop.time()
+        self.start = start if start is not None else datetime.now(UTC)
+        self._epoch = self.start.timestamp()
+
+    def now(self) -> float:
+        return self._loop.time() - self._origin
+
+    def wall(self, t: float | None = None) -> float:
+        """Unix epoch seconds of simulated time `t` (default: now)."""
+        return self._epoch + (self.now() if t is None else t)
+
+    def wall_datetime(self, t: float | None = None) -> datetime:
+        return datetime.fromtimestamp(self.wall(t), UTC)
+
+    async def sleep_until(self, t: float) -> None:
+        delay = t - self.now()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class _ScaledSelector:
+    """Wraps the loop's selector so that a wait of `timeout` loop seconds lasts timeout/speed."""
+
+    def __init__(self, inner: selectors.BaseSelector, speed: float) -> None:
+        self._inner = inner
+        self._speed = speed
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        return self._inner.select(None if timeout is None else timeout / self._speed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class ScaledEventLoop(asyncio.SelectorEventLoop):
+    """An event loop whose time runs `speed` times faster than real time."""
+
+    def __init__(self, speed: float) -> None:
+        super().__init__()
+        self._speed = speed
+        self._real_origin = time.monotonic()
+        self._selector = _ScaledSelector(self._selector, speed)  # type: ignore[has-type,assignment]
+
+    def time(self) -> float:
+        return (time.monotonic() - self._real_origin) * self._speed
+
+
+def loop_factory(mode: ClockMode, speed: float = 1.0) -> Callable[[], asyncio.AbstractEventLoop]:
+    if mode is ClockMode.VIRTUAL:
+        # Few no-op cycles before a jump are enough: our own tasks never block on outside work.
+        return lambda: looptime.new_event_loop(start=0.0, noop_cycles=10)
+    if mode is ClockMode.SCALED and speed != 1.0:
+        return lambda: ScaledEventLoop(speed)
+    return asyncio.new_event_loop
+
+
+def run(
+    main: Coroutine[Any, Any, T], *, mode: ClockMode = ClockMode.REAL, speed: float = 1.0
+) -> T:
+    """Run `main` to completion on a loop whose time is real, scaled or virtual."""
+    with asyncio.Runner(loop_factory=loop_factory(mode, speed)) as runner:
+        return runner.run(main)
+
+
+def run_virtual(main: Coroutine[Any, Any, T]) -> T:
+    return run(main, mode=ClockMode.VIRTUAL)

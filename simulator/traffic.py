@@ -1,0 +1,99 @@
+"""How many events a subscription's Marketo instance produces, and when. Pure: no clock.
+
+A steady `rate` puts event `k` (k = 1, 2, ...) at `k / rate` seconds, so at 250 events per second
+exactly 500 events exist by t = 2 s. Bursts add `count` events at one instant, once or repeatedly.
+`between(t0, t1)` answers with `Production` lines that the retention queue stores as spans.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+# Tolerates the float error of `t * rate` so that 2.0 * 250 counts 500 events, not 499.
+_EPSILON = 1e-9
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Burst:
+    """`count` events at `at`, or at `start`, `start + every`, ... when `every` is set."""
+
+    count: int
+    at: float | None = None
+    every: float | None = None
+    start: float = 0.0
+
+    def instants(self, t0: float | None, t1: float) -> Iterator[float]:
+        """Burst times in the window (t0, t1]; t0 None means from the beginning of time."""
+        if self.every is None:
+            at = self.start if self.at is None else self.at
+            if (t0 is None or at > t0) and at <= t1:
+                yield at
+            return
+        j = 0 if t0 is None else max(0, math.floor((t0 - self.start) / self.every))
+        while (instant := self.start + j * self.every) <= t1:
+            if t0 is None or instant > t0:
+                yield instant
+            j += 1
+
+    def next_after(self, t: float) -> float | None:
+        if self.every is None:
+            at = self.start if self.at is None else self.at
+            return at if at > t else None
+        j = max(0, math.floor((t - self.start) / self.every))
+        while (instant := self.start + j * self.every) <= t:
+            j += 1
+        return instant
+
+
+@dataclass(frozen=True, slots=True)
+class Production:
+    """`count` events lying on the line `origin + k * spacing`, for k from `k0`."""
+
+    count: int
+    origin: float
+    k0: int
+    spacing: float
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """A steady rate (events per second) plus bursts."""
+
+    rate: float = 0.0
+    bursts: Sequence[Burst] = ()
+
+    def _produced_by(self, t: float | None) -> int:
+        if t is None or t <= 0 or self.rate <= 0:
+            return 0
+        return math.floor(t * self.rate + _EPSILON)
+
+    def _steady(self, t0: float | None, t1: float) -> Production | None:
+        first, last = self._produced_by(t0) + 1, self._produced_by(t1)
+        if last < first:
+            return None
+        return Production(last - first + 1, 0.0, first, 1.0 / self.rate)
+
+    def between(self, t0: float | None, t1: float) -> list[Production]:
+        """Everything produced in (t0, t1], oldest first (t0 None: since the beginning)."""
+        instants = sorted(
+            (instant, burst.count) for burst in self.bursts for instant in burst.instants(t0, t1)
+        )
+        out: list[Production] = []
+        cursor = t0
+        for instant, count in instants:
+            if (steady := self._steady(cursor, instant)) is not None:
+                out.append(steady)
+            out.append(Production(count, instant, 0, 0.0))
+            cursor = instant
+        if (steady := self._steady(cursor, t1)) is not None:
+            out.append(steady)
+        return out
+
+    def next_event_after(self, t: float) -> float | None:
+        """When the next event is produced after time t, or None if never."""
+        candidates = [b for burst in self.bursts if (b := burst.next_after(t)) is not None]
+        if self.rate > 0:
+            candidates.append((self._produced_by(t) + 1) / self.rate)
+        return min(candidates, default=None)

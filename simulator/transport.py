@@ -1,0 +1,133 @@
+"""The one place that talks HTTP to the consumer, and turns what happens into an `Outcome`.
+
+Nothing above this module sees an aiohttp type. The consumer is not trusted: redirects are not
+followed (a 3xx is a failed push), at most `max_response_bytes` of a response body are read, and
+the timeout covers the whole exchange, connection set-up included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+import aiohttp
+
+
+class OutcomeKind(StrEnum):
+    SUCCESS = "success"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+    AUTH_ERROR = "auth_error"  # no token could be had from the identity provider
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    kind: OutcomeKind
+    status: int | None = None
+    latency: float = 0.0
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind is OutcomeKind.SUCCESS
+
+
+class Transport(Protocol):
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
+    ) -> Outcome: ...
+
+
+def _timeout(total: float) -> aiohttp.ClientTimeout:
+    # aiohttp rounds timeouts of ceil_threshold (5 s) and more up to a whole second of loop time;
+    # an infinite threshold keeps 20 s exactly 20 s, so 19.5 s answers succeed and 20.5 s do not.
+    return aiohttp.ClientTimeout(total=total, ceil_threshold=math.inf)
+
+
+def classify_status(status: int) -> OutcomeKind:
+    return OutcomeKind.SUCCESS if 200 <= status < 300 else OutcomeKind.HTTP_ERROR
+
+
+class HttpTransport:
+    """POSTs over one shared aiohttp session."""
+
+    def __init__(self, *, max_response_bytes: int = 65_536, limit: int = 100) -> None:
+        self.max_response_bytes = max_response_bytes
+        self._limit = limit
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._limit)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                skip_auto_headers=("User-Agent",),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> HttpTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
+    ) -> Outcome:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with self.session.post(
+                url, data=body, headers=dict(headers), allow_redirects=False, timeout=_timeout(timeout)
+            ) as response:
+                await response.content.read(self.max_response_bytes)
+                status = response.status
+        except (TimeoutError, asyncio.TimeoutError):
+            return Outcome(OutcomeKind.TIMEOUT, None, loop.time() - started, f"no answer in {timeout:g}s")
+        except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
+            return Outcome(OutcomeKind.CONNECTION_ERROR, None, loop.time() - started, describe(exc))
+        return Outcome(classify_status(status), status, loop.time() - started, _reason(status))
+
+    async def form(
+        self,
+        url: str,
+        fields: Mapping[str, str],
+        headers: Mapping[str, str],
+        *,
+        timeout: float,
+    ) -> tuple[int, bytes]:
+        """POST a form and return status and (bounded) body; raises `aiohttp.ClientError`."""
+        async with self.session.post(
+            url, data=dict(fields), headers=dict(headers), allow_redirects=False, timeout=_timeout(timeout)
+        ) as response:
+            return response.status, await response.content.read(self.max_response_bytes)
+
+
+def _reason(status: int) -> str:
+    if 300 <= status < 400:
+        return "redirect not followed"
+    return ""
+
+
+def describe(exc: BaseException) -> str:
+    """A short, secret-free description of a connection failure."""
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
+        return f"TLS error: {exc.__class__.__name__}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "server closed the connection without answering"
+    return f"{exc.__class__.__name__}: {exc}"[:200]
