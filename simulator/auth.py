@@ -143,11 +143,15 @@ class OAuthClientCredentials:
                 self.token_url, fields, headers, timeout=self._timeout
             )
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise _Transient(describe(exc) if not isinstance(exc, TimeoutError) else "timeout") from None
+            raise _Transient(
+                describe(exc) if not isinstance(exc, TimeoutError) else "timeout"
+            ) from None
         if status == 429 or status >= 500:
             raise _Transient(f"answered {status}")
         if status != 200:
-            raise AuthError(f"identity provider {self.token_url} refused the client credentials ({status})")
+            raise AuthError(
+                f"identity provider {self.token_url} refused the client credentials ({status})"
+            )
         return _parse_token(body, self.token_url)
 
 

@@ -219,7 +219,9 @@ class Subscription:
     def poll(self, now: float) -> Push | None:
         """The push to make at `now`, if one is due."""
         if self._outstanding is not None:
-            raise InvalidTransition(f"{self.name}: can't poll while {self._outstanding.kind} is in flight")
+            raise InvalidTransition(
+                f"{self.name}: can't poll while {self._outstanding.kind} is in flight"
+            )
         self.advance(now)
         if self.next_attempt_at is None or now < self.next_attempt_at:
             return None
@@ -244,6 +246,15 @@ class Subscription:
         if ok:
             return self._acknowledged(push, now)
         return self._failed(now)
+
+    def abandon(self) -> None:
+        """Forget the push in flight without an outcome (the run stopped); its batch stays held
+        and is tried again as soon as the machine is polled."""
+        if self._outstanding is not None:
+            self.next_attempt_at = self._outstanding.at
+            self._attempt -= 1
+            self.counters.attempts -= 1
+            self._outstanding = None
 
     def deprovision(self, now: float) -> Transition:
         """Stop for good: queued and held events are discarded (counted)."""
@@ -312,7 +323,9 @@ class Subscription:
         self._failures += 1
         exhausted = self.state is not State.PAUSED and self._failures > self.policy.retries
         transition = self._move(Trigger.EXHAUSTED if exhausted else Trigger.FAILED, now)
-        wait = self.policy.probe_interval if self.state is State.PAUSED else self.policy.retry_interval
+        wait = (
+            self.policy.probe_interval if self.state is State.PAUSED else self.policy.retry_interval
+        )
         self.next_attempt_at = now + wait
         return transition
 

@@ -30,8 +30,8 @@ USER_AGENT = f"marketo-stream-simulator/{__version__}"
 class AttemptRecord:
     """One push attempt, as the `--log` file and the observers see it."""
 
-    at: float  # simulated seconds since the start of the run
-    wall: float  # simulated Unix time
+    at: float  # when the attempt began, in simulated seconds since the start of the run
+    wall: float  # the same instant as simulated Unix time
     subscription: str
     message_id: str
     attempt: int
@@ -93,9 +93,11 @@ class Engine:
         self.observers = list(observers)
 
     async def run(self, until: float | None = None) -> None:
-        """Push until simulated time `until` (or until cancelled); in-flight pushes are abandoned
-        at the end and stay counted as in flight."""
-        tasks = [asyncio.create_task(self._drive(lane), name=lane.name) for lane in self.lanes]
+        """Push until simulated time `until` (exclusive; None: until cancelled or nothing is left
+        to do). A push still in flight at the end is abandoned and stays counted as in flight."""
+        tasks = [
+            asyncio.create_task(self._drive(lane, until), name=lane.name) for lane in self.lanes
+        ]
         try:
             if until is None:
                 await asyncio.gather(*tasks)
@@ -106,19 +108,21 @@ class Engine:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*tasks, return_exceptions=True)
+            for lane in self.lanes:
+                lane.machine.abandon()
 
     def ledgers(self) -> dict[str, Ledger]:
         return {lane.name: lane.machine.ledger() for lane in self.lanes}
 
-    async def _drive(self, lane: Lane) -> None:
+    async def _drive(self, lane: Lane, until: float | None) -> None:
         machine = lane.machine
-        while True:
+        while until is None or self.clock.now() < until:
             push = machine.poll(self.clock.now())
             if push is None:
                 wake = machine.wakeup()
                 if wake is None:
                     return
-                await self.clock.sleep_until(wake)
+                await self.clock.sleep_until(wake if until is None else min(wake, until))
                 continue
             outcome = await self._attempt(lane, push)
             old = machine.state
@@ -131,7 +135,9 @@ class Engine:
         except AuthError as exc:
             return Outcome(OutcomeKind.AUTH_ERROR, None, 0.0, str(exc))
         headers |= {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
-        outcome = await self.transport.post(lane.url, self._body(lane, push), headers, timeout=lane.timeout)
+        outcome = await self.transport.post(
+            lane.url, self._body(lane, push), headers, timeout=lane.timeout
+        )
         if outcome.status == 401:
             lane.auth.unauthorized()
         return outcome
@@ -155,10 +161,9 @@ class Engine:
     def _report(
         self, lane: Lane, push: Push, outcome: Outcome, transition: Transition, old: State
     ) -> None:
-        at = transition.at
         record = AttemptRecord(
-            at=at,
-            wall=self.clock.wall(at),
+            at=push.at,
+            wall=self.clock.wall(push.at),
             subscription=lane.name,
             message_id=push.batch.message_id,
             attempt=push.attempt,
@@ -173,6 +178,9 @@ class Engine:
         for observer in self.observers:
             observer.attempt(record)
         if transition.new is not old:
-            change = StateChange(at, record.wall, lane.name, old, transition.new, transition.trigger)
+            at = transition.at
+            change = StateChange(
+                at, self.clock.wall(at), lane.name, old, transition.new, transition.trigger
+            )
             for observer in self.observers:
                 observer.state_changed(change)

@@ -30,7 +30,9 @@ class ConfigError(SimulatorError):
 class ScenarioError(ConfigError):
     """A run or scenario file is malformed; the message names file, line and field."""
 
-    def __init__(self, message: str, *, file: str, line: int | None = None, field: str = "") -> None:
+    def __init__(
+        self, message: str, *, file: str, line: int | None = None, field: str = ""
+    ) -> None:
         self.file = file
         self.line = line
         self.field = field

@@ -65,7 +65,9 @@ class HttpTransport:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._limit)
+            # A keep-alive longer than the 3-minute retry interval lets probes reuse a connection
+            # and spares the virtual clock a cleanup timer every 15 s of idle time.
+            connector = aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=300.0)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 skip_auto_headers=("User-Agent",),
@@ -91,12 +93,18 @@ class HttpTransport:
         started = loop.time()
         try:
             async with self.session.post(
-                url, data=body, headers=dict(headers), allow_redirects=False, timeout=_timeout(timeout)
+                url,
+                data=body,
+                headers=dict(headers),
+                allow_redirects=False,
+                timeout=_timeout(timeout),
             ) as response:
                 await response.content.read(self.max_response_bytes)
                 status = response.status
-        except (TimeoutError, asyncio.TimeoutError):
-            return Outcome(OutcomeKind.TIMEOUT, None, loop.time() - started, f"no answer in {timeout:g}s")
+        except TimeoutError:
+            return Outcome(
+                OutcomeKind.TIMEOUT, None, loop.time() - started, f"no answer in {timeout:g}s"
+            )
         except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
             return Outcome(OutcomeKind.CONNECTION_ERROR, None, loop.time() - started, describe(exc))
         return Outcome(classify_status(status), status, loop.time() - started, _reason(status))
@@ -111,7 +119,11 @@ class HttpTransport:
     ) -> tuple[int, bytes]:
         """POST a form and return status and (bounded) body; raises `aiohttp.ClientError`."""
         async with self.session.post(
-            url, data=dict(fields), headers=dict(headers), allow_redirects=False, timeout=_timeout(timeout)
+            url,
+            data=dict(fields),
+            headers=dict(headers),
+            allow_redirects=False,
+            timeout=_timeout(timeout),
         ) as response:
             return response.status, await response.content.read(self.max_response_bytes)
 

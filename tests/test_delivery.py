@@ -7,13 +7,13 @@ import pytest
 
 from simulator.delivery import (
     DAY,
+    TRANSITIONS,
     AttemptKind,
     Backlog,
     Policy,
     Push,
     State,
     Subscription,
-    TRANSITIONS,
     Trigger,
 )
 from simulator.errors import InvalidTransition
@@ -51,7 +51,15 @@ def drive(
         success = ok(now)
         machine.record(push, ok=success, now=now)
         attempts.append(
-            Attempt(now, push.batch.message_id, push.kind, push.batch.count, success, machine.state, seqs)
+            Attempt(
+                now,
+                push.batch.message_id,
+                push.kind,
+                push.batch.count,
+                success,
+                machine.state,
+                seqs,
+            )
         )
     return attempts
 
@@ -200,7 +208,9 @@ def test_deprovisioning_twice_names_state_and_trigger() -> None:
     """An illegal move says which trigger and which state."""
     machine = Subscription("s")
     machine.deprovision(0.0)
-    with pytest.raises(InvalidTransition, match="can't handle deprovision when state=deprovisioned"):
+    with pytest.raises(
+        InvalidTransition, match="can't handle deprovision when state=deprovisioned"
+    ):
         machine.deprovision(1.0)
 
 

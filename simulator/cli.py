@@ -1,0 +1,228 @@
+"""`marketo-sim`: parse the command line, build what it names, run it, return an exit code.
+
+Exit codes: 0 a clean run, 1 a ledger that does not balance (or another failure of the run),
+2 bad input (nothing is sent), 70 an internal error in the delivery machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+import orjson
+from rich.console import Console
+
+from . import __version__, clock, receiver
+from .errors import ConfigError, SimulatorError
+from .events import sample_activities
+from .formats import legacy_batch
+from .producer import Producer, RunResult
+from .report import AttemptLog, ConsoleReport, summary
+from .scenario import load_run, parse_duration
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except SimulatorError as exc:
+        print(f"marketo-sim: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="marketo-sim",
+        description="Play the producer side of Marketo Engage Data Streams against an endpoint.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="push the subscriptions of a run file")
+    run.add_argument("file", type=Path, help="the run file (YAML)")
+    clocks = run.add_mutually_exclusive_group()
+    clocks.add_argument(
+        "--virtual",
+        action="store_true",
+        help="virtual clock: idle time is skipped (embedded endpoint only)",
+    )
+    clocks.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=1.0,
+        metavar="N",
+        help="N simulated seconds per real second",
+    )
+    run.add_argument(
+        "--duration", type=_duration, help="simulated run length, e.g. 30m (overrides the file)"
+    )
+    run.add_argument(
+        "--log", type=Path, metavar="FILE", help="write one JSON line per push attempt"
+    )
+    run.add_argument("--seed", type=int, help="seed for generated events (overrides the file)")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
+    )
+    run.set_defaults(handler=cmd_run)
+
+    check = commands.add_parser("check", help="validate a run file without sending anything")
+    check.add_argument("file", type=Path)
+    check.set_defaults(handler=cmd_check)
+
+    events = commands.add_parser("events", help="print sample Lead Activity payloads")
+    events.add_argument(
+        "type", nargs="?", help='activity type name or id, e.g. "Visit Webpage" (default: a mix)'
+    )
+    events.add_argument("--count", type=int, default=1)
+    events.add_argument("--seed", type=int, default=0)
+    events.add_argument(
+        "--batch", action="store_true", help="wrap them in the legacy batch wrapper"
+    )
+    events.set_defaults(handler=cmd_events)
+
+    receive = commands.add_parser("receive", help="run the dev endpoint on 127.0.0.1")
+    receiver.add_arguments(receive)
+    receive.set_defaults(handler=cmd_receive)
+    return parser
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    run = load_run(args.file)
+    names = ", ".join(s.name for s in run.subscriptions)
+    print(f"{args.file}: ok ({len(run.subscriptions)} subscription(s): {names})")
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    activities = sample_activities(args.type, count=args.count, seed=args.seed)
+    if args.batch:
+        created = clock.VIRTUAL_EPOCH.timestamp()
+        body = legacy_batch(
+            munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=activities
+        )
+        document: object = orjson.loads(body)
+    else:
+        document = activities
+    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
+
+
+def cmd_receive(args: argparse.Namespace) -> int:
+    with contextlib.suppress(KeyboardInterrupt):
+        return clock.run(receiver.serve(args))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    run = load_run(args.file)
+    if args.seed is not None:
+        run = run.with_overrides(seed=args.seed)
+    duration = args.duration if args.duration is not None else run.duration
+    if args.virtual and duration is None:
+        raise ConfigError(
+            f"{args.file}: a virtual run needs an end: set duration: in the file or pass --duration"
+        )
+    console = Console(highlight=False)
+    producer = Producer(
+        run, virtual=args.virtual, receiver_log=console.print if args.verbose else None
+    )
+    mode = clock.ClockMode.VIRTUAL if args.virtual else clock.ClockMode.SCALED
+    with _attempt_log(args.log) as log:
+        if log is not None:
+            producer.observers.append(AttemptLog(log))
+        result = clock.run(_play(producer, console, duration, args), mode=mode, speed=args.speed)
+    console.print(
+        summary(
+            result.ledgers,
+            result.machines,
+            ended_at=result.ended_at,
+            interrupted=result.interrupted,
+            receiver=_receiver_counts(result),
+        )
+    )
+    if not result.balanced:
+        console.print("[red]the ledger does not balance: events were lost or counted twice[/]")
+        return 1
+    return 0
+
+
+@contextlib.contextmanager
+def _attempt_log(path: Path | None) -> Iterator[IO[bytes] | None]:
+    if path is None:
+        yield None
+        return
+    with path.open("wb") as stream:
+        yield stream
+
+
+async def _play(
+    producer: Producer, console: Console, duration: float | None, args: argparse.Namespace
+) -> RunResult:
+    report: ConsoleReport | None = None
+
+    def attach(p: Producer) -> None:
+        nonlocal report
+        assert p.engine is not None
+        machines = {lane.name: lane.machine for lane in p.engine.lanes}
+        console.print(_banner(p, args, duration))
+        report = ConsoleReport(console, machines, p.engine.clock.now, verbose=args.verbose)
+        report.__enter__()
+        p.engine.observers.append(report)
+
+    try:
+        return await producer.play(duration, on_start=attach)
+    finally:
+        if report is not None:
+            report.__exit__(None, None, None)
+        await asyncio.sleep(0)
+
+
+def _banner(producer: Producer, args: argparse.Namespace, duration: float | None) -> str:
+    run = producer.run
+    if args.virtual:
+        pace = "virtual clock (idle time skipped)"
+    elif args.speed != 1.0:
+        pace = f"speed {args.speed:g} (1 real second = {args.speed:g} simulated seconds)"
+    else:
+        pace = "real time"
+    until = f", for {duration:g} simulated seconds" if duration is not None else ", until Ctrl-C"
+    where = f"; dev endpoint {producer.receiver.url}" if producer.receiver is not None else ""
+    return (
+        f"[bold]marketo-sim[/] {args.file}: munchkin {run.munchkin_id}, "
+        f"{len(run.subscriptions)} subscription(s), {pace}{until}{where}"
+    )
+
+
+def _receiver_counts(result: RunResult) -> dict[str, int] | None:
+    if result.receiver is None:
+        return None
+    stats = result.receiver.stats
+    return {
+        "batches": stats.batches,
+        "events": stats.events,
+        "duplicates": stats.duplicates,
+        "unauthorized": stats.unauthorized,
+    }

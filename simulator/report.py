@@ -1,0 +1,264 @@
+"""Observers of a run: the attempt log, the live console and the final summary.
+
+The engine emits `AttemptRecord` and `StateChange` values; each consumer of them is an observer
+here, so the engine never prints and tests assert on records, not on log text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+
+import orjson
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from .delivery import Ledger, State, Subscription
+from .engine import AttemptRecord, StateChange
+from .transport import OutcomeKind
+
+STATE_STYLE = {
+    State.ACTIVE: "green",
+    State.RETRYING: "yellow",
+    State.PAUSED: "red",
+    State.DEPROVISIONED: "dim",
+}
+
+
+def offset(t: float) -> str:
+    """Simulated seconds since the start as +HH:MM:SS.mmm (days when needed)."""
+    days, rest = divmod(t, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"+{int(hours):02d}:{int(minutes):02d}:{seconds:06.3f}"
+    return f"+{int(days)}d{text[1:]}" if days else text
+
+
+def duration(seconds: float) -> str:
+    """A short human duration: 45s, 3m02s, 2h05m, 6d23h."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86_400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86_400}d{s % 86_400 // 3600:02d}h"
+
+
+def iso(wall: float) -> str:
+    return (
+        datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+@dataclass(slots=True)
+class Recorder:
+    """Keeps every record; what tests and the summary read."""
+
+    attempts: list[AttemptRecord] = field(default_factory=list)
+    changes: list[StateChange] = field(default_factory=list)
+
+    def attempt(self, record: AttemptRecord) -> None:
+        self.attempts.append(record)
+
+    def state_changed(self, change: StateChange) -> None:
+        self.changes.append(change)
+
+
+def attempt_json(record: AttemptRecord) -> dict[str, Any]:
+    """One line of the `--log` file."""
+    return {
+        "time": iso(record.wall),
+        "t": round(record.at, 6),
+        "subscription": record.subscription,
+        "messageId": record.message_id,
+        "attempt": record.attempt,
+        "kind": record.kind,
+        "events": record.events,
+        "outcome": record.outcome,
+        "status": record.status,
+        "latency": round(record.latency, 6),
+        "state": record.state,
+        "detail": record.detail,
+    }
+
+
+class AttemptLog:
+    """Writes one JSON object per push attempt."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def attempt(self, record: AttemptRecord) -> None:
+        self._stream.write(orjson.dumps(attempt_json(record)) + b"\n")
+
+    def state_changed(self, change: StateChange) -> None:
+        return None
+
+
+def attempt_line(record: AttemptRecord) -> str:
+    status = record.status if record.status is not None else "-"
+    detail = f" ({record.detail})" if record.detail else ""
+    return (
+        f"{offset(record.at)} {record.subscription}: {record.kind} #{record.attempt} "
+        f"msg={record.message_id} events={record.events} -> {record.outcome} {status} "
+        f"in {record.latency * 1000:.1f} ms{detail}"
+    )
+
+
+def change_line(change: StateChange) -> str:
+    moved = f"{change.old} -> {change.new}"
+    return f"{offset(change.at)} {change.subscription}: {moved} ({change.trigger})"
+
+
+class ConsoleReport:
+    """Live per-subscription status on a terminal, plain lines otherwise."""
+
+    def __init__(
+        self,
+        console: Console,
+        machines: Mapping[str, Subscription],
+        now: Callable[[], float],
+        *,
+        verbose: bool = False,
+        every: float = 60.0,
+    ) -> None:
+        self.console = console
+        self._machines = machines
+        self._now = now
+        self._verbose = verbose
+        self._every = every  # plain mode: a status block every `every` simulated seconds
+        self._next_block = every
+        self._live: Live | None = None
+
+    def __enter__(self) -> ConsoleReport:
+        if self.console.is_terminal:
+            self._live = Live(
+                get_renderable=self.table,
+                console=self.console,
+                refresh_per_second=8,
+                transient=True,
+            )
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+            self._live = None
+
+    def attempt(self, record: AttemptRecord) -> None:
+        if self._verbose or record.outcome is not OutcomeKind.SUCCESS:
+            self.console.print(
+                attempt_line(record),
+                style=None if record.outcome == "success" else "yellow",
+                highlight=False,
+            )
+        if self._live is None and record.at >= self._next_block:
+            self._next_block = (record.at // self._every + 1) * self._every
+            self.console.print(self.table())
+
+    def state_changed(self, change: StateChange) -> None:
+        self.console.print(
+            change_line(change), style=f"bold {STATE_STYLE[change.new]}", highlight=False
+        )
+
+    def table(self) -> Table:
+        now = self._now()
+        table = Table(title=f"simulated {offset(now)}", title_justify="left", expand=False)
+        for column in (
+            "subscription",
+            "state",
+            "queued",
+            "oldest",
+            "sent",
+            "acked",
+            "failed",
+            "next",
+        ):
+            table.add_column(
+                column, justify="left" if column in ("subscription", "state") else "right"
+            )
+        for name, machine in self._machines.items():
+            table.add_row(name, *status_cells(machine, now))
+        return table
+
+
+def status_cells(machine: Subscription, now: float) -> list[str]:
+    oldest = machine.oldest_event_time()
+    wake = machine.wakeup()
+    c = machine.counters
+    queued = len(machine.queue) + (machine.in_flight.count if machine.in_flight else 0)
+    return [
+        f"[{STATE_STYLE[machine.state]}]{machine.state}[/]",
+        f"{queued:,}",
+        duration(now - oldest) if oldest is not None else "-",
+        f"{c.attempts:,}",
+        f"{c.acknowledged_batches:,}",
+        f"{c.failed_attempts:,}",
+        f"in {duration(max(0.0, wake - now))}" if wake is not None else "-",
+    ]
+
+
+def summary(
+    ledgers: Mapping[str, Ledger],
+    machines: Mapping[str, Subscription],
+    *,
+    ended_at: float,
+    receiver: Mapping[str, int] | None = None,
+    interrupted: bool = False,
+) -> Group:
+    """The end-of-run summary: states, counters and the ledger of every subscription."""
+    how = "interrupted" if interrupted else "ended"
+    table = Table(title=f"run {how} at simulated {offset(ended_at)}", title_justify="left")
+    columns = (
+        "subscription",
+        "state",
+        "produced",
+        "acknowledged",
+        "expired",
+        "discarded",
+        "queued",
+        "in flight",
+        "batches",
+        "failed",
+        "ledger",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("subscription", "state") else "right")
+    for name, ledger in ledgers.items():
+        machine = machines[name]
+        c = machine.counters
+        verdict = (
+            "[green]balanced[/]"
+            if ledger.balanced
+            else f"[red]off by {ledger.produced - ledger.accounted}[/]"
+        )
+        table.add_row(
+            name,
+            f"[{STATE_STYLE[machine.state]}]{machine.state}[/]",
+            *(
+                f"{n:,}"
+                for n in (
+                    ledger.produced,
+                    ledger.acknowledged,
+                    ledger.expired,
+                    ledger.discarded,
+                    ledger.queued,
+                    ledger.in_flight,
+                    c.acknowledged_batches,
+                    c.failed_attempts,
+                )
+            ),
+            verdict,
+        )
+    parts: list[Any] = [table]
+    if receiver is not None:
+        parts.append(
+            "dev endpoint: " + ", ".join(f"{key} {value:,}" for key, value in receiver.items())
+        )
+    return Group(*parts)

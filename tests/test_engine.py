@@ -1,0 +1,242 @@
+"""The engine pushing to the real dev endpoint over loopback, on the virtual clock.
+
+Times are exact simulated seconds; each test plays minutes or days in milliseconds of real time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from simulator.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
+from simulator.catalog import select_activity_types
+from simulator.clock import VIRTUAL_EPOCH, Clock, run_virtual
+from simulator.delivery import AttemptKind, Policy, State, Subscription
+from simulator.engine import Engine, Lane
+from simulator.events import ActivityStream, World
+from simulator.receiver import Behaviour, OAuthServer, Receiver, Window
+from simulator.report import Recorder
+from simulator.traffic import Traffic
+from simulator.transport import HttpTransport, OutcomeKind
+
+MINUTE = 60.0
+WORLD = World.build(3)
+TYPES = select_activity_types(["Visit Webpage", "Click Link", "New Lead"])
+
+
+@dataclass
+class Played:
+    recorder: Recorder
+    receiver: Receiver
+    machine: Subscription
+    auth: Auth
+
+    def times(self) -> list[float]:
+        return [a.at for a in self.recorder.attempts]
+
+    def received_seqs(self) -> Iterator[int]:
+        for batch in self.receiver.received:
+            for activity in batch.activities:
+                yield int(activity["marketoGUID"][-12:], 16)
+
+
+def play(
+    *,
+    until: float,
+    traffic: Traffic,
+    policy: Policy | None = None,
+    behaviour: Behaviour | None = None,
+    token: str | None = None,
+    oauth: OAuthServer | None = None,
+    auth: str = "none",
+    timeout: float = 20.0,
+    actions: tuple[tuple[float, Callable[[Receiver], object]], ...] = (),
+) -> Played:
+    """Run one subscription against an in-process receiver until `until` simulated seconds."""
+    machine = Subscription("leads", policy or Policy(), traffic)
+    receiver = Receiver(behaviour=behaviour or Behaviour(), token=token, oauth=oauth, record=True)
+    recorder = Recorder()
+
+    async def main() -> Auth:
+        url = await receiver.start()
+        async with HttpTransport() as transport:
+            lane_auth: Auth = NoAuth()
+            if auth == "token":
+                lane_auth = StaticToken("s3cret")
+            elif auth == "oauth":
+                lane_auth = OAuthClientCredentials(
+                    transport, token_url=receiver.token_url, client_id="app", client_secret="pw"
+                )
+            stream = ActivityStream(WORLD, TYPES, seed=3, stream="leads")
+            lane = Lane(machine, stream, url, timeout, lane_auth)
+            engine = Engine(
+                [lane],
+                munchkin_id="123-ABC-456",
+                clock=Clock(start=VIRTUAL_EPOCH),
+                transport=transport,
+                observers=[recorder],
+            )
+            for at, action in actions:
+                await engine.run(until=at)
+                action(receiver)
+            await engine.run(until=until)
+        await receiver.stop()
+        return lane_auth
+
+    lane_auth = run_virtual(main())
+    return Played(recorder, receiver, machine, lane_auth)
+
+
+def test_batches_of_500_every_two_seconds() -> None:
+    """At 250 events/s the endpoint receives 500 activities at 2, 4, 6, 8 and 10 s."""
+    played = play(until=11.0, traffic=Traffic(rate=250))
+    assert played.times() == [2.0, 4.0, 6.0, 8.0, 10.0]
+    assert [b.at for b in played.receiver.received] == [2.0, 4.0, 6.0, 8.0, 10.0]
+    assert [len(b.activities) for b in played.receiver.received] == [500] * 5
+
+
+def test_activity_dates_are_simulated_event_times() -> None:
+    """The first event of a 1/s stream is dated one simulated second after the start."""
+    played = play(until=2.5, traffic=Traffic(rate=1))
+    first = played.receiver.received[0].activities[0]
+    assert first["activityDate"] == "2026-01-01T00:00:01Z"
+
+
+def test_outage_retry_pause_probe_and_recovery_times() -> None:
+    """Down 0-20 min: push at 2 s, retries +3/+6/+9 min, pause, probes every 3 min, recovery."""
+    outage = Behaviour(outages=(Window(start=0.0, end=20 * MINUTE, mode="refuse"),))
+    played = play(until=21 * MINUTE + 3, traffic=Traffic(rate=10), behaviour=outage)
+    attempts = played.recorder.attempts
+    assert [(a.at, a.kind, a.state) for a in attempts[:8]] == [
+        (2.0, AttemptKind.PUSH, State.RETRYING),
+        (182.0, AttemptKind.RETRY, State.RETRYING),
+        (362.0, AttemptKind.RETRY, State.RETRYING),
+        (542.0, AttemptKind.RETRY, State.PAUSED),
+        (722.0, AttemptKind.PROBE, State.PAUSED),
+        (902.0, AttemptKind.PROBE, State.PAUSED),
+        (1082.0, AttemptKind.PROBE, State.PAUSED),
+        (1262.0, AttemptKind.PROBE, State.ACTIVE),
+    ]
+    assert {a.outcome for a in attempts[:7]} == {OutcomeKind.CONNECTION_ERROR}
+    assert {a.message_id for a in attempts[:8]} == {attempts[0].message_id}
+
+
+def test_backlog_arrives_in_order_with_nothing_lost_or_duplicated() -> None:
+    """After the outage every produced event is received exactly once, in order."""
+    outage = Behaviour(outages=(Window(start=0.0, end=20 * MINUTE, mode="refuse"),))
+    played = play(until=25 * MINUTE, traffic=Traffic(rate=10), behaviour=outage)
+    seqs = list(played.received_seqs())
+    ledger = played.machine.ledger()
+    assert seqs == list(range(ledger.acknowledged))
+    assert played.receiver.stats.duplicates == 0
+    assert ledger.queued + ledger.in_flight < 20  # only the last slot's events are left
+    assert ledger.balanced
+
+
+@pytest.mark.parametrize(
+    ("latency", "outcome", "measured"),
+    [
+        pytest.param(19.5, OutcomeKind.SUCCESS, 19.5, id="19.5s-answers-in-time"),
+        pytest.param(20.5, OutcomeKind.TIMEOUT, 20.0, id="20.5s-times-out-at-20s"),
+    ],
+)
+def test_the_20_second_timeout_is_exact(
+    latency: float, outcome: OutcomeKind, measured: float
+) -> None:
+    """The producer waits exactly 20 s for an answer."""
+    played = play(until=23.0, traffic=Traffic(rate=1), behaviour=Behaviour(latency=latency))
+    first = played.recorder.attempts[0]
+    assert (first.outcome, first.latency) == (outcome, measured)
+
+
+def test_a_timed_out_push_is_retried_three_minutes_after_the_timeout() -> None:
+    """The push at 2 s times out at 22 s; the retry starts 3 minutes later, at 202 s."""
+    played = play(until=223.0, traffic=Traffic(rate=1), behaviour=Behaviour(hang=True))
+    assert played.times() == [2.0, 202.0]
+    assert [a.latency for a in played.recorder.attempts] == [20.0, 20.0]
+    assert {a.outcome for a in played.recorder.attempts} == {OutcomeKind.TIMEOUT}
+
+
+def test_events_older_than_seven_days_expire_and_are_never_sent() -> None:
+    """An 8-day outage: the first day's events expire; the receiver never sees them."""
+    outage = Behaviour(outages=(Window(start=0.0, end=8 * 86_400.0, mode="status", status=503),))
+    played = play(until=8 * 86_400.0 + 600, traffic=Traffic(rate=0.01), behaviour=outage)
+    ledger = played.machine.ledger()
+    seqs = list(played.received_seqs())
+    assert ledger.expired == 864  # see test_delivery: events at 100 s .. 86,400 s
+    assert seqs == list(range(864, 864 + len(seqs)))
+    assert ledger.balanced
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed() -> None:
+    """A 302 answer counts as a failed push."""
+    played = play(until=3.0, traffic=Traffic(rate=1), behaviour=Behaviour(status=302))
+    first = played.recorder.attempts[0]
+    assert (first.outcome, first.status, first.detail) == (
+        OutcomeKind.HTTP_ERROR,
+        302,
+        "redirect not followed",
+    )
+
+
+def test_a_connection_reset_is_a_connection_error() -> None:
+    """A consumer that drops the connection without answering fails the push."""
+    played = play(until=3.0, traffic=Traffic(rate=1), behaviour=Behaviour(reset=True))
+    assert played.recorder.attempts[0].outcome is OutcomeKind.CONNECTION_ERROR
+
+
+def test_a_static_token_is_sent_as_a_bearer_authorization() -> None:
+    """The endpoint that expects the token accepts every push."""
+    played = play(until=5.0, traffic=Traffic(rate=1), token="s3cret", auth="token")
+    assert [a.status for a in played.recorder.attempts] == [200, 200]
+    assert played.receiver.stats.unauthorized == 0
+
+
+def test_a_missing_token_gets_401_and_is_retried() -> None:
+    """Without the token the endpoint answers 401, a failure like any other."""
+    played = play(until=5.0, traffic=Traffic(rate=1), token="s3cret")
+    assert [(a.status, a.state) for a in played.recorder.attempts] == [(401, State.RETRYING)]
+
+
+def test_oauth_token_is_reused_until_it_nearly_expires() -> None:
+    """A 10-minute token is fetched at 2 s and again 60 s before it expires, at 542 s."""
+    oauth = OAuthServer(client_id="app", client_secret="pw", token_ttl=600.0)
+    played = play(until=601.0, traffic=Traffic(rate=1), oauth=oauth, auth="oauth")
+    assert isinstance(played.auth, OAuthClientCredentials)
+    assert played.receiver.stats.tokens_issued == 2
+    assert {a.outcome for a in played.recorder.attempts} == {OutcomeKind.SUCCESS}
+    assert len(played.recorder.attempts) == 300
+
+
+def test_oauth_token_is_fetched_again_after_a_401() -> None:
+    """Tokens revoked at 101 s: the push at 102 s gets 401; the retry at 282 s has a new token."""
+    oauth = OAuthServer(client_id="app", client_secret="pw", token_ttl=3600.0)
+    played = play(
+        until=283.0,
+        traffic=Traffic(rate=1),
+        oauth=oauth,
+        auth="oauth",
+        actions=((101.0, Receiver.expire_tokens),),
+    )
+    tail = [(a.at, a.status) for a in played.recorder.attempts if a.at > 101.0]
+    assert tail == [(102.0, 401), (282.0, 200)]
+    assert played.receiver.stats.tokens_issued == 2
+
+
+def test_identity_provider_hiccups_are_retried() -> None:
+    """Two failed token requests are retried after 1 s and 2 s, delaying the 2 s push to 5 s."""
+    oauth = OAuthServer(client_id="app", client_secret="pw")
+    played = play(
+        until=6.5,
+        traffic=Traffic(rate=1),
+        oauth=oauth,
+        auth="oauth",
+        actions=((1.0, lambda receiver: receiver.fail_token_requests(2)),),
+    )
+    assert [(a.at, a.outcome) for a in played.recorder.attempts] == [
+        (2.0, OutcomeKind.SUCCESS),
+        (6.0, OutcomeKind.SUCCESS),  # the first slot after the delayed push ended at 5 s
+    ]
+    assert (played.receiver.stats.token_requests, played.receiver.stats.tokens_issued) == (3, 1)
