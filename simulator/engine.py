@@ -9,7 +9,6 @@ engine itself prints nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -95,19 +94,15 @@ class Engine:
     async def run(self, until: float | None = None) -> None:
         """Push until simulated time `until` (exclusive; None: until cancelled or nothing is left
         to do). A push still in flight at the end is abandoned and stays counted as in flight."""
-        tasks = [
-            asyncio.create_task(self._drive(lane, until), name=lane.name) for lane in self.lanes
-        ]
+        delay = None if until is None else max(0.0, until - self.clock.now())
         try:
-            if until is None:
-                await asyncio.gather(*tasks)
-            else:
-                await self.clock.sleep_until(until)
+            # A lane that crashes (a bug, a failing observer) ends the run loudly, never silently.
+            async with asyncio.timeout(delay), asyncio.TaskGroup() as lanes:
+                for lane in self.lanes:
+                    lanes.create_task(self._drive(lane, until), name=lane.name)
+        except TimeoutError:
+            pass  # the end of the run
         finally:
-            for task in tasks:
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*tasks, return_exceptions=True)
             for lane in self.lanes:
                 lane.machine.abandon()
 

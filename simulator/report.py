@@ -160,26 +160,28 @@ class ConsoleReport:
             )
         if self._live is None and record.at >= self._next_block:
             self._next_block = (record.at // self._every + 1) * self._every
-            self.console.print(self.table())
+            for line in self.lines():
+                self.console.print(line, highlight=False)
 
     def state_changed(self, change: StateChange) -> None:
         self.console.print(
             change_line(change), style=f"bold {STATE_STYLE[change.new]}", highlight=False
         )
 
+    def lines(self) -> list[str]:
+        """The status as one plain line per subscription, for logs and pipes."""
+        now = self._now()
+        out = []
+        for name, machine in self._machines.items():
+            cells = dict(zip(STATUS_COLUMNS, status_cells(machine, now, markup=False), strict=True))
+            fields = " ".join(f"{key}={value}" for key, value in cells.items() if key != "state")
+            out.append(f"{offset(now)} {name} {cells['state']} {fields}")
+        return out
+
     def table(self) -> Table:
         now = self._now()
         table = Table(title=f"simulated {offset(now)}", title_justify="left", expand=False)
-        for column in (
-            "subscription",
-            "state",
-            "queued",
-            "oldest",
-            "sent",
-            "acked",
-            "failed",
-            "next",
-        ):
+        for column in ("subscription", *STATUS_COLUMNS):
             table.add_column(
                 column, justify="left" if column in ("subscription", "state") else "right"
             )
@@ -188,13 +190,17 @@ class ConsoleReport:
         return table
 
 
-def status_cells(machine: Subscription, now: float) -> list[str]:
+STATUS_COLUMNS = ("state", "queued", "oldest", "sent", "acked", "failed", "next")
+
+
+def status_cells(machine: Subscription, now: float, *, markup: bool = True) -> list[str]:
     oldest = machine.oldest_event_time()
     wake = machine.wakeup()
     c = machine.counters
     queued = len(machine.queue) + (machine.in_flight.count if machine.in_flight else 0)
+    state = f"[{STATE_STYLE[machine.state]}]{machine.state}[/]" if markup else str(machine.state)
     return [
-        f"[{STATE_STYLE[machine.state]}]{machine.state}[/]",
+        state,
         f"{queued:,}",
         duration(now - oldest) if oldest is not None else "-",
         f"{c.attempts:,}",
@@ -212,53 +218,44 @@ def summary(
     receiver: Mapping[str, int] | None = None,
     interrupted: bool = False,
 ) -> Group:
-    """The end-of-run summary: states, counters and the ledger of every subscription."""
+    """The end-of-run summary: one column per subscription, its state, counters and ledger."""
     how = "interrupted" if interrupted else "ended"
     table = Table(title=f"run {how} at simulated {offset(ended_at)}", title_justify="left")
-    columns = (
-        "subscription",
-        "state",
-        "produced",
-        "acknowledged",
-        "expired",
-        "discarded",
-        "queued",
-        "in flight",
-        "batches",
-        "failed",
-        "ledger",
-    )
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("subscription", "state") else "right")
+    table.add_column("")
+    for name in ledgers:
+        table.add_column(name, justify="right")
+    rows: dict[str, list[str]] = {"state": [], **{key: [] for key in SUMMARY_ROWS}, "ledger": []}
     for name, ledger in ledgers.items():
         machine = machines[name]
-        c = machine.counters
-        verdict = (
+        rows["state"].append(f"[{STATE_STYLE[machine.state]}]{machine.state}[/]")
+        values = ledger.as_dict() | {
+            "batches": machine.counters.acknowledged_batches,
+            "failed": machine.counters.failed_attempts,
+        }
+        for key, field_name in SUMMARY_ROWS.items():
+            rows[key].append(f"{values[field_name]:,}")
+        rows["ledger"].append(
             "[green]balanced[/]"
             if ledger.balanced
-            else f"[red]off by {ledger.produced - ledger.accounted}[/]"
+            else f"[red]off by {ledger.produced - ledger.accounted:,}[/]"
         )
-        table.add_row(
-            name,
-            f"[{STATE_STYLE[machine.state]}]{machine.state}[/]",
-            *(
-                f"{n:,}"
-                for n in (
-                    ledger.produced,
-                    ledger.acknowledged,
-                    ledger.expired,
-                    ledger.discarded,
-                    ledger.queued,
-                    ledger.in_flight,
-                    c.acknowledged_batches,
-                    c.failed_attempts,
-                )
-            ),
-            verdict,
-        )
+    for key, cells in rows.items():
+        table.add_row(key, *cells, end_section=key in ("state", "in flight", "failed attempts"))
     parts: list[Any] = [table]
     if receiver is not None:
-        parts.append(
-            "dev endpoint: " + ", ".join(f"{key} {value:,}" for key, value in receiver.items())
-        )
+        parts.append("dev endpoint: " + ", ".join(f"{k} {v:,}" for k, v in receiver.items()))
     return Group(*parts)
+
+
+# Summary row label -> field of the ledger (or of the extra counters).
+SUMMARY_ROWS = {
+    "produced": "produced",
+    "acknowledged": "acknowledged",
+    "expired": "expired",
+    "discarded": "discarded",
+    "dropped": "dropped",
+    "queued": "queued",
+    "in flight": "in_flight",
+    "batches acknowledged": "batches",
+    "failed attempts": "failed",
+}

@@ -240,3 +240,39 @@ def test_identity_provider_hiccups_are_retried() -> None:
         (6.0, OutcomeKind.SUCCESS),  # the first slot after the delayed push ended at 5 s
     ]
     assert (played.receiver.stats.token_requests, played.receiver.stats.tokens_issued) == (3, 1)
+
+
+class Exploding:
+    """An observer with a bug."""
+
+    def attempt(self, record: object) -> None:
+        raise RuntimeError("observer bug")
+
+    def state_changed(self, change: object) -> None:
+        return None
+
+
+def test_a_crashing_lane_ends_the_run_loudly() -> None:
+    """An exception inside a lane propagates instead of silently stopping that subscription."""
+    machine = Subscription("leads", traffic=Traffic(rate=1))
+
+    async def main() -> None:
+        receiver = Receiver()
+        url = await receiver.start()
+        try:
+            async with HttpTransport() as transport:
+                stream = ActivityStream(WORLD, TYPES, seed=3, stream="leads")
+                engine = Engine(
+                    [Lane(machine, stream, url, 20.0)],
+                    munchkin_id="123-ABC-456",
+                    clock=Clock(start=VIRTUAL_EPOCH),
+                    transport=transport,
+                    observers=[Exploding()],
+                )
+                await engine.run(until=60.0)
+        finally:
+            await receiver.stop()
+
+    with pytest.raises(ExceptionGroup) as caught:
+        run_virtual(main())
+    assert caught.group_contains(RuntimeError, match="observer bug")
