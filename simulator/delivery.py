@@ -228,7 +228,7 @@ class Subscription:
         if self._held is None:
             self._start_batch(now)
         if self._held is None:
-            self.next_attempt_at = self._next_slot_with_events(now)
+            self.next_attempt_at = self._next_slot_with_events(now, now)
             return None
         self._attempt += 1
         kind = {State.ACTIVE: AttemptKind.PUSH, State.RETRYING: AttemptKind.RETRY}.get(
@@ -314,6 +314,8 @@ class Subscription:
         catch_up = self.policy.backlog is Backlog.CATCH_UP
         if catch_up and len(self.queue) >= self.policy.batch_size:
             self.next_attempt_at = now
+        elif not self.queue:
+            self.next_attempt_at = self._next_slot_with_events(push.at, now)
         else:
             self.next_attempt_at = self._next_slot(push.at, now)
         return transition
@@ -343,9 +345,12 @@ class Subscription:
         k = max(math.floor(after / interval) + 1, math.ceil(now / interval - 1e-9))
         return k * interval
 
-    def _next_slot_with_events(self, now: float) -> float | None:
-        """The first slot at which the (empty) queue will hold an event again."""
-        produced_at = self.traffic.next_event_after(now)
+    def _next_slot_with_events(self, after: float, now: float) -> float | None:
+        """The first slot after `after` at which the (empty) queue holds an event again; None
+        when the traffic has ended, so an idle subscription costs no wake-ups."""
+        produced_at = self.traffic.next_event_after(
+            now if self._produced_until is None else self._produced_until
+        )
         if produced_at is None:
             return None
-        return self._next_slot(now, produced_at)
+        return self._next_slot(after, max(now, produced_at))

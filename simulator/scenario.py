@@ -12,6 +12,11 @@ line comes from walking the same path through the `yaml` node tree, which keeps 
 position. Our own validators raise `_Invalid(message, at=...)` to point below the value they check
 (a list item, a sibling key), since pydantic only knows the location of the value as a whole.
 
+An error is reported at the line of the deepest node its path reaches (a key, or a list item);
+a missing key at the mapping that lacks it. When there are several, the first by position wins,
+with a missing key ordered at the end of its mapping, so that a misspelled key is reported rather
+than the "is required" it causes.
+
 Secrets never appear in the file: it names environment variables (`tokenEnv`, `clientSecretEnv`),
 and loading resolves them into `Secret` values that never print their content.
 """
@@ -79,11 +84,16 @@ class SecretNotSet(ScenarioError, MissingSecret):
 class Secret:
     """A credential read from the environment; `repr` and `str` never show it, `reveal()` does."""
 
-    __slots__ = ("_value", "env")
+    __slots__ = ("_env", "_value")
 
     def __init__(self, value: str, *, env: str | None = None) -> None:
         self._value = value
-        self.env = env  # the variable it came from, for messages; None when built in code
+        self._env = env
+
+    @property
+    def env(self) -> str | None:
+        """The environment variable it came from (None when built in code)."""
+        return self._env
 
     def reveal(self) -> str:
         return self._value
@@ -496,7 +506,10 @@ class RunSpec(_Spec):
     duration: _PositiveDuration | None = None
     """Run length in simulated time; none runs until stopped."""
     receiver: ReceiverSpec = Field(default_factory=ReceiverSpec)
-    subscriptions: Annotated[_Items[SubscriptionSpec], Field(min_length=1)]
+    # min_length before the list-to-tuple step, so the JSON Schema says minItems
+    subscriptions: Annotated[
+        tuple[SubscriptionSpec, ...], Field(min_length=1), BeforeValidator(_list_to_tuple)
+    ]
     _file: str = PrivateAttr("<string>")
 
     @property
@@ -599,55 +612,83 @@ def _read_yaml(text: str, file: str) -> tuple[yaml.Node, Any]:
         root = loader.get_single_node()
         if root is None:
             raise ScenarioError("is empty: a run needs munchkinId and subscriptions", file=file)
-        _reject_duplicate_keys(root, file)
+        _check_keys(root, file)
         return root, loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or "unreadable"
-        if "'\\t'" in problem:
-            problem = "a tab character: indent with spaces"
-        elif problem.startswith("expected") or problem.endswith("not allowed here"):
-            problem += " (check the indentation)"
-        raise ScenarioError(f"invalid YAML: {problem}", file=file, line=line) from None
+        raise _yaml_error(exc, file) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
     finally:
         loader.dispose()
 
 
-def _reject_duplicate_keys(root: yaml.Node, file: str) -> None:
-    # PyYAML keeps the last of two equal keys silently; a strict format refuses them.
-    duplicates: list[ScenarioError] = []
+def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "unreadable"
+    if "'\\t'" in problem:
+        problem = "a tab character: indent with spaces"
+    elif problem.startswith("but"):  # "expected a single document ... but found another document"
+        problem = f"{exc.context} {problem}"
+    elif problem.startswith("expected") or problem.endswith("not allowed here"):
+        problem += " (check the indentation)"
+    return ScenarioError(
+        f"invalid YAML: {problem}", file=file, line=mark.line + 1 if mark else None
+    )
+
+
+def _check_keys(root: yaml.Node, file: str) -> None:
+    """Refuse what PyYAML lets through: a repeated key (it keeps the last) and non-text keys."""
+    problems: list[ScenarioError] = []
+    visited: set[int] = set()  # aliases share nodes, and may even make cycles
     stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
     while stack:
         node, path = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
-        if not isinstance(node, yaml.MappingNode):
+        elif isinstance(node, yaml.MappingNode):
+            problems.extend(_key_problems(node, path, file))
+            stack.extend((v, (*path, k.value)) for k, v in node.value if k.tag == _TEXT)
+    if problems:
+        raise min(problems, key=lambda error: error.line or 0)
+
+
+_TEXT = "tag:yaml.org,2002:str"
+
+
+def _key_problems(
+    mapping: yaml.MappingNode, path: tuple[str | int, ...], file: str
+) -> list[ScenarioError]:
+    problems, first = [], {}
+    for key, _ in mapping.value:
+        line, field = key.start_mark.line + 1, _field_path(path)
+        if key.tag.endswith(":merge"):
+            message = "merge keys (<<) are not supported: write the keys out"
+        elif key.tag != _TEXT:  # 1:, yes:, null:, [a]: are not field names
+            got = repr(key.value) if isinstance(key, yaml.ScalarNode) else "a list or mapping"
+            message = f"keys must be text (got {got})"
+        elif key.value in first:
+            field = _field_path((*path, key.value))
+            message = f"duplicate key (first at line {first[key.value]})"
+        else:
+            first[key.value] = line
             continue
-        first: dict[str, int] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if key.value in first:
-                message = f"duplicate key (first at line {first[key.value]})"
-                field = _field_path((*path, key.value))
-                duplicates.append(ScenarioError(message, file=file, line=line, field=field))
-            first.setdefault(key.value, line)
-            stack.append((value, (*path, key.value)))
-    if duplicates:
-        raise min(duplicates, key=lambda error: error.line or 0)
+        problems.append(ScenarioError(message, file=file, line=line, field=field))
+    return problems
 
 
 def _first_error(exc: ValidationError, root: yaml.Node, file: str) -> ScenarioError:
-    errors = []
+    located = []
     for details in exc.errors():
         loc, message = _explain(details)
         unset = isinstance(details.get("ctx", {}).get("error"), _Unset)
         error_type = SecretNotSet if unset else ScenarioError
-        line, field = _line_of(root, loc), _field_path(loc)
-        errors.append(error_type(message, file=file, line=line, field=field))
-    return min(errors, key=lambda error: error.line or 0)
+        line, position = _locate(root, loc)
+        error = error_type(message, file=file, line=line, field=_field_path(loc))
+        located.append((position, error))
+    return min(located, key=lambda pair: pair[0])[1]
 
 
 _TYPE_MESSAGES = {
@@ -659,7 +700,7 @@ _TYPE_MESSAGES = {
     "dict_type": "must be a mapping",
     "tuple_type": "must be a list",
     "datetime_type": "must be a date and time like 2026-01-01T00:00:00Z",
-    "missing": "is required",
+    "finite_number": "must be a finite number",
 }
 
 
@@ -719,16 +760,21 @@ def _closest(key: str, known: list[str]) -> str | None:
     return (same or difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [None])[0]
 
 
-def _line_of(root: yaml.Node, loc: tuple[str | int, ...]) -> int:
-    """1-based line of the deepest node on `loc`: the key of a mapping entry, or a list item."""
-    node, line = root, root.start_mark.line + 1
+def _locate(root: yaml.Node, loc: tuple[str | int, ...]) -> tuple[int, tuple[int, int]]:
+    """The line to report for `loc`, and a (line, column) position to order errors by.
+
+    The line is that of the deepest node on the path: a mapping entry's key, or a list item. A
+    missing key is reported at the mapping that lacks it, but ordered at the mapping's end, where
+    it would be added: so a misspelled key is reported before the "is required" it causes.
+    """
+    marker = node = root
     for part in loc:
         found = _child(node, part)
         if found is None:
-            break  # a missing key: the error belongs to the mapping that lacks it
+            return marker.start_mark.line + 1, (node.end_mark.line, node.end_mark.column)
         marker, node = found
-        line = marker.start_mark.line + 1
-    return line
+    mark = marker.start_mark
+    return mark.line + 1, (mark.line, mark.column)
 
 
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:

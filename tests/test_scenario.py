@@ -157,6 +157,22 @@ def error_of(text: str, **environ: str) -> ScenarioError:
             id="literal-secret",
         ),
         pytest.param(
+            BASE + "receiver:\n  oauth:\n    clientSecret: hunter2\n",
+            "scenarios/bad.yaml:6: receiver.oauth.clientSecret: never put a secret in the file: "
+            "export it and name the variable with clientSecretEnv",
+            id="literal-client-secret",
+        ),
+        pytest.param(
+            "munchkinId: 123-ABC-456\nsubscriptions:\n  - endpoint: embedded\n    nmae: leads\n",
+            "scenarios/bad.yaml:4: subscriptions[0].nmae: unknown key (did you mean 'name'?)",
+            id="misspelling-before-the-missing-key-it-causes",
+        ),
+        pytest.param(
+            BASE + "yes: 1\n",
+            "scenarios/bad.yaml:4: keys must be text (got 'yes')",
+            id="non-text-key",
+        ),
+        pytest.param(
             BASE + "    auth:\n      type: token\n",
             "scenarios/bad.yaml:4: subscriptions[0].auth.tokenEnv: is required with type token",
             id="token-auth-without-token",
@@ -382,6 +398,7 @@ def test_json_schema_describes_the_file_keys() -> None:
     """The JSON Schema uses the file's camelCase keys and forbids others."""
     schema = run_json_schema()
     assert schema["required"] == ["munchkinId", "subscriptions"]
+    assert schema["properties"]["subscriptions"]["minItems"] == 1
     assert schema["additionalProperties"] is False
     subscription = schema["$defs"]["SubscriptionSpec"]["properties"]
     assert subscription["batchSize"]["minimum"] == 100
