@@ -21,11 +21,12 @@ import aiohttp
 from . import clock
 from .delivery import DAY, Policy, Subscription
 from .engine import Engine, Lane
-from .events import ActivityStream, World
+from .events import ActivityStream
 from .formats import CONTENT_TYPE, legacy_batch
 from .receiver import Receiver
 from .traffic import Burst, Traffic
 from .transport import HttpTransport
+from .world import World
 
 MUNCHKIN = "123-ABC-456"
 EPOCH = clock.VIRTUAL_EPOCH.timestamp()

@@ -1,4 +1,4 @@
-"""The seeded world and the Lead Activity generator (legacy LADS activity objects, §1b).
+"""The Lead Activity generator (legacy LADS activity objects, §1b).
 
 The delivery queue keeps only ranges of sequence numbers and turns them into events at send time,
 so `ActivityStream.activity(seq, at)` is a pure function of (world seed, stream seed, stream name,
@@ -11,423 +11,42 @@ from __future__ import annotations
 
 import hashlib
 import math
-import random
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
-from typing import Any, NamedTuple
+from typing import Any
 
 from simulator.catalog import ActivityType, find_activity_type, select_activity_types
 from simulator.formats import format_timestamp
+from simulator.world import (
+    NEW_LEAD_BASE,
+    ORIGINS,
+    TRACKS,
+    Campaign,
+    Field,
+    Lead,
+    Status,
+    Track,
+    World,
+    make_lead,
+)
 
 _M = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _SEQ_LIMIT = 1 << 32  # activityLogItemId gives each stream a 2**32 block; the GUID holds 2**48
 _LOG_BASE = 1_000_000_000
-_NEW_LEAD_BASE = 10_000_000  # New Lead ids are this + seq, above every static-pool id
-_MAX_LEADS = 400_000  # pool ids are drawn below 1001 + 20 * leads, so they stay under the base
 _DELETE_LOOKBACK = 1024  # seqs a Delete Lead scans back for the New Lead it deletes
 _SAMPLE_AT = 1776710636.0  # 2026-04-20T18:43:56Z, the activityDate of the §1b example
 
+ValueFn = Callable[[int, Lead, str], Any]  # (event hash, lead, activityDate) -> value
 
-# Pool records are NamedTuples, not dataclasses: the kind tables below address their fields by
-# name, and the hot path reads them by position (a tuple index is the cheapest lookup Python has).
-class Lead(NamedTuple):
-    id: int
-    first_name: str
-    last_name: str
-    email: str
-    name: str
-    form_fields: str
-
-
-class Named(NamedTuple):
-    id: int
-    name: str
-
-
-class Campaign(NamedTuple):
-    id: int
-    name: str
-    channel: str
-
-
-class Program(NamedTuple):
-    id: int
-    name: str
-    channel: str
-
-
-class Webpage(NamedTuple):
-    id: int
-    url: str  # host and path without scheme, as REST shows the Visit Webpage primary value
-    path: str
-
-
-class Link(NamedTuple):
-    id: int
-    url: str
-
-
-class Agent(NamedTuple):
-    text: str
-    platform: str
-    device: str
-    mobile: bool
-
-
-class Bounce(NamedTuple):
-    code: str
-    category: str
-    details: str
-
-
-class Field(NamedTuple):
-    id: int
-    name: str
-    values: tuple[str, ...]
-
-
-class SalesUser(NamedTuple):
-    id: int
-    name: str
-    email: str
-
-
-class Status(NamedTuple):
-    id: int
-    name: str
-    success: bool
-
-
-class Segment(NamedTuple):
-    id: int
-    name: str
-    segmentation_id: int
-
-
-class Track(NamedTuple):
-    id: int
-    name: str
-    program_id: int
-    program_name: str
-
-
-def _bounces(rows: tuple[tuple[str, str], ...]) -> tuple[Bounce, ...]:
-    # Marketo's bounce category is the first digit of the subcategory code (1-2 hard, 3-9 soft).
-    return tuple(Bounce(code, code[0], details) for code, details in rows)
-
-
-# Codes from §1d notes (AEP mapping doc); the SMTP texts are typical replies, not quoted.
-_HARD_BOUNCES = _bounces((
-    ("1099", "550 5.7.1 Message blocked by local policy"),
-    ("1003", "554 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org"),
-    ("1004", "550 5.7.1 Message rejected as spam by content filtering"),
-    ("2003", "550 5.1.1 The email account that you tried to reach does not exist"),
-    ("2001", "553 5.1.3 The recipient address is not a valid RFC-5321 address"),
-))  # fmt: skip
-_SOFT_BOUNCES = _bounces((
-    ("3999", "451 4.3.0 Message not accepted, please try again later"),
-    ("3001", "452 4.2.2 The email account that you tried to reach is over quota"),
-    ("3004", "421 4.4.2 Connection timed out"),
-    ("4003", "450 4.4.4 DNS lookup failure for the recipient domain"),
-    ("4002", "552 5.3.4 Message size exceeds fixed maximum message size"),
-    ("4006", "550 5.7.1 Message rejected due to policy violation"),
-    ("4999", "450 4.0.0 Transient failure"),
-    ("9999", "Bad response received from the remote server"),
-))  # fmt: skip
-_AGENTS = (
-    Agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-          "Chrome/124.0.0.0 Safari/537.36", "Windows", "Desktop", False),
-    Agent("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
-          "Gecko) Version/17.4 Safari/605.1.15", "Mac OS", "Desktop", False),
-    Agent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
-          "like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "iOS", "iPhone", True),
-    Agent("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-          "Chrome/124.0.0.0 Mobile Safari/537.36", "Android", "Pixel 8", True),
-    Agent("Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", "Linux",
-          "Desktop", False),
-    Agent("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
-          "Windows", "Desktop", False),
-    Agent("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com "
-          "GoogleImageProxy)", "Unknown", "Unknown", False),
-)  # fmt: skip
-_PARTITIONS = (Named(1, "Default"), Named(2, "North America"), Named(3, "EMEA"), Named(4, "APAC"))
-_REVENUE_MODELS = (Named(21, "Standard Lifecycle"), Named(22, "Partner Lifecycle"))
-_REVENUE_STAGES = tuple(
-    Named(i, name)
-    for i, name in enumerate(("Anonymous", "Known", "Engaged", "MQL", "SAL", "SQL", "Won"), 1)
-)
-# One progression ladder; the ids and the first step match the bulk-extract example (§1e).
-_STATUSES = (
-    Status(20, "Not in Program", False),
-    Status(21, "On List", False),
-    Status(22, "Invited", False),
-    Status(23, "Registered", False),
-    Status(24, "Attended", True),
-)
-_SEGMENTS = tuple(
-    Segment(1000 * segmentation + i, name, segmentation)
-    for segmentation, names in ((1, ("North America", "EMEA", "APAC")), (2, ("SMB", "Enterprise")))
-    for i, name in enumerate(("Default", *names), 1)
-)
-_SCORES = (Named(57, "Lead Score"), Named(121, "Behavior Score"), Named(122, "Demographic Score"))
-_MOMENT_TYPES = (Named(1, "Web"), Named(2, "Email"), Named(3, "Milestone"))
-_WEBHOOKS = (Named(11, "Post to Slack"), Named(12, "Enrich from Clearbit"), Named(13, "CRM Task"))
-_PRODUCTS = (Named(5001, "Starter Plan"), Named(5002, "Pro Plan"), Named(5003, "Enterprise Plan"))
-_CHANNELS = ("Webinar", "Email Send", "Tradeshow", "Content", "Online Advertising")
-_CAMPAIGN_STEPS = ("01 Send Invite", "02 Form Fill", "03 Scoring", "Add to List", "Data Management")
-_EMAIL_STEPS = ("Invite", "Reminder", "Follow Up")
-_FORMS = ("Contact Us", "Webinar Registration", "Newsletter Signup", "Demo Request", "Download")
-_TRACKS = ("Awareness", "Consideration", "Decision")
-_REFERRERS = (
-    "",
-    "",
-    "https://www.google.com/",
-    "https://www.linkedin.com/",
-    "https://www.bing.com/",
-)
-
-# Lead fields a Change Data Value can name: id, display name, values (or a World pool of them).
-# Field ids differ per instance (REST shows First Name as 48, an airbyte sandbox as 53).
-_FIELDS: tuple[tuple[int, str, str | tuple[str, ...]], ...] = (
-    (48, "First Name", "first_names"),
-    (50, "Last Name", "last_names"),
-    (52, "Job Title", "job_titles"),
-    (54, "Company Name", "companies"),
-    (57, "Lead Score", ("0", "10", "25", "40", "55", "70", "85", "100")),
-    (60, "Lead Status", ("Open", "Contacted", "Qualified", "Unqualified", "Nurture")),
-    (61, "Lead Source", ("Website", "Webinar", "Trade Show", "Paid Search", "Partner")),
-    (66, "Country", ("United States", "Canada", "United Kingdom", "Germany", "France", "Japan")),
-    (70, "Industry", ("Software", "Financial Services", "Healthcare", "Manufacturing", "Retail")),
-    (83, "Unsubscribed", ("false", "true")),
-)
-
-# Where a Change Data Value came from (§2): Reason template, Source, caused by a smart campaign.
-_ORIGINS = (
-    ("Web service API", "Web service API", False),
-    ("Form fill-out, URL: {page}", "Web form fillout", False),
-    ("Changed by Smart Campaign {campaign} action Change Data Value", "Marketo Flow Action", True),
-)
 
 # Types a smart-campaign flow step causes, so the activity names the campaign (§1b draft example).
 # Change Data Value names one only when its origin is a flow action.
 _CAMPAIGN_CAUSED = frozenset({6, 7, 8, 22, 24, 25, 27, 38, 47, 100, 101, 104, 110, 113, 114, 115})
 _FLOW_CAUSED = frozenset({13})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class World:
-    """A small seeded universe that every event draws from.
-
-    Leads (id, first/last name, email), campaigns, programs, static lists, mailings, forms,
-    webpages, links, IPs, user agents, lead fields, scores, partitions, revenue models and stages,
-    progression statuses, segments, nurture tracks, sales users, opportunities, webhooks and the
-    pools of the sample custom types: built once by `build` with Faker seeded from `seed`.
-    """
-
-    seed: int
-    leads: tuple[Lead, ...]
-    first_names: tuple[str, ...]
-    last_names: tuple[str, ...]
-    companies: tuple[str, ...]
-    email_domains: tuple[str, ...]
-    job_titles: tuple[str, ...]
-    site: str
-    programs: tuple[Program, ...]
-    campaigns: tuple[Campaign, ...]
-    mailings: tuple[Named, ...]
-    lists: tuple[Named, ...]
-    forms: tuple[Named, ...]
-    webpages: tuple[Webpage, ...]
-    links: tuple[Link, ...]
-    referrers: tuple[str, ...]
-    ips: tuple[str, ...]
-    agents: tuple[Agent, ...]
-    hard_bounces: tuple[Bounce, ...]
-    soft_bounces: tuple[Bounce, ...]
-    fields: tuple[Field, ...]
-    scores: tuple[Named, ...]
-    partitions: tuple[Named, ...]
-    revenue_models: tuple[Named, ...]
-    revenue_stages: tuple[Named, ...]
-    statuses: tuple[Status, ...]
-    segments: tuple[Segment, ...]
-    tracks: tuple[Track, ...]
-    sales_users: tuple[SalesUser, ...]
-    opportunities: tuple[Named, ...]
-    moment_types: tuple[Named, ...]
-    webhooks: tuple[Named, ...]
-    conferences: tuple[Named, ...]
-    products: tuple[Named, ...]
-    webinars: tuple[Named, ...]
-
-    @classmethod
-    def build(cls, seed: int, *, leads: int = 500) -> World:
-        """The world for `seed`: identical for the same seed and lead count in any process."""
-        if not 1 <= leads <= _MAX_LEADS:
-            raise ValueError(f"a world holds 1 to {_MAX_LEADS} leads, got leads={leads}")
-        fake = _faker(seed)
-        rng = random.Random(seed)
-        people = {
-            "first_names": _unique(fake.first_name, 60),
-            "last_names": _unique(fake.last_name, 60),
-            "companies": _unique(fake.company, 20),
-            "email_domains": _unique(fake.domain_name, 20),
-            "job_titles": _unique(fake.job, 15),
-        }
-        site = fake.domain_name()
-        programs = _programs(fake, rng)
-        slugs = fake.words(60, unique=True)
-        return cls(
-            seed=seed,
-            leads=_leads(rng, people, leads),
-            site=site,
-            programs=programs,
-            **people,
-            **_assets(rng, programs),
-            **_web(rng, site, slugs),
-            **_sales(rng, people, site),
-            **_constants(rng, fake, people),
-        )
-
-
-def _faker(seed: int) -> Any:
-    # Imported here: Faker takes ~0.1 s to import and only `World.build` needs it.
-    from faker import Faker
-
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
-    return fake
-
-
-def _unique(make: Callable[[], str], count: int) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for _ in range(count * 4):
-        seen[make()] = None
-        if len(seen) == count:
-            break
-    return tuple(seen)
-
-
-def _ids(rng: random.Random, count: int, low: int, high: int) -> list[int]:
-    return sorted(rng.sample(range(low, high), count))
-
-
-def _make_lead(lead_id: int, first: str, last: str, email: str) -> Lead:
-    # Form Fields as Marketo's REST API shows them, a PHP-serialised array; that the stream does
-    # the same is our assumption, the reference has no example value.
-    pairs = (("FirstName", first), ("LastName", last), ("Email", email))
-    body = "".join(f's:{len(k)}:"{k}";s:{len(v.encode())}:"{v}";' for k, v in pairs)
-    return Lead(lead_id, first, last, email, f"{first} {last}", f"a:{len(pairs)}:{{{body}}}")
-
-
-def _leads(rng: random.Random, people: dict[str, tuple[str, ...]], count: int) -> tuple[Lead, ...]:
-    emails: set[str] = set()
-    leads = []
-    for lead_id in _ids(rng, count, 1001, 1001 + count * 20):
-        first, last = rng.choice(people["first_names"]), rng.choice(people["last_names"])
-        local, domain = f"{first}.{last}".lower(), rng.choice(people["email_domains"])
-        email = f"{local}@{domain}"
-        if email in emails:  # two leads with one name get distinct addresses
-            email = f"{local}{lead_id}@{domain}"
-        emails.add(email)
-        leads.append(_make_lead(lead_id, first, last, email))
-    return tuple(leads)
-
-
-def _programs(fake: Any, rng: random.Random) -> tuple[Program, ...]:
-    channels = [_CHANNELS[i % len(_CHANNELS)] for i in range(12)]
-    return tuple(
-        Program(pid, f"2026-Q{i % 4 + 1} {channel} - {fake.bs().title()}", channel)
-        for i, (pid, channel) in enumerate(zip(_ids(rng, 12, 1000, 9999), channels, strict=True))
-    )
-
-
-def _assets(rng: random.Random, programs: tuple[Program, ...]) -> dict[str, Any]:
-    steps = [(p, s) for p in programs for s in _CAMPAIGN_STEPS]
-    emails = [(p, e) for p in programs for e in _EMAIL_STEPS]
-    lists = [f"{p.name}.Registrants" for p in programs[:6]]
-    lists += ["Newsletter Subscribers", "Do Not Contact", "Event Follow-up", "Sales Accepted"]
-    return {
-        "campaigns": tuple(
-            Campaign(cid, f"{p.name}.{s}", p.channel)
-            for cid, (p, s) in zip(_ids(rng, len(steps), 1000, 9999), steps, strict=True)
-        ),
-        "mailings": tuple(
-            Named(mid, f"{p.name}.{e}")
-            for mid, (p, e) in zip(_ids(rng, len(emails), 1000, 9999), emails, strict=True)
-        ),
-        "lists": tuple(map(Named, _ids(rng, len(lists), 100, 999), lists)),
-        "forms": tuple(map(Named, _ids(rng, len(_FORMS), 1000, 1999), [f"FO-{n}" for n in _FORMS])),
-    }
-
-
-def _web(rng: random.Random, site: str, slugs: list[str]) -> dict[str, Any]:
-    pairs = zip(slugs[:20], slugs[20:40], strict=True)
-    pages = [f"/lp/{a.title()}{b.title()}.html" for a, b in pairs]
-    pages += [f"/{s}" for s in slugs[40:]]
-    hosts = [f"pages.{site}" if page.startswith("/lp/") else f"www.{site}" for page in pages]
-    webpages = tuple(
-        Webpage(i, f"{host}{page}", page)
-        for i, host, page in zip(_ids(rng, len(pages), 1000, 9999), hosts, pages, strict=True)
-    )
-    links = tuple(map(Link, _ids(rng, 30, 1000, 9999), [f"https://{w.url}" for w in webpages[:30]]))
-    return {
-        "webpages": webpages,
-        "links": links,
-        "referrers": _REFERRERS + tuple(link.url for link in links[:5]),
-        "ips": tuple(_public_ip(rng) for _ in range(100)),
-    }
-
-
-def _public_ip(rng: random.Random) -> str:
-    first = rng.choice([n for n in range(11, 224) if n not in (100, 127, 169, 172, 192, 198)])
-    return f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-
-
-def _sales(rng: random.Random, people: dict[str, tuple[str, ...]], site: str) -> dict[str, Any]:
-    firsts, lasts = people["first_names"], people["last_names"]
-    names = [(rng.choice(firsts), rng.choice(lasts)) for _ in range(6)]
-    return {
-        "sales_users": tuple(
-            SalesUser(uid, f"{first} {last}", f"{first[0]}{last}@{site}".lower())
-            for uid, (first, last) in zip(_ids(rng, 6, 100, 999), names, strict=True)
-        ),
-        "opportunities": tuple(
-            Named(oid, f"{company} - {rng.randrange(5, 500)} Licenses")
-            for oid, company in zip(_ids(rng, 15, 1000, 9999), people["companies"], strict=False)
-        ),
-    }
-
-
-def _constants(rng: random.Random, fake: Any, people: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    nurtures = [(pid, f"Nurture - {fake.bs().title()}") for pid in _ids(rng, 2, 10000, 19999)]
-    tracks = [(pid, name, track) for pid, name in nurtures for track in _TRACKS]
-    cities = _unique(fake.city, 4)
-    return {
-        "fields": tuple(
-            Field(fid, name, people[values] if isinstance(values, str) else values)
-            for fid, name, values in _FIELDS
-        ),
-        "tracks": tuple(
-            Track(tid, track, pid, name)
-            for tid, (pid, name, track) in zip(_ids(rng, 6, 100, 999), tracks, strict=True)
-        ),
-        "conferences": tuple(Named(7000 + i, f"{c} Summit 2026") for i, c in enumerate(cities)),
-        "webinars": tuple(Named(8000 + i, fake.catch_phrase()) for i in range(4)),
-        "agents": _AGENTS, "hard_bounces": _HARD_BOUNCES, "soft_bounces": _SOFT_BOUNCES,
-        "scores": _SCORES, "partitions": _PARTITIONS, "revenue_models": _REVENUE_MODELS,
-        "revenue_stages": _REVENUE_STAGES, "statuses": _STATUSES, "segments": _SEGMENTS,
-        "moment_types": _MOMENT_TYPES, "webhooks": _WEBHOOKS, "products": _PRODUCTS,
-    }  # fmt: skip
-
-
-# ---- value generation -------------------------------------------------------------------------
-
-ValueFn = Callable[[int, Lead, str], Any]  # (event hash, lead, activityDate) -> value
 
 
 def _salt(name: str) -> int:
@@ -578,7 +197,7 @@ def _field_change(w: World, h: int) -> tuple[Field, int, int]:
 
 
 def _origin(h: int) -> tuple[str, str, bool]:
-    return _ORIGINS[_draw(h, _S_ORIGIN, len(_ORIGINS))]
+    return ORIGINS[_draw(h, _S_ORIGIN, len(ORIGINS))]
 
 
 def _change_reason(w: World, h: int, lead: Lead, stamp: str) -> str:
@@ -605,7 +224,7 @@ def _progression(w: World, h: int) -> tuple[Status, Status]:
 
 def _previous_track(w: World, h: int) -> Track:
     """Another track of the same nurture program (tracks come in blocks per program)."""
-    size = len(_TRACKS)
+    size = len(TRACKS)
     i = _draw(h, _S_TRACK, len(w.tracks))
     return w.tracks[i - i % size + (i % size + 1 + _draw(h, _S_OLD, size - 1)) % size]
 
@@ -811,7 +430,7 @@ class ActivityStream:
         w = self._world
         first, last = _pick(w.first_names, h, _S_FIRST), _pick(w.last_names, h, _S_LAST)
         email = f"{first}.{last}@{_pick(w.email_domains, h, _S_DOMAIN)}".lower()
-        return _make_lead(_NEW_LEAD_BASE + seq, first, last, email)
+        return make_lead(NEW_LEAD_BASE + seq, first, last, email)
 
     def _deleted_lead(self, seq: int, h: int) -> Lead:
         """The lead a Delete Lead at `seq` deletes: one created earlier, else one from the pool.

@@ -13,11 +13,12 @@ from .clock import VIRTUAL_EPOCH, Clock
 from .delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
 from .engine import Engine, Lane, Observer
 from .errors import ConfigError
-from .events import ActivityStream, World
+from .events import ActivityStream
 from .receiver import Behaviour, OAuthServer, Receiver, Window
 from .scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
 from .traffic import Burst, Traffic
 from .transport import HttpTransport
+from .world import World
 
 EMBEDDED = "embedded"
 

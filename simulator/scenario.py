@@ -506,10 +506,7 @@ class RunSpec(_Spec):
     duration: _PositiveDuration | None = None
     """Run length in simulated time; none runs until stopped."""
     receiver: ReceiverSpec = Field(default_factory=ReceiverSpec)
-    # min_length before the list-to-tuple step, so the JSON Schema says minItems
-    subscriptions: Annotated[
-        tuple[SubscriptionSpec, ...], Field(min_length=1), BeforeValidator(_list_to_tuple)
-    ]
+    subscriptions: _Items[SubscriptionSpec] = Field(json_schema_extra={"minItems": 1})
     _file: str = PrivateAttr("<string>")
 
     @property
@@ -519,6 +516,9 @@ class RunSpec(_Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> RunSpec:
+        # (not min_length: pydantic then also calls a list "too short" when an item is invalid)
+        if not self.subscriptions:
+            raise _Invalid("must list at least one subscription", at="subscriptions")
         seen: dict[str, int] = {}
         for index, subscription in enumerate(self.subscriptions):
             if subscription.name in seen:
@@ -716,8 +716,6 @@ def _explain(details: ErrorDetails) -> tuple[tuple[str | int, ...], str]:
         return loc, f"must be {ctx['expected']} (got {_describe(details['input'])})"
     if kind == "missing":
         return loc, "is required"
-    if kind == "too_short":
-        return loc, "must not be empty"
     message = _TYPE_MESSAGES.get(kind) or details["msg"]
     return loc, f"{message} (got {_describe(details['input'])})"
 

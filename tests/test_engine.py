@@ -15,11 +15,12 @@ from simulator.catalog import select_activity_types
 from simulator.clock import VIRTUAL_EPOCH, Clock, run_virtual
 from simulator.delivery import AttemptKind, Policy, State, Subscription
 from simulator.engine import Engine, Lane
-from simulator.events import ActivityStream, World
+from simulator.events import ActivityStream
 from simulator.receiver import Behaviour, OAuthServer, Receiver, Window
 from simulator.report import Recorder
 from simulator.traffic import Traffic
 from simulator.transport import HttpTransport, OutcomeKind
+from simulator.world import World
 
 MINUTE = 60.0
 WORLD = World.build(3)

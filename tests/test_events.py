@@ -9,8 +9,9 @@ import pytest
 
 from simulator.catalog import ACTIVITY_TYPES, ActivityType, find_activity_type
 from simulator.errors import UnknownActivityType
-from simulator.events import ActivityStream, World, sample_activities
+from simulator.events import ActivityStream, sample_activities
 from simulator.formats import format_timestamp
+from simulator.world import World
 
 WORLD = World.build(11)
 T0 = 1776710636.0  # 2026-04-20T18:43:56Z

@@ -141,6 +141,11 @@ def error_of(text: str, **environ: str) -> ScenarioError:
             id="bad-munchkin-id",
         ),
         pytest.param(
+            "munchkinId: 123-ABC-456\nsubscriptions: []\n",
+            "scenarios/bad.yaml:2: subscriptions: must list at least one subscription",
+            id="no-subscriptions",
+        ),
+        pytest.param(
             BASE + "  - name: leads\n",
             "scenarios/bad.yaml:4: subscriptions[1].name: 'leads' is taken by subscriptions[0]",
             id="duplicate-subscription-name",
