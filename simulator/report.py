@@ -104,9 +104,9 @@ def attempt_line(record: AttemptRecord) -> str:
     status = record.status if record.status is not None else "-"
     detail = f" ({record.detail})" if record.detail else ""
     return (
-        f"{offset(record.at)} {record.subscription}: {record.kind} #{record.attempt} "
+        f"{offset(record.at)} {record.subscription}: {record.kind} (attempt {record.attempt}) "
         f"msg={record.message_id} events={record.events} -> {record.outcome} {status} "
-        f"in {record.latency * 1000:.1f} ms{detail}"
+        f"after {record.latency:.3f}s{detail}"
     )
 
 

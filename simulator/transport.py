@@ -139,7 +139,10 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
         return f"TLS error: {exc.__class__.__name__}"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect to {exc.host}:{exc.port}"
+        reason = f" ({exc.strerror.lower()})" if exc.strerror else ""
+        return f"cannot connect to {exc.host}:{exc.port}{reason}"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "server closed the connection without answering"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
     return f"{exc.__class__.__name__}: {exc}"[:200]
