@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from expected import OUTAGE_0_TO_20_MIN
 
 from simulator.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from simulator.catalog import select_activity_types
 from simulator.clock import VIRTUAL_EPOCH, Clock, run_virtual
-from simulator.delivery import AttemptKind, Policy, State, Subscription
+from simulator.delivery import Policy, State, Subscription
 from simulator.engine import Engine, Lane
 from simulator.events import ActivityStream
 from simulator.receiver import Behaviour, OAuthServer, Receiver, Window
@@ -110,16 +111,7 @@ def test_outage_retry_pause_probe_and_recovery_times() -> None:
     outage = Behaviour(outages=(Window(start=0.0, end=20 * MINUTE, mode="refuse"),))
     played = play(until=21 * MINUTE + 3, traffic=Traffic(rate=10), behaviour=outage)
     attempts = played.recorder.attempts
-    assert [(a.at, a.kind, a.state) for a in attempts[:8]] == [
-        (2.0, AttemptKind.PUSH, State.RETRYING),
-        (182.0, AttemptKind.RETRY, State.RETRYING),
-        (362.0, AttemptKind.RETRY, State.RETRYING),
-        (542.0, AttemptKind.RETRY, State.PAUSED),
-        (722.0, AttemptKind.PROBE, State.PAUSED),
-        (902.0, AttemptKind.PROBE, State.PAUSED),
-        (1082.0, AttemptKind.PROBE, State.PAUSED),
-        (1262.0, AttemptKind.PROBE, State.ACTIVE),
-    ]
+    assert [(a.at, a.kind, a.state) for a in attempts[:8]] == OUTAGE_0_TO_20_MIN
     assert {a.outcome for a in attempts[:7]} == {OutcomeKind.CONNECTION_ERROR}
     assert {a.message_id for a in attempts[:8]} == {attempts[0].message_id}
 
