@@ -20,7 +20,8 @@ from .delivery import AttemptKind, Ledger, Push, State, Subscription, Transition
 from .errors import AuthError
 from .events import ActivityStream
 from .formats import CONTENT_TYPE, legacy_batch
-from .transport import Outcome, OutcomeKind, Transport
+from .outcome import Outcome, OutcomeKind
+from .transport import Transport
 
 USER_AGENT = f"marketo-stream-simulator/{__version__}"
 

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from .delivery import Ledger, State, Subscription
 from .engine import AttemptRecord, StateChange
-from .transport import OutcomeKind
+from .outcome import OutcomeKind
 
 STATE_STYLE = {
     State.ACTIVE: "green",

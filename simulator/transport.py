@@ -11,31 +11,11 @@ import asyncio
 import math
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 import aiohttp
 
-
-class OutcomeKind(StrEnum):
-    SUCCESS = "success"
-    HTTP_ERROR = "http_error"
-    TIMEOUT = "timeout"
-    CONNECTION_ERROR = "connection_error"
-    AUTH_ERROR = "auth_error"  # no token could be had from the identity provider
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    kind: OutcomeKind
-    status: int | None = None
-    latency: float = 0.0
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.kind is OutcomeKind.SUCCESS
+from .outcome import Outcome, OutcomeKind, classify_status
 
 
 class Transport(Protocol):
@@ -48,10 +28,6 @@ def _timeout(total: float) -> aiohttp.ClientTimeout:
     # aiohttp rounds timeouts of ceil_threshold (5 s) and more up to a whole second of loop time;
     # an infinite threshold keeps 20 s exactly 20 s, so 19.5 s answers succeed and 20.5 s do not.
     return aiohttp.ClientTimeout(total=total, ceil_threshold=math.inf)
-
-
-def classify_status(status: int) -> OutcomeKind:
-    return OutcomeKind.SUCCESS if 200 <= status < 300 else OutcomeKind.HTTP_ERROR
 
 
 class HttpTransport:

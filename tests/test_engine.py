@@ -17,10 +17,11 @@ from simulator.clock import VIRTUAL_EPOCH, Clock, run_virtual
 from simulator.delivery import Policy, State, Subscription
 from simulator.engine import Engine, Lane
 from simulator.events import ActivityStream
+from simulator.outcome import OutcomeKind
 from simulator.receiver import Behaviour, OAuthServer, Receiver, Window
 from simulator.report import Recorder
 from simulator.traffic import Traffic
-from simulator.transport import HttpTransport, OutcomeKind
+from simulator.transport import HttpTransport
 from simulator.world import World
 
 MINUTE = 60.0
