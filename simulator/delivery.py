@@ -169,6 +169,12 @@ class Counters:
     dropped: int = 0
 
 
+def next_slot(interval: float, after: float, not_before: float) -> float:
+    """The first multiple of `interval` strictly after `after` and not before `not_before`."""
+    k = max(math.floor(after / interval) + 1, math.ceil(not_before / interval - 1e-9))
+    return k * interval
+
+
 def sequential_ids(prefix: str = "", start: int = 1) -> Callable[[], str]:
     counter = iter(range(start, 2**63))
     return lambda: f"{prefix}{next(counter)}"
@@ -340,10 +346,7 @@ class Subscription:
         return transition
 
     def _next_slot(self, after: float, now: float) -> float:
-        """The first push slot (a multiple of push_interval) after `after` and not before `now`."""
-        interval = self.policy.push_interval
-        k = max(math.floor(after / interval) + 1, math.ceil(now / interval - 1e-9))
-        return k * interval
+        return next_slot(self.policy.push_interval, after, now)
 
     def _next_slot_with_events(self, after: float, now: float) -> float | None:
         """The first slot after `after` at which the (empty) queue holds an event again; None
