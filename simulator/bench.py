@@ -20,7 +20,7 @@ import aiohttp
 
 from . import clock
 from .delivery import DAY, Policy, Subscription
-from .engine import Engine, Lane
+from .engine import Engine, LegacyLane
 from .events import ActivityStream
 from .formats import CONTENT_TYPE, legacy_batch
 from .receiver import Receiver
@@ -72,7 +72,7 @@ async def _engine_rate(url: str, stream: ActivityStream, events: int, size: int)
     )
     async with HttpTransport() as transport:
         engine = Engine(
-            [Lane(machine, stream, url, timeout=20.0)],
+            [LegacyLane(machine, stream, url, timeout=20.0)],
             munchkin_id=MUNCHKIN,
             clock=clock.Clock(start=clock.VIRTUAL_EPOCH),
             transport=transport,

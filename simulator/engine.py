@@ -16,7 +16,7 @@ from typing import Protocol
 from . import __version__
 from .auth import Auth, NoAuth
 from .clock import Clock
-from .delivery import AttemptKind, Ledger, Push, State, Subscription, Transition
+from .delivery import Counters, Ledger, Push, Subscription, Transition
 from .errors import AuthError
 from .events import ActivityStream
 from .formats import CONTENT_TYPE, legacy_batch
@@ -35,12 +35,12 @@ class AttemptRecord:
     subscription: str
     message_id: str
     attempt: int
-    kind: AttemptKind
+    kind: str  # push, retry or probe
     events: int
     outcome: OutcomeKind
     status: int | None
     latency: float
-    state: State
+    state: str  # the subscription's or registration's state after the attempt
     detail: str = ""
 
 
@@ -49,9 +49,9 @@ class StateChange:
     at: float
     wall: float
     subscription: str
-    old: State
-    new: State
-    trigger: str
+    old: str
+    new: str
+    reason: str
 
 
 class Observer(Protocol):
@@ -60,20 +60,36 @@ class Observer(Protocol):
     def state_changed(self, change: StateChange) -> None: ...
 
 
-@dataclass(slots=True)
-class Lane:
-    """Everything one subscription needs: its machine, its events, where and how to push."""
-
-    machine: Subscription
-    stream: ActivityStream
-    url: str
-    timeout: float
-    auth: Auth = field(default_factory=NoAuth)
-    _body_cache: tuple[str, int, bytes] | None = None  # a retried batch is encoded once
+class Lane(Protocol):
+    """One subscription or registration: drives its own machine inside the engine."""
 
     @property
-    def name(self) -> str:
-        return self.machine.name
+    def name(self) -> str: ...
+
+    @property
+    def machine(self) -> Machine: ...
+
+    async def drive(self, engine: Engine, until: float | None) -> None: ...
+
+
+class Machine(Protocol):
+    """What the engine and the reports read from a delivery machine, legacy or I/O."""
+
+    name: str
+    counters: Counters
+
+    @property
+    def state(self) -> str: ...
+
+    def advance(self, now: float) -> None: ...
+
+    def wakeup(self) -> float | None: ...
+
+    def ledger(self) -> Ledger: ...
+
+    def abandon(self) -> None: ...
+
+    def oldest_event_time(self) -> float | None: ...
 
 
 class Engine:
@@ -100,67 +116,97 @@ class Engine:
             # A lane that crashes (a bug, a failing observer) ends the run loudly, never silently.
             async with asyncio.timeout(delay), asyncio.TaskGroup() as lanes:
                 for lane in self.lanes:
-                    lanes.create_task(self._drive(lane, until), name=lane.name)
+                    lanes.create_task(lane.drive(self, until), name=lane.name)
         except TimeoutError:
             pass  # the end of the run
         finally:
+            now = self.clock.now()
             for lane in self.lanes:
                 lane.machine.abandon()
+                lane.machine.advance(now)  # the ledger counts what was produced up to the end
 
     def ledgers(self) -> dict[str, Ledger]:
         return {lane.name: lane.machine.ledger() for lane in self.lanes}
 
-    async def _drive(self, lane: Lane, until: float | None) -> None:
-        machine = lane.machine
-        while until is None or self.clock.now() < until:
-            push = machine.poll(self.clock.now())
+    def emit_attempt(self, record: AttemptRecord) -> None:
+        for observer in self.observers:
+            observer.attempt(record)
+
+    def emit_change(self, name: str, old: str, new: str, at: float, reason: str) -> None:
+        change = StateChange(at, self.clock.wall(at), name, old, new, reason)
+        for observer in self.observers:
+            observer.state_changed(change)
+
+
+@dataclass(slots=True)
+class LegacyLane:
+    """A legacy Lead Activity subscription: one batch in flight, retried whole, in order."""
+
+    machine: Subscription
+    stream: ActivityStream
+    url: str
+    timeout: float
+    auth: Auth = field(default_factory=NoAuth)
+    _body_cache: tuple[str, int, bytes] | None = None  # a retried batch is encoded once
+
+    @property
+    def name(self) -> str:
+        return self.machine.name
+
+    async def drive(self, engine: Engine, until: float | None) -> None:
+        machine, clock = self.machine, engine.clock
+        while until is None or clock.now() < until:
+            push = machine.poll(clock.now())
             if push is None:
                 wake = machine.wakeup()
                 if wake is None:
                     return
-                await self.clock.sleep_until(wake if until is None else min(wake, until))
+                await clock.sleep_until(wake if until is None else min(wake, until))
                 continue
-            outcome = await self._attempt(lane, push)
+            outcome = await self._attempt(engine, push)
             old = machine.state
-            transition = machine.record(push, ok=outcome.ok, now=self.clock.now())
-            self._report(lane, push, outcome, transition, old)
+            transition = machine.record(push, ok=outcome.ok, now=clock.now())
+            engine.emit_attempt(self._record(engine, push, outcome, transition))
+            if transition.new is not old:
+                engine.emit_change(
+                    self.name, old, transition.new, transition.at, transition.trigger
+                )
 
-    async def _attempt(self, lane: Lane, push: Push) -> Outcome:
+    async def _attempt(self, engine: Engine, push: Push) -> Outcome:
         try:
-            headers = await lane.auth.headers()
+            headers = await self.auth.headers()
         except AuthError as exc:
             return Outcome(OutcomeKind.AUTH_ERROR, None, 0.0, str(exc))
         headers |= {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
-        outcome = await self.transport.post(
-            lane.url, self._body(lane, push), headers, timeout=lane.timeout
-        )
+        body = self._body(engine, push)
+        outcome = await engine.transport.post(self.url, body, headers, timeout=self.timeout)
         if outcome.status == 401:
-            lane.auth.unauthorized()
+            self.auth.unauthorized()
         return outcome
 
-    def _body(self, lane: Lane, push: Push) -> bytes:
+    def _body(self, engine: Engine, push: Push) -> bytes:
         batch = push.batch
         key = (batch.message_id, batch.count)
-        if lane._body_cache is not None and lane._body_cache[:2] == key:
-            return lane._body_cache[2]
-        wall = self.clock.wall
-        activities = lane.stream.activities((seq, wall(t)) for seq, t in batch.items())
+        if self._body_cache is not None and self._body_cache[:2] == key:
+            return self._body_cache[2]
+        wall = engine.clock.wall
+        activities = self.stream.activities((seq, wall(t)) for seq, t in batch.items())
         body = legacy_batch(
-            munchkin_id=self.munchkin_id,
+            munchkin_id=engine.munchkin_id,
             message_id=batch.message_id,
             created_at=wall(batch.created_at),
             activities=activities,
         )
-        lane._body_cache = (*key, body)
+        self._body_cache = (*key, body)
         return body
 
-    def _report(
-        self, lane: Lane, push: Push, outcome: Outcome, transition: Transition, old: State
-    ) -> None:
-        record = AttemptRecord(
+    def _record(
+        self, engine: Engine, push: Push, outcome: Outcome, transition: Transition
+    ) -> AttemptRecord:
+        return AttemptRecord(
             at=push.at,
-            wall=self.clock.wall(push.at),
-            subscription=lane.name,
+            wall=engine.clock.wall(push.at),
+            subscription=self.name,
             message_id=push.batch.message_id,
             attempt=push.attempt,
             kind=push.kind,
@@ -171,12 +217,3 @@ class Engine:
             state=transition.new,
             detail=outcome.detail,
         )
-        for observer in self.observers:
-            observer.attempt(record)
-        if transition.new is not old:
-            at = transition.at
-            change = StateChange(
-                at, self.clock.wall(at), lane.name, old, transition.new, transition.trigger
-            )
-            for observer in self.observers:
-                observer.state_changed(change)

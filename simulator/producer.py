@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from .clock import VIRTUAL_EPOCH, Clock
 from .delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
-from .engine import Engine, Lane, Observer
+from .engine import Engine, Lane, LegacyLane, Observer
 from .errors import ConfigError
 from .events import ActivityStream
 from .receiver import Behaviour, OAuthServer, Receiver, Window
@@ -134,7 +134,7 @@ class Producer:
         stream = ActivityStream(world, spec.activity_types, seed=self.run.seed, stream=spec.name)
         url = base_url if spec.endpoint == EMBEDDED else spec.endpoint
         assert url is not None
-        return Lane(
+        return LegacyLane(
             machine, stream, url, spec.delivery.timeout, make_auth(spec.auth, transport, base_url)
         )
 

@@ -16,15 +16,19 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from .delivery import Ledger, State, Subscription
-from .engine import AttemptRecord, StateChange
+from .delivery import Ledger
+from .engine import AttemptRecord, Machine, StateChange
 from .outcome import OutcomeKind
 
+# States of both machines (legacy subscriptions and I/O registrations), by their printed names.
 STATE_STYLE = {
-    State.ACTIVE: "green",
-    State.RETRYING: "yellow",
-    State.PAUSED: "red",
-    State.DEPROVISIONED: "dim",
+    "active": "green",
+    "pending": "cyan",
+    "retrying": "yellow",
+    "unstable": "yellow",
+    "paused": "red",
+    "disabled": "red",
+    "deprovisioned": "dim",
 }
 
 
@@ -112,7 +116,7 @@ def attempt_line(record: AttemptRecord) -> str:
 
 def change_line(change: StateChange) -> str:
     moved = f"{change.old} -> {change.new}"
-    return f"{offset(change.at)} {change.subscription}: {moved} ({change.trigger})"
+    return f"{offset(change.at)} {change.subscription}: {moved} ({change.reason})"
 
 
 class ConsoleReport:
@@ -121,7 +125,7 @@ class ConsoleReport:
     def __init__(
         self,
         console: Console,
-        machines: Mapping[str, Subscription],
+        machines: Mapping[str, Machine],
         now: Callable[[], float],
         *,
         verbose: bool = False,
@@ -193,11 +197,12 @@ class ConsoleReport:
 STATUS_COLUMNS = ("state", "queued", "oldest", "sent", "acked", "failed", "next")
 
 
-def status_cells(machine: Subscription, now: float, *, markup: bool = True) -> list[str]:
+def status_cells(machine: Machine, now: float, *, markup: bool = True) -> list[str]:
     oldest = machine.oldest_event_time()
     wake = machine.wakeup()
     c = machine.counters
-    queued = len(machine.queue) + (machine.in_flight.count if machine.in_flight else 0)
+    ledger = machine.ledger()
+    queued = ledger.queued + ledger.in_flight
     state = f"[{STATE_STYLE[machine.state]}]{machine.state}[/]" if markup else str(machine.state)
     return [
         state,
@@ -212,7 +217,7 @@ def status_cells(machine: Subscription, now: float, *, markup: bool = True) -> l
 
 def summary(
     ledgers: Mapping[str, Ledger],
-    machines: Mapping[str, Subscription],
+    machines: Mapping[str, Machine],
     *,
     ended_at: float,
     receiver: Mapping[str, int] | None = None,
