@@ -19,9 +19,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from simulator.errors import UnknownActivityType
+from simulator.errors import ConfigError, UnknownActivityType
 
 IO_TYPE_PREFIX = "com.adobe.platform.marketo.activity."
 CUSTOM_TYPE_MIN_ID = 100_000
@@ -360,3 +360,202 @@ def select_activity_types(refs: str | Sequence[str | int]) -> tuple[ActivityType
         refs = [part for part in refs.split(",") if part.strip()]
     chosen = (find_activity_type(ref) for ref in refs)
     return tuple({t.id: t for t in chosen}.values())
+
+
+# ---- User Audit and Notification streams (reference §3) ---------------------------------------
+
+AUDIT_TYPE_PREFIX = "com.adobe.platform.marketo.audit.user."
+NOTIFICATION_TYPE_PREFIX = "com.adobe.platform.marketo.notification."
+
+# §3a: the `type` suffixes seen in a source; every other component is named by the same rule
+# (lowercased, spaces removed) and marked documented=False.
+_DOCUMENTED_AUDIT_TYPES = frozenset({"email", "landingpage", "smartcampaign", "emailbatchprogram"})
+
+# §3a event list (UADS doc HEAD), one row per componentType: name as sent, `source`, the World
+# asset the componentId points at (events.py maps it), eventAction values in the doc's order.
+# `source` is "urn:mlm" for assets; "urn:userservice" for the access-control rows is inferred from
+# the name (the doc lists the three values, not which component uses which). Folder's "rename"
+# is the Experience League addition §3a mentions.
+# fmt: off
+_AUDIT: tuple[tuple[str, str, str, str], ...] = (
+    ("Default Program", "urn:mlm", "program", "clone, create, delete, edit channel, export, "
+        "modify program setup, modify program token, rename"),
+    ("Email", "urn:mlm", "mailing", "approve, clone, create, delete, edit, move, rename, "
+        "unapprove"),
+    ("Email Batch Program", "urn:mlm", "program", "approve, childUpdate, clone, create, delete, "
+        "edit, edit channel, modify program schedule, modify program setup, "
+        "modify program token, rename, unapprove"),
+    ("Email Template", "urn:mlm", "email_template", "approve, clone, create, delete, draftCreate, "
+        "draftDiscard, edit, rename, unapprove"),
+    ("Engagement Program", "urn:mlm", "nurture_program", "clone, create, delete, edit channel, "
+        "modify program setup, modify program stream, modify program token, rename"),
+    ("Event Program", "urn:mlm", "program", "clone, create, delete, edit channel, "
+        "modify program schedule, modify program setup, modify program token, rename"),
+    ("Folder", "urn:mlm", "folder", "create, delete, edit, rename"),
+    ("Form", "urn:mlm", "form", "approve, clone, create, delete, draftCreate, edit, move, rename"),
+    ("Landing Page", "urn:mlm", "landing_page", "approve, clone, create, delete, draftDiscard, "
+        "edit, move, rename, unapprove"),
+    ("Landing Page Template", "urn:mlm", "landing_page_template", "approve, clone, create, "
+        "delete, draftCreate, draftDiscard, edit, rename, unapprove"),
+    ("List", "urn:mlm", "list", "clone, create, delete, rename"),
+    ("Marketing Folder", "urn:mlm", "folder", "create, delete, edit"),
+    ("Nurture Program", "urn:mlm", "nurture_program", "clone, create, delete, edit channel, "
+        "modify program setup, modify program stream, modify program token, rename"),
+    ("Segment", "urn:mlm", "segment", "create, delete, edit, rename"),
+    ("Segmentation", "urn:mlm", "segmentation", "approve, create, delete, draftCreated, "
+        "draftDiscarded, rename, unapprove"),
+    ("Smart Campaign", "urn:mlm", "campaign", "abort, activate, clone, create, deactivate, "
+        "delete, edit, modify campaign schedule, modify flow step action, "
+        "modify smart list setup, move, rename"),
+    ("Smart List", "urn:mlm", "smart_list", "clone, create, delete, edit, export, "
+        "modify smartlist setup, rename"),
+    ("Snippet", "urn:mlm", "snippet", "approve, approve with no-draft, clone, create, delete, "
+        "edit, rename, unapprove"),
+    ("Login", "urn:userservice", "actor", "login success, login failure"),
+    ("Role", "urn:userservice", "role", "create, delete, edit"),
+    ("User", "urn:userservice", "user", "create, delete, edit"),
+)
+
+# §3b: Notification kinds. Row: name, `type` suffix, documented, componentType, subType, and the
+# keys of the `eventAction` object (events.py fills them). The three documented types come from
+# the I/O doc; campaign_failure's componentType and subType are not shown (its only example
+# carries campaign_abort's data, a copy-paste), so they follow the type suffix; its eventAction
+# keys are that example's. The last three kinds are the Experience League list: their type is
+# `...notification.<componentType>` like the documented ones, their subType the parenthesised
+# text in camelCase like "dailyQuota", and their eventAction keys are our choice.
+_NOTIFICATIONS: tuple[tuple[str, str, bool, str, str, str], ...] = (
+    ("Campaign Abort", "campaign_abort", True, "campaign_abort", "user_campaign_abort",
+        "campaignId, userId"),
+    ("Campaign Failure", "campaign_failure", True, "campaign_failure", "campaign_failure",
+        "campaignId, userId"),
+    ("Web Services Daily Quota", "web_services", True, "web_services", "dailyQuota",
+        "dailyQuota, percent, serviceNames"),
+    ("Nurture Program Exhausted", "nurture", False, "nurture", "programExhausted",
+        "programId"),
+    ("Salesforce Sync Failure", "salesforce_sync_failure", False, "salesforce_sync_failure",
+        "syncFailure", "leadId, errorMessage"),
+    ("Test Group A/B Test Result", "test_group", False, "test_group", "abTestResult",
+        "programId, mailingId"),
+)
+# fmt: on
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditComponent:
+    """One User Audit componentType: its CloudEvent type and the eventActions it sends."""
+
+    name: str
+    type: str
+    actions: tuple[str, ...]
+    documented: bool = True
+    source: str = "urn:mlm"
+    asset: str = ""  # the kind of World record componentId names (events.py)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationKind:
+    """One Notification stream event kind: CloudEvent type, componentType, subType, payload."""
+
+    name: str
+    type: str
+    documented: bool = True
+    component_type: str
+    sub_type: str
+    action_fields: tuple[str, ...]  # the keys of `data.eventAction`, in order
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(","))
+
+
+AUDIT_COMPONENTS: tuple[AuditComponent, ...] = tuple(
+    AuditComponent(
+        name=name,
+        type=AUDIT_TYPE_PREFIX + _squash(name),
+        actions=_split(actions),
+        documented=_squash(name) in _DOCUMENTED_AUDIT_TYPES,
+        source=source,
+        asset=asset,
+    )
+    for name, source, asset, actions in _AUDIT
+)
+
+NOTIFICATION_KINDS: tuple[NotificationKind, ...] = tuple(
+    NotificationKind(
+        name=name,
+        type=NOTIFICATION_TYPE_PREFIX + suffix,
+        documented=documented,
+        component_type=component_type,
+        sub_type=sub_type,
+        action_fields=_split(fields),
+    )
+    for name, suffix, documented, component_type, sub_type, fields in _NOTIFICATIONS
+)
+
+_AUDIT_KEYS: dict[str, AuditComponent] = {_squash(c.name): c for c in AUDIT_COMPONENTS}
+_NOTIFICATION_KEYS: dict[str, NotificationKind] = {
+    _squash(key): k
+    for k in NOTIFICATION_KINDS
+    for key in (k.name, k.type.removeprefix(NOTIFICATION_TYPE_PREFIX))
+}
+
+
+def find_audit_component(ref: str) -> AuditComponent:
+    """The component named by `ref`: its componentType in any case or spacing, or its type."""
+    key = _squash(ref.strip().removeprefix(AUDIT_TYPE_PREFIX))
+    if key in _AUDIT_KEYS:
+        return _AUDIT_KEYS[key]
+    raise ConfigError(_unknown("User Audit component", ref, [c.name for c in AUDIT_COMPONENTS]))
+
+
+def find_notification_kind(ref: str) -> NotificationKind:
+    """The kind named by `ref`: its name, its type, or the type's suffix ("campaign_abort")."""
+    key = _squash(ref.strip().removeprefix(NOTIFICATION_TYPE_PREFIX))
+    if key in _NOTIFICATION_KEYS:
+        return _NOTIFICATION_KEYS[key]
+    raise ConfigError(_unknown("notification kind", ref, [k.name for k in NOTIFICATION_KINDS]))
+
+
+def find_audit_action(component: AuditComponent, ref: str) -> str:
+    """The eventAction of `component` that `ref` names, ignoring case, spaces and dashes."""
+    for action in component.actions:
+        if _squash(action) == _squash(ref):
+            return action
+    where = f" for {component.name!r}"
+    raise ConfigError(_unknown("eventAction", ref, component.actions, where=where))
+
+
+def _unknown(what: str, ref: str, names: Sequence[str], *, where: str = "") -> str:
+    by_key = {_squash(name): name for name in names}
+    key = _squash(ref)
+    close = difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.6)
+    close = close or [known for known in by_key if key and key in known][:3]
+    hint = f" Did you mean {' or '.join(repr(by_key[key]) for key in close)}?" if close else ""
+    return f"unknown {what} {ref!r}{where}.{hint} Known: {', '.join(names)}."
+
+
+def select_audit_components(
+    ref: str | None = None, action: str | None = None
+) -> tuple[AuditComponent, ...]:
+    """The components of a User Audit stream: all of them, or the one `ref` names.
+
+    With `action`, only components that send that eventAction, each narrowed to it.
+    """
+    components = AUDIT_COMPONENTS if ref is None else (find_audit_component(ref),)
+    if action is None:
+        return components
+    if ref is not None:
+        return (replace(components[0], actions=(find_audit_action(components[0], action),)),)
+    key = _squash(action)
+    chosen = tuple(
+        replace(c, actions=(a,)) for c in components for a in c.actions if _squash(a) == key
+    )
+    if not chosen:
+        known = sorted({a for c in AUDIT_COMPONENTS for a in c.actions}, key=str.lower)
+        raise ConfigError(_unknown("eventAction", action, known))
+    return chosen
+
+
+def select_notification_kinds(ref: str | None = None) -> tuple[NotificationKind, ...]:
+    """Every notification kind, or the one `ref` names."""
+    return NOTIFICATION_KINDS if ref is None else (find_notification_kind(ref),)

@@ -19,7 +19,7 @@ from rich.console import Console
 
 from . import __version__, clock, receiver
 from .errors import ConfigError, SimulatorError
-from .events import sample_activities
+from .events import PROFILES, STREAMS, sample_events
 from .formats import legacy_batch
 from .producer import Producer, RunResult
 from .report import AttemptLog, ConsoleReport, summary
@@ -78,15 +78,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.set_defaults(handler=cmd_check)
 
-    events = commands.add_parser("events", help="print sample Lead Activity payloads")
+    events = commands.add_parser("events", help="print sample Data Streams payloads")
     events.add_argument(
         "type", nargs="?", help='activity type name or id, e.g. "Visit Webpage" (default: a mix)'
     )
     events.add_argument("--count", type=int, default=1)
     events.add_argument("--seed", type=int, default=0)
     events.add_argument(
-        "--batch", action="store_true", help="wrap them in the legacy batch wrapper"
+        "--batch",
+        action="store_true",
+        help="one delivery body: the legacy batch wrapper, or the Adobe I/O JSON array",
     )
+    events.add_argument(
+        "--stream",
+        choices=STREAMS,
+        default="lead-activity",
+        help="which data stream (default: lead-activity)",
+    )
+    events.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="lead-activity only: legacy activity objects (marketo-legacy, the default) "
+        "or Adobe I/O CloudEvent envelopes (adobe-io)",
+    )
+    events.add_argument("--component", help='user-audit componentType, e.g. "Landing Page"')
+    events.add_argument("--action", help="user-audit eventAction, e.g. approve")
+    events.add_argument("--kind", help='notification kind, e.g. "Campaign Abort"')
     events.set_defaults(handler=cmd_events)
 
     receive = commands.add_parser("receive", help="run the dev endpoint on 127.0.0.1")
@@ -117,17 +134,38 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    activities = sample_activities(args.type, count=args.count, seed=args.seed)
-    if args.batch:
+    """Legacy activities (a JSON array, or with --batch the §1b wrapper); Adobe I/O envelopes
+    (one JSON document per single delivery, or with --batch the one array of a batch delivery)."""
+    ref = _events_ref(args)
+    profile = args.profile or ("marketo-legacy" if args.stream == "lead-activity" else "adobe-io")
+    events = sample_events(
+        args.stream, ref=ref, action=args.action, count=args.count, seed=args.seed, profile=profile
+    )
+    if profile == "marketo-legacy" and args.batch:
         created = clock.VIRTUAL_EPOCH.timestamp()
         body = legacy_batch(
-            munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=activities
+            munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=events
         )
-        document: object = orjson.loads(body)
+        documents: list[object] = [orjson.loads(body)]
+    elif profile == "marketo-legacy" or args.batch:
+        documents = [events]
     else:
-        document = activities
-    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+        documents = list(events)
+    for document in documents:
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
+
+
+def _events_ref(args: argparse.Namespace) -> str | None:
+    """The one type, component or kind the `events` arguments name, checked against --stream."""
+    flags = {"--component": ("user-audit", args.component), "--kind": ("notification", args.kind)}
+    for flag, (stream, value) in flags.items():
+        if value is not None and args.stream != stream:
+            raise ConfigError(f"{flag} needs --stream {stream}")
+    named = [value for value in (args.type, args.component, args.kind) if value is not None]
+    if len(named) > 1:
+        raise ConfigError("name one activity type, component or kind, not several")
+    return named[0] if named else None
 
 
 def cmd_receive(args: argparse.Namespace) -> int:

@@ -7,26 +7,43 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
 
+from . import catalog
 from .auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from .clock import VIRTUAL_EPOCH, Clock
 from .delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
-from .engine import Engine, Lane, LegacyLane, Observer
+from .engine import Engine, Lane, LegacyLane, Machine, Observer
 from .errors import ConfigError
-from .events import ActivityStream
+from .events import ActivityStream, CloudActivityStream, NotificationStream, UserAuditStream
+from .formats import io_body
+from .iolane import IoLane, IoSettings, IoSource
+from .journal import Journal
+from .publisher import Publisher
 from .receiver import Behaviour, OAuthServer, Receiver, Window
+from .registration import IoPolicy, Registration
 from .scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
+from .signing import KeyRing, SigningKey
 from .traffic import Burst, Traffic
 from .transport import HttpTransport
 from .world import World
 
 EMBEDDED = "embedded"
+ADOBE_IO = "adobe-io"
+# x-adobe-provider per stream: the Lead Activity name is the console's (§1c); the others follow it.
+PROVIDERS = {
+    "lead-activity": "Marketo Lead Activity Data Stream",
+    "user-audit": "Marketo User Audit Data Stream",
+    "notification": "Marketo Notification Data Stream",
+}
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
 class RunResult:
     ledgers: dict[str, Ledger]
-    machines: dict[str, Subscription]
+    machines: dict[str, Machine]
     ended_at: float
     interrupted: bool = False
     receiver: Receiver | None = None
@@ -47,6 +64,7 @@ class Producer:
     receiver_log: Callable[[str], None] | None = None
     engine: Engine | None = None
     receiver: Receiver | None = None
+    publisher: Publisher | None = None
 
     def __post_init__(self) -> None:
         external = [s.name for s in self.run.subscriptions if s.endpoint != EMBEDDED]
@@ -61,16 +79,20 @@ class Producer:
     ) -> RunResult:
         start = self.run.start or (VIRTUAL_EPOCH if self.virtual else None)
         world = World.build(self.run.seed)  # first: it is the slow part of starting up
+        keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
         interrupted = False
         try:
+            if keys is not None:
+                self.publisher = Publisher(
+                    keys=keys.public_keys, org_id=self.run.adobe_io.ims_org_id
+                )
+                await self.publisher.start()
             base_url = await self._start_receiver()
             # Simulated time starts with the dev endpoint, so its outage windows line up.
             clock = Clock(start=start)
-            lanes = [
-                self._lane(i, spec, world, transport, base_url)
-                for i, spec in enumerate(self.run.subscriptions)
-            ]
+            build = LaneBuilder(self.run, world, transport, base_url, keys, self.publisher)
+            lanes = [build.lane(i, spec) for i, spec in enumerate(self.run.subscriptions)]
             self.engine = Engine(
                 lanes,
                 munchkin_id=self.run.munchkin_id,
@@ -89,8 +111,9 @@ class Producer:
                 current.uncancel()
         finally:
             await transport.close()
-            if self.receiver is not None:
-                await self.receiver.stop()
+            for server in (self.receiver, self.publisher):
+                if server is not None:
+                    await server.stop()
         return self._result(self.engine.clock.now() if self.engine else 0.0, interrupted)
 
     def _result(self, ended_at: float, interrupted: bool) -> RunResult:
@@ -101,42 +124,133 @@ class Producer:
     def _max_response_bytes(self) -> int:
         return min(s.delivery.max_response_bytes for s in self.run.subscriptions)
 
+    def _keys(self) -> KeyRing | None:
+        """The two signing keys, when any subscription goes through Adobe I/O."""
+        if not any(s.profile == ADOBE_IO for s in self.run.subscriptions):
+            return None
+        files = self.run.adobe_io.key_files
+        if not files:
+            return KeyRing.generate()
+        base = Path(self.run.file).parent
+        first, second = (SigningKey.load(base / name) for name in files)
+        return KeyRing(first, second)
+
     async def _start_receiver(self) -> str | None:
         needs = any(
             s.endpoint == EMBEDDED or s.auth.token_url == EMBEDDED for s in self.run.subscriptions
         )
         if not needs:
             return None
+        key_base = self.publisher.url.rstrip("/") if self.publisher is not None else None
         self.receiver = embedded_receiver(
-            self.run.receiver, seed=self.run.seed, record=self.record, log=self.receiver_log
+            self.run.receiver,
+            seed=self.run.seed,
+            record=self.record,
+            log=self.receiver_log,
+            key_base_url=key_base,
         )
         return await self.receiver.start()
 
-    def _lane(
-        self,
-        index: int,
-        spec: SubscriptionSpec,
-        world: World,
-        transport: HttpTransport,
-        base_url: str | None,
-    ) -> Lane:
+
+@dataclass(frozen=True, slots=True)
+class LaneBuilder:
+    """Turns each subscription of a run file into the lane that drives it."""
+
+    run: RunSpec
+    world: World
+    transport: HttpTransport
+    base_url: str | None
+    keys: KeyRing | None
+    publisher: Publisher | None
+
+    def lane(self, index: int, spec: SubscriptionSpec) -> Lane:
+        traffic = Traffic(
+            spec.rate,
+            tuple(Burst(count=b.count, at=b.at, every=b.every, start=b.start) for b in spec.bursts),
+        )
+        url = self.base_url if spec.endpoint == EMBEDDED else spec.endpoint
+        assert url is not None
+        if spec.profile == ADOBE_IO:
+            return self._io_lane(index, spec, traffic, url)
         machine = Subscription(
             spec.name,
             policy(spec),
-            Traffic(
-                spec.rate,
-                tuple(
-                    Burst(count=b.count, at=b.at, every=b.every, start=b.start) for b in spec.bursts
-                ),
-            ),
+            traffic,
             new_message_id=sequential_ids(prefix=str(index + 1), start=10_000_001),
         )
-        stream = ActivityStream(world, spec.activity_types, seed=self.run.seed, stream=spec.name)
-        url = base_url if spec.endpoint == EMBEDDED else spec.endpoint
-        assert url is not None
-        return LegacyLane(
-            machine, stream, url, spec.delivery.timeout, make_auth(spec.auth, transport, base_url)
+        stream = self._activities(spec)
+        auth = make_auth(spec.auth, self.transport, self.base_url)
+        return LegacyLane(machine, stream, url, spec.delivery.timeout, auth)
+
+    def _activities(self, spec: SubscriptionSpec) -> ActivityStream:
+        return ActivityStream(self.world, spec.activity_types, seed=self.run.seed, stream=spec.name)
+
+    def _io_lane(self, index: int, spec: SubscriptionSpec, traffic: Traffic, url: str) -> IoLane:
+        assert self.keys is not None
+        assert self.publisher is not None
+        io = spec.io
+        source = self._io_source(spec)
+        journal = Journal(registration_id=spec.name, retention=io.retention)
+        machine = Registration(
+            spec.name,
+            IoPolicy(
+                batch=io.delivery == "batch",
+                max_events=fitting_events(source, io.max_events, io.max_bytes),
+                max_in_flight=io.max_in_flight,
+                flush_interval=io.flush_interval,
+            ),
+            traffic,
+            new_batch_id=sequential_ids(prefix=f"{index + 1}-"),
+            on_produced=journal.record,
         )
+        settings = IoSettings(
+            provider=PROVIDERS[spec.stream],
+            timeout=io.timeout,
+            content_type=io.content_type,
+            hmac_secret=io.hmac_secret.reveal() if io.hmac_secret is not None else None,
+        )
+        lane = IoLane(
+            machine, source, url, settings, self.keys, journal, self.publisher.validation_url
+        )
+        self.publisher.add(lane)
+        return lane
+
+    def _io_source(self, spec: SubscriptionSpec) -> IoSource:
+        io = spec.io
+        common = {
+            "munchkin_id": self.run.munchkin_id,
+            "recipient_client_id": io.recipient_client_id,
+            "deprecated_fields": io.deprecated_fields,
+        }
+        if spec.stream == "user-audit":
+            components = _resolve(
+                spec.components, catalog.AUDIT_COMPONENTS, catalog.find_audit_component
+            )
+            return UserAuditStream(
+                self.world, components, seed=self.run.seed, stream=spec.name,
+                schema=io.audit_schema, **common,
+            )  # fmt: skip
+        if spec.stream == "notification":
+            kinds = _resolve(
+                spec.notifications, catalog.NOTIFICATION_KINDS, catalog.find_notification_kind
+            )
+            return NotificationStream(
+                self.world, kinds, seed=self.run.seed, stream=spec.name, **common
+            )
+        return CloudActivityStream(self._activities(spec), **common)
+
+
+def _resolve(
+    names: str | tuple[str, ...], every: tuple[T, ...], find: Callable[[str], T]
+) -> tuple[T, ...]:
+    return every if names == "all" else tuple(find(name) for name in names)
+
+
+def fitting_events(source: IoSource, max_events: int, max_bytes: int) -> int:
+    """Events per request under both caps: the 2 MB cap is turned into a count from the size of a
+    sample event with room to spare, so the pure machine can batch by count alone."""
+    sample = io_body(source.io_events([(0, VIRTUAL_EPOCH.timestamp())]), batch=True)
+    return max(1, min(max_events, max_bytes // (2 * len(sample))))
 
 
 def policy(spec: SubscriptionSpec) -> Policy:
@@ -176,7 +290,12 @@ def make_auth(spec: AuthSpec, transport: HttpTransport, base_url: str | None) ->
 
 
 def embedded_receiver(
-    spec: ReceiverSpec, *, seed: int, record: bool = False, log: Callable[[str], None] | None = None
+    spec: ReceiverSpec,
+    *,
+    seed: int,
+    record: bool = False,
+    log: Callable[[str], None] | None = None,
+    key_base_url: str | None = None,
 ) -> Receiver:
     behaviour = Behaviour(
         status=spec.status,
@@ -198,5 +317,15 @@ def embedded_receiver(
         )
     token = spec.token.reveal() if spec.token is not None else None
     return Receiver(
-        token=token, oauth=oauth, behaviour=behaviour, seed=seed, record=record, log=log
+        token=token,
+        oauth=oauth,
+        behaviour=behaviour,
+        seed=seed,
+        record=record,
+        log=log,
+        challenge_style=spec.challenge,
+        confirm_validation=spec.confirm_validation,
+        verify_signatures=spec.verify_signatures,
+        reject_bad_signatures=spec.reject_bad_signatures,
+        key_base_url=key_base_url,
     )

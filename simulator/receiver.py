@@ -25,6 +25,28 @@ latency, failure_rate (one draw of the seeded RNG per POST that gets this far), 
 status. A 2xx batch is parsed and counted when it arrives, before the latency, like a consumer
 that stores the batch and is slow to answer: if the producer times out meanwhile, its retry
 shows up as duplicates.
+
+Adobe I/O Events deliveries (reference §4) are told from legacy batches by shape: an object
+with `activities` is a legacy batch, an array or an object with `eventid`/`event_id`/`specversion`
+is an I/O delivery (one event or a batch), an object with `validationUrl` is the asynchronous
+challenge; any other object is checked (and refused) as a legacy batch. The content type is not
+looked at, so `application/cloudevents+json` is accepted like `application/json`.
+- The GET challenge is answered as `text/plain` (`challenge_style="text"`), as JSON
+  `{"challenge": ...}` ("json"), or ignored ("refuse": 200 "ok", like Adobe's sample consumer,
+  which sends I/O Events into asynchronous validation).
+- A `validationUrl` POST goes through the same checks as a delivery; when its answer is 2xx it is
+  recorded (`validation_urls`) instead of a batch and, with `confirm_validation`, the URL is
+  fetched with a GET `confirm_delay` seconds after the answer was written, like a human clicking
+  it. Only http(s) URLs on a loopback host are fetched, never following redirects.
+- I/O events are counted and de-duplicated by `eventid`, else `event_id`, else the CloudEvents
+  `id` (flat Observability events carry only `id`); legacy activities by `marketoGUID`. The two
+  id spaces are kept apart.
+- Signatures are checked only on I/O deliveries, right after the body size and before hang,
+  reset, latency and failure injection: the digital signatures when `verify_signatures` (public
+  keys fetched from `key_base_url` + the header's relative path, cached per path for 24 h of
+  receiver time), the HMAC `x-adobe-signature` when `client_secret` is set. A delivery is "BAD"
+  when any enabled check fails; `reject_bad_signatures` answers it 401, otherwise it is accepted
+  and only counted.
 """
 
 from __future__ import annotations
@@ -49,15 +71,28 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import unquote_plus
 
+import aiohttp
 import orjson
 from aiohttp import web
+from yarl import URL
 
 from simulator.errors import ConfigError, MissingSecret
+from simulator.signing import (
+    HMAC_HEADER,
+    KEY_CACHE_SECONDS,
+    KEY_PATH_HEADERS,
+    SIGNATURE_HEADERS,
+    hmac_signature,
+    is_key_path,
+    verify_signature,
+)
 
 __all__ = [
+    "CHALLENGE_STYLES",
     "MODES",
     "Behaviour",
     "OAuthServer",
+    "Parsed",
     "ReceivedBatch",
     "Receiver",
     "Stats",
@@ -66,13 +101,21 @@ __all__ = [
     "behaviour_from_json",
     "behaviour_to_json",
     "describe_behaviour",
+    "event_id",
     "format_time",
     "parse_batch",
+    "parse_delivery",
     "parse_outage",
     "serve",
 ]
 
 MODES = ("refuse", "status", "hang", "reset")
+CHALLENGE_STYLES = ("text", "json", "refuse")
+KEY_FETCH_TIMEOUT = 5.0  # seconds for one public-key GET (I/O Events gives a delivery 10 s)
+VALIDATION_TIMEOUT = 10.0  # seconds for the GET on a validationUrl
+MAX_KEY_BYTES = 16 * 1024  # an RSA-4096 SubjectPublicKeyInfo PEM is ~800 bytes
+_IO_MARKERS = ("eventid", "event_id", "specversion")
+_RECORDED_HEADERS = ("content-type",)  # plus every x-adobe-* header
 
 
 def _check_status(name: str, value: int) -> None:
@@ -145,22 +188,41 @@ class OAuthServer:
 
 @dataclass(slots=True)
 class ReceivedBatch:
-    """One accepted batch, kept only when the receiver records."""
+    """One accepted batch, kept only when the receiver records.
+
+    `kind` is "legacy" or "io". For a legacy batch `message_id` is the wrapper's `messageId` and
+    `events` is `activities`; for an I/O delivery `message_id` is the `x-adobe-delivery-id` header
+    ("" if absent), `activities` is empty and `events` holds the delivered envelopes (one for a
+    single delivery). `headers` keeps the x-adobe-* headers and the content type, names in lower
+    case (never Authorization). `signature` is "ok", "BAD" or "-" (not checked).
+    """
 
     at: float
     message_id: str
     activities: list[dict[str, Any]]
     duplicates: int
+    kind: str = "legacy"
+    events: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    signature: str = "-"
 
 
 @dataclass(slots=True)
 class Stats:
     """Counters of everything the receiver saw.
 
-    `requests` counts delivery POSTs (any path) and `probes` GETs. `injected_failures` counts
-    the requests the Behaviour made fail: an outage window, hang, reset, failure_rate, or a
-    non-2xx fixed status. `refused`, `resets` and `hangs` count requests left unanswered.
-    `statuses` counts the statuses sent to deliveries and probes, not the token endpoint's.
+    `requests` counts POSTs on consumer paths (deliveries and validationUrl POSTs) and `probes`
+    GETs, `challenges` the GETs that carried a `challenge`. `injected_failures` counts the
+    requests the Behaviour made fail: an outage window, hang, reset, failure_rate, or a non-2xx
+    fixed status. `refused`, `resets` and `hangs` count requests left unanswered. `statuses`
+    counts the statuses sent to deliveries and probes, not the token endpoint's.
+
+    `batches`, `events` and `duplicates` count legacy and I/O deliveries alike; `io_batches` is
+    the I/O share of `batches`. `validation_requests` counts accepted validationUrl POSTs,
+    `validations_confirmed` the confirmation GETs answered 2xx, `validation_errors` those that
+    failed or were not made. `signatures_valid`/`_invalid` count I/O deliveries by their digital
+    signatures, `hmac_valid`/`_invalid` by `x-adobe-signature`; `key_fetches` counts public-key
+    GETs and `key_fetch_failures` those that gave no key.
     """
 
     requests: int = 0
@@ -178,6 +240,17 @@ class Stats:
     token_requests: int = 0
     tokens_issued: int = 0
     token_failures: int = 0
+    challenges: int = 0
+    validation_requests: int = 0
+    validations_confirmed: int = 0
+    validation_errors: int = 0
+    io_batches: int = 0
+    signatures_valid: int = 0
+    signatures_invalid: int = 0
+    hmac_valid: int = 0
+    hmac_invalid: int = 0
+    key_fetches: int = 0
+    key_fetch_failures: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
@@ -269,14 +342,22 @@ def describe_behaviour(behaviour: Behaviour) -> str:
 _WRAPPER_STRINGS = ("sourceApplication", "munchkinId", "messageId", "messageCreatedDate")
 
 
-def parse_batch(body: bytes) -> dict[str, Any]:
-    """The legacy batch wrapper, parsed; raises ValueError naming the first problem."""
+def _load_json(body: bytes) -> Any:
     try:
-        batch = orjson.loads(body)
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc})") from None
+
+
+def parse_batch(body: bytes) -> dict[str, Any]:
+    """The legacy batch wrapper, parsed; raises ValueError naming the first problem."""
+    batch = _load_json(body)
     if not isinstance(batch, dict):
         raise ValueError("not a JSON object")
+    return _check_legacy(batch)
+
+
+def _check_legacy(batch: dict[str, Any]) -> dict[str, Any]:
     for key in _WRAPPER_STRINGS:
         if not isinstance(batch.get(key), str):
             raise ValueError(f"{key}: missing or not a string")
@@ -289,7 +370,65 @@ def parse_batch(body: bytes) -> dict[str, Any]:
     return batch
 
 
-def _body_line(body: bytes, batch: dict[str, Any]) -> str:
+def event_id(event: dict[str, Any]) -> str | None:
+    """The id an I/O event is de-duplicated by: `eventid`, else the deprecated `event_id`, else
+    the CloudEvents `id`; None when none is a non-empty string."""
+    for key in ("eventid", "event_id", "id"):
+        value = event.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parsed:
+    """A POST body told apart by shape: kind "legacy" (`batch` is the wrapper), "io" (`events`
+    are the envelopes) or "validation" (`validation_url`). `ids` are what duplicates are counted
+    by: the marketoGUIDs or the event ids, in order."""
+
+    kind: str
+    events: list[dict[str, Any]]
+    ids: list[str]
+    batch: dict[str, Any] | None = None
+    validation_url: str = ""
+
+
+def _check_io(events: list[Any]) -> Parsed:
+    if not events:
+        raise ValueError("not a JSON object, and an empty array is no batch of events")
+    ids = []
+    for i, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise ValueError(f"events[{i}]: not a JSON object")
+        found = event_id(event)
+        if found is None:
+            raise ValueError(f"events[{i}]: no eventid, event_id or id string")
+        ids.append(found)
+    return Parsed(kind="io", events=events, ids=ids)
+
+
+def parse_delivery(body: bytes) -> Parsed:
+    """Any POST body the consumer accepts, told apart by shape (see the module docstring);
+    raises ValueError naming the first problem."""
+    doc = _load_json(body)
+    if isinstance(doc, list):
+        return _check_io(doc)
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object (nor an array of events)")
+    if "validationUrl" in doc:
+        url = doc["validationUrl"]
+        if not isinstance(url, str) or not url:
+            raise ValueError("validationUrl: not a string")
+        return Parsed(kind="validation", events=[], ids=[], validation_url=url)
+    if "activities" not in doc and any(key in doc for key in _IO_MARKERS):
+        return _check_io([doc])
+    batch = _check_legacy(doc)
+    activities = batch["activities"]
+    guids = [activity["marketoGUID"] for activity in activities]
+    return Parsed(kind="legacy", events=activities, ids=guids, batch=batch)
+
+
+def _body_line(body: bytes, batch: object) -> str:
     """The body as one JSON line: verbatim when it is one line already, else re-serialized."""
     if b"\n" in body or b"\r" in body:
         return orjson.dumps(batch).decode()
@@ -334,8 +473,76 @@ def _bearer_candidates(header: str) -> tuple[str, ...]:
     return (header,)
 
 
+def _check_io_options(
+    *,
+    confirm_delay: float,
+    verify_signatures: bool,
+    key_base_url: str | None,
+    reject_bad_signatures: bool,
+    client_secret: str | None,
+) -> None:
+    if not (confirm_delay >= 0.0 and math.isfinite(confirm_delay)):
+        raise ConfigError(f"confirm_delay: {confirm_delay} is not a finite number >= 0")
+    if verify_signatures and not key_base_url:
+        raise ConfigError("verify_signatures needs key_base_url (where the public keys are)")
+    if key_base_url:
+        problem = _loopback_url_problem(key_base_url)
+        if problem:
+            raise ConfigError(f"key_base_url {key_base_url!r}: {problem}")
+    if client_secret is not None and not client_secret:
+        raise ConfigError("client_secret: must not be empty")
+    if reject_bad_signatures and not (verify_signatures or client_secret):
+        raise ConfigError("reject_bad_signatures needs verify_signatures or client_secret")
+
+
+def _loopback_url_problem(url: str) -> str:
+    """Why the receiver will not fetch `url` (it only talks to http(s) on a loopback host),
+    or "" when it will."""
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError):
+        return "not a URL"
+    if parsed.scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    host = parsed.host or ""
+    if host == "localhost":
+        return ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return "" if loopback else "not a loopback host"
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The response body, or ValueError once it grows past `limit` bytes."""
+    data = bytearray()
+    async for chunk in response.content.iter_chunked(4096):
+        data += chunk
+        if len(data) > limit:
+            raise ValueError(f"body over {limit} bytes")
+    return bytes(data)
+
+
+def _recorded_headers(headers: Any) -> dict[str, str]:
+    """The x-adobe-* headers and the content type, names in lower case."""
+    kept = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith("x-adobe-") or lower in _RECORDED_HEADERS:
+            kept[lower] = value
+    return kept
+
+
 class Receiver:
-    """The dev consumer endpoint. Create, `await start()`, point the producer at the URL."""
+    """The dev consumer endpoint. Create, `await start()`, point the producer at the URL.
+
+    I/O Events options: `challenge_style` ("text", "json" or "refuse"; may be changed at run
+    time), `confirm_validation` and `confirm_delay` (GET a posted validationUrl that many seconds
+    after answering), `verify_signatures` with `key_base_url` (where the relative public-key paths
+    are fetched from; http(s) on a loopback host), `client_secret` (check the HMAC
+    `x-adobe-signature`) and `reject_bad_signatures` (answer 401 instead of only counting).
+    """
 
     def __init__(
         self,
@@ -349,9 +556,36 @@ class Receiver:
         bodies: IO[str] | None = None,
         log: Callable[[str], None] | None = None,
         max_body: int = 16 * 1024 * 1024,
+        challenge_style: str = "text",
+        confirm_validation: bool = False,
+        confirm_delay: float = 0.0,
+        verify_signatures: bool = False,
+        key_base_url: str | None = None,
+        reject_bad_signatures: bool = False,
+        client_secret: str | None = None,
     ) -> None:
         if token is not None and not token:
             raise ConfigError("token: must not be empty")
+        _check_io_options(
+            confirm_delay=confirm_delay,
+            verify_signatures=verify_signatures,
+            key_base_url=key_base_url,
+            reject_bad_signatures=reject_bad_signatures,
+            client_secret=client_secret,
+        )
+        self.challenge_style = challenge_style
+        self.confirm_validation = confirm_validation
+        self.confirm_delay = confirm_delay
+        self.verify_signatures = verify_signatures
+        self.reject_bad_signatures = reject_bad_signatures
+        self._key_base_url = (key_base_url or "").rstrip("/")
+        self._client_secret = client_secret
+        self.validation_urls: list[str] = []
+        self._keys: dict[str, tuple[bytes, float]] = {}  # key path -> (PEM, receiver time fetched)
+        self._key_lock = asyncio.Lock()
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen_events: set[str] = set()
         self._token = token
         self.oauth = oauth
         self.behaviour = behaviour
@@ -379,6 +613,17 @@ class Receiver:
         self.app.router.add_post("/oauth/token", self._issue_token)
         self.app.router.add_get("/{tail:.*}", self._probe)
         self.app.router.add_post("/{tail:.*}", self._deliver)
+
+    @property
+    def challenge_style(self) -> str:
+        return self._challenge_style
+
+    @challenge_style.setter
+    def challenge_style(self, style: str) -> None:
+        if style not in CHALLENGE_STYLES:
+            expected = ", ".join(CHALLENGE_STYLES)
+            raise ConfigError(f"challenge_style {style!r}: expected one of {expected}")
+        self._challenge_style = style
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -416,11 +661,23 @@ class Receiver:
         return self._url
 
     async def stop(self) -> None:
-        """Stop listening; hung requests are dropped, slow ones get up to 1 s to finish."""
+        """Stop listening; hung requests are dropped, slow ones get up to 1 s to finish.
+        Pending validation GETs are cancelled."""
         self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def settle(self) -> None:
+        """Wait until every validation GET started so far is done (or has failed)."""
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # --- test and scenario hooks -----------------------------------------------------------------
 
@@ -497,18 +754,31 @@ class Receiver:
     # --- consumer routes -------------------------------------------------------------------------
 
     async def _probe(self, request: web.Request) -> Any:
-        """GET on any path: 200 like Adobe's sample consumer, echoing `challenge` if given."""
+        """GET on any path: 200 like Adobe's sample consumer; a `challenge` is answered as the
+        `challenge_style` says."""
         at = self.now()
         self.stats.probes += 1
         window = self._outage(at)
         if window is not None:
             return await self._outage_answer(request, window, at)
         challenge = request.query.get("challenge")
-        self._say(at, "GET 200" + (" (challenge echoed)" if challenge is not None else ""))
-        return self._answer(200, challenge if challenge is not None else "ok")
+        if challenge is None:
+            self._say(at, "GET 200")
+            return self._answer(200, "ok")
+        self.stats.challenges += 1
+        style = self.challenge_style
+        if style == "json":
+            self._say(at, "GET 200 (challenge echoed as JSON)")
+            body = orjson.dumps({"challenge": challenge}).decode()
+            return self._answer(200, body, content_type="application/json")
+        if style == "refuse":
+            self._say(at, "GET 200 (challenge ignored)")
+            return self._answer(200, "ok")
+        self._say(at, "GET 200 (challenge echoed)")
+        return self._answer(200, challenge)
 
     async def _deliver(self, request: web.Request) -> Any:
-        """POST on any path: a batch of lead activities."""
+        """POST on any path: a legacy batch, an I/O delivery or an I/O validationUrl."""
         at = self.now()
         self.stats.requests += 1
         window = self._outage(at)
@@ -525,9 +795,26 @@ class Receiver:
             self.stats.too_large += 1
             self._say(at, f"POST 413 body over {self._max_body} bytes")
             return self._answer(413, "Payload Too Large")
-        return await self._respond(request, body, at)
+        try:
+            parsed: Parsed | ValueError = parse_delivery(body)
+        except ValueError as exc:
+            parsed = exc
+        verdict = "-"
+        if isinstance(parsed, Parsed) and parsed.kind == "io":
+            verdict = await self._check_signatures(request, body)
+            if verdict == "BAD" and self.reject_bad_signatures:
+                self._say(at, f"POST 401 io {_io_summary(request, parsed)} sig=BAD")
+                return self._answer(401, "Unauthorized: bad signature")
+        return await self._respond(request, body, parsed, verdict, at)
 
-    async def _respond(self, request: web.Request, body: bytes, at: float) -> Any:
+    async def _respond(
+        self,
+        request: web.Request,
+        body: bytes,
+        parsed: Parsed | ValueError,
+        verdict: str,
+        at: float,
+    ) -> Any:
         behaviour = self.behaviour
         if behaviour.hang or behaviour.reset:
             mode = "hang" if behaviour.hang else "reset"
@@ -537,48 +824,186 @@ class Receiver:
             status, why = behaviour.failure_status, "failure_rate"
         text = "OK"
         if 200 <= status < 300:
-            status, text = self._accept(body, at, status)
+            status, text = self._accept(request, body, parsed, verdict, at, status)
         else:
             self.stats.injected_failures += 1
             self._say(at, f"POST {status} injected ({why})" + _after(behaviour.latency))
         await asyncio.sleep(behaviour.latency)
-        return self._answer(status, None if status == 204 else text)
+        response = self._answer(status, None if status == 204 else text)
+        if status < 300 and isinstance(parsed, Parsed) and parsed.kind == "validation":
+            await self._then_confirm(request, response, parsed.validation_url)
+        return response
 
-    def _accept(self, body: bytes, at: float, status: int) -> tuple[int, str]:
-        """Parse, count and log a batch the consumer takes; returns the status and body text."""
+    def _accept(
+        self,
+        request: web.Request,
+        body: bytes,
+        parsed: Parsed | ValueError,
+        verdict: str,
+        at: float,
+        status: int,
+    ) -> tuple[int, str]:
+        """Count, record and log a delivery the consumer takes; returns the status and body
+        text (400 for a body it cannot read)."""
         latency = _after(self.behaviour.latency)
-        try:
-            batch = parse_batch(body)
-        except ValueError as exc:
+        if isinstance(parsed, ValueError):
             self.stats.bad_requests += 1
-            self._say(at, f"POST 400 bad body: {exc}{latency}")
-            return 400, f"Bad Request: {exc}"
-        activities = batch["activities"]
-        duplicates = self._count_duplicates(activities)
+            self._say(at, f"POST 400 bad body: {parsed}{latency}")
+            return 400, f"Bad Request: {parsed}"
+        if parsed.kind == "validation":
+            self.stats.validation_requests += 1
+            self.validation_urls.append(parsed.validation_url)
+            self._say(at, f"POST {status} validationUrl recorded{latency}")
+            return status, "OK"
+        duplicates = self._count_duplicates(parsed)
         self.stats.batches += 1
-        self.stats.events += len(activities)
+        self.stats.events += len(parsed.events)
         self.stats.duplicates += duplicates
         if self.record:
-            self.received.append(ReceivedBatch(at, batch["messageId"], activities, duplicates))
+            self.received.append(self._received(request, parsed, duplicates, verdict, at))
         if self._bodies is not None:
-            self._bodies.write(_body_line(body, batch) + "\n")
+            self._bodies.write(_body_line(body, parsed.batch or parsed.events) + "\n")
             self._bodies.flush()
-        first = activities[0]["marketoGUID"] if activities else "-"
-        line = f"msg={batch['messageId']} events={len(activities)} dup={duplicates} first={first}"
+        if parsed.kind == "io":
+            self.stats.io_batches += 1
+            line = f"io {_io_summary(request, parsed)} dup={duplicates} sig={verdict}"
+        else:
+            assert parsed.batch is not None
+            first = parsed.ids[0] if parsed.ids else "-"
+            line = f"msg={parsed.batch['messageId']} events={len(parsed.ids)} dup={duplicates}"
+            line += f" first={first}"
         self._say(at, f"POST {status} {line}{latency}")
         return status, "OK"
 
-    def _count_duplicates(self, activities: list[dict[str, Any]]) -> int:
+    @staticmethod
+    def _received(
+        request: web.Request, parsed: Parsed, duplicates: int, verdict: str, at: float
+    ) -> ReceivedBatch:
+        headers = _recorded_headers(request.headers)
+        if parsed.batch is not None:
+            activities = parsed.batch["activities"]
+            message_id = parsed.batch["messageId"]
+            return ReceivedBatch(
+                at, message_id, activities, duplicates, "legacy", activities, headers
+            )
+        message_id = request.headers.get("x-adobe-delivery-id", "")
+        return ReceivedBatch(at, message_id, [], duplicates, "io", parsed.events, headers, verdict)
+
+    def _count_duplicates(self, parsed: Parsed) -> int:
         if not self.dedupe:
             return 0
+        seen = self._seen_events if parsed.kind == "io" else self._seen
         duplicates = 0
-        for activity in activities:
-            guid = activity["marketoGUID"]
-            if guid in self._seen:
+        for key in parsed.ids:
+            if key in seen:
                 duplicates += 1
             else:
-                self._seen.add(guid)
+                seen.add(key)
         return duplicates
+
+    # --- I/O Events: signatures and validation ---------------------------------------------------
+
+    async def _check_signatures(self, request: web.Request, body: bytes) -> str:
+        """ "ok", "BAD" or "-" (nothing to check) for an I/O delivery, counting the results."""
+        results = []
+        if self.verify_signatures:
+            valid = await self._digital_signature_ok(request, body)
+            if valid:
+                self.stats.signatures_valid += 1
+            else:
+                self.stats.signatures_invalid += 1
+            results.append(valid)
+        if self._client_secret is not None:
+            expected = hmac_signature(body, self._client_secret)
+            given = request.headers.get(HMAC_HEADER, "")
+            valid = hmac.compare_digest(expected.encode(), given.encode())
+            if valid:
+                self.stats.hmac_valid += 1
+            else:
+                self.stats.hmac_invalid += 1
+            results.append(valid)
+        if not results:
+            return "-"
+        return "ok" if all(results) else "BAD"
+
+    async def _digital_signature_ok(self, request: web.Request, body: bytes) -> bool:
+        """Whether either `x-adobe-digital-signature-N` verifies over the raw body with the key
+        at `x-adobe-publicN-path` (keys are fetched only as far as needed)."""
+        for signature_header, path_header in zip(SIGNATURE_HEADERS, KEY_PATH_HEADERS, strict=True):
+            signature = request.headers.get(signature_header)
+            path = request.headers.get(path_header)
+            if not signature or not path:
+                continue
+            pem = await self._public_key(path)
+            if pem is not None and verify_signature(body, signature, pem):
+                return True
+        return False
+
+    async def _public_key(self, path: str) -> bytes | None:
+        """The PEM at `key_base_url` + `path`, fetched once and cached for 24 h of receiver
+        time; None if the path is malformed or the key cannot be fetched (not cached)."""
+        if not is_key_path(path):
+            return None
+        async with self._key_lock:
+            cached = self._keys.get(path)
+            if cached is not None and self.now() - cached[1] < KEY_CACHE_SECONDS:
+                return cached[0]
+            pem = await self._fetch_key(path)
+            if pem is not None:
+                self._keys[path] = (pem, self.now())
+            return pem
+
+    async def _fetch_key(self, path: str) -> bytes | None:
+        self.stats.key_fetches += 1
+        timeout = aiohttp.ClientTimeout(total=KEY_FETCH_TIMEOUT)
+        try:
+            async with self._client().get(
+                self._key_base_url + path, allow_redirects=False, timeout=timeout
+            ) as response:
+                status = response.status
+                pem = await _read_bounded(response, MAX_KEY_BYTES) if status == 200 else None
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            status, pem = type(exc).__name__, None
+        if pem is None:
+            self.stats.key_fetch_failures += 1
+        self._say(self.now(), f"KEY GET {path} {status}")
+        return pem
+
+    def _client(self) -> aiohttp.ClientSession:
+        """The receiver's own HTTP client (public keys, validation URLs), made on first use."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def _then_confirm(self, request: web.Request, response: web.Response, url: str) -> None:
+        """With `confirm_validation`, write the answer out first, then GET `url` in the
+        background after `confirm_delay`, like a human clicking the link later."""
+        if not self.confirm_validation:
+            return
+        await response.prepare(request)
+        await response.write_eof()
+        task = asyncio.get_running_loop().create_task(self._confirm(url))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _confirm(self, url: str) -> None:
+        await asyncio.sleep(self.confirm_delay)
+        problem = _loopback_url_problem(url)
+        if problem:
+            self.stats.validation_errors += 1
+            self._say(self.now(), f"VALIDATE not confirmed ({problem})")
+            return
+        timeout = aiohttp.ClientTimeout(total=VALIDATION_TIMEOUT)
+        try:
+            async with self._client().get(url, allow_redirects=False, timeout=timeout) as response:
+                status: int | str = response.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            status = type(exc).__name__
+        if isinstance(status, int) and 200 <= status < 300:
+            self.stats.validations_confirmed += 1
+        else:
+            self.stats.validation_errors += 1
+        self._say(self.now(), f"VALIDATE GET {status}")
 
     # --- identity provider -----------------------------------------------------------------------
 
@@ -661,6 +1086,13 @@ def _same(expected: tuple[str, str], given: tuple[str, str]) -> bool:
     return all(results)
 
 
+def _io_summary(request: web.Request, parsed: Parsed) -> str:
+    """`events=N first=<id>` plus `retry=N` when the delivery carries x-adobe-retry-count."""
+    retry = request.headers.get("x-adobe-retry-count")
+    text = f"events={len(parsed.ids)} first={parsed.ids[0]}"
+    return text + (f" retry={retry}" if retry is not None else "")
+
+
 def _after(latency: float) -> str:
     return f" after={latency:g}s" if latency else ""
 
@@ -718,6 +1150,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--bodies", metavar="FILE", help="write accepted batches to FILE as JSON lines")
     add("--seed", type=int, default=0, help="seed of the failure-rate draws and tokens")
     add("--quiet", action="store_true", help="no line per request, only the final stats")
+    add(
+        "--challenge",
+        choices=CHALLENGE_STYLES,
+        default="text",
+        help="answer to the I/O Events GET challenge: text (default), json, or refuse (ignore it)",
+    )
+    add("--confirm-validation", action="store_true", help="GET a posted I/O validationUrl")
+    add("--verify-signatures", action="store_true", help="check I/O digital signatures")
+    add("--key-base-url", metavar="URL", help="where public-key paths are fetched (loopback)")
+    add("--reject-bad-signatures", action="store_true", help="answer 401 to a bad signature")
+    add("--hmac-secret-env", metavar="NAME", help="check x-adobe-signature with $NAME's secret")
 
 
 def _secret(name: str) -> str:
@@ -750,6 +1193,29 @@ def _auth_from_args(args: argparse.Namespace) -> tuple[str | None, OAuthServer |
     return token, oauth, lines
 
 
+def _io_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """The Receiver's I/O Events options from the flags, and lines describing them (the HMAC
+    secret is only named, never shown)."""
+    options: dict[str, Any] = {
+        "challenge_style": args.challenge,
+        "confirm_validation": args.confirm_validation,
+        "verify_signatures": args.verify_signatures,
+        "key_base_url": args.key_base_url,
+        "reject_bad_signatures": args.reject_bad_signatures,
+        "client_secret": _secret(args.hmac_secret_env) if args.hmac_secret_env else None,
+    }
+    checks = []
+    if args.verify_signatures:
+        checks.append(f"digital (keys from {args.key_base_url})")
+    if args.hmac_secret_env:
+        checks.append(f"hmac (secret: set from ${args.hmac_secret_env})")
+    signatures = " + ".join(checks) or "not checked"
+    if checks:
+        signatures += ", bad ones answered 401" if args.reject_bad_signatures else ", counted only"
+    confirm = ", validationUrl confirmed" if args.confirm_validation else ""
+    return options, [f"challenge: {args.challenge}{confirm}", f"signatures: {signatures}"]
+
+
 def _open_bodies(path: str) -> IO[str]:
     """The --bodies file, truncated: one JSON line per accepted batch of this run."""
     return open(path, "w", encoding="utf-8")
@@ -759,6 +1225,7 @@ async def serve(args: argparse.Namespace) -> int:
     """Run the receiver until cancelled (Ctrl-C); one line per request, then a stats line."""
     say = functools.partial(print, flush=True)
     token, oauth, auth_lines = _auth_from_args(args)
+    io_options, io_lines = _io_from_args(args)
     behaviour = Behaviour(
         status=args.status,
         failure_rate=args.failure_rate,
@@ -777,13 +1244,14 @@ async def serve(args: argparse.Namespace) -> int:
             seed=args.seed,
             bodies=bodies,
             log=None if args.quiet else say,
+            **io_options,
         )
         try:
             url = await receiver.start(port=args.port)
         except OSError as exc:
             raise ConfigError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from exc
         say(f"receiving on {url}")
-        for line in auth_lines:
+        for line in (*auth_lines, *io_lines):
             say(line)
         say(f"behaviour: {describe_behaviour(behaviour)}")
         if oauth is not None:

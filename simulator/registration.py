@@ -217,10 +217,13 @@ class Registration:
         return self._move(RegistrationState.DISABLED, now, f"challenge failed: {reason}")
 
     def enable(self, now: float) -> StateChange:
-        """The manual re-enable: a new challenge is needed before delivery resumes."""
+        """The manual re-enable: a new challenge is needed before delivery resumes. The attempt
+        history starts afresh (undocumented; otherwise the old failures would make it unstable
+        again at once), but scheduled retries keep their lifecycle, as documented."""
         if self.state is not RegistrationState.DISABLED:
             raise InvalidTransition(f"{self.name}: can't enable when state={self.state}")
         self._unstable_since = None
+        self.window = AttemptWindow(self.policy.window)
         return self._move(RegistrationState.PENDING, now, "re-enabled by hand")
 
     # -- the engine asks what to send, then tells what happened ----------------------------------

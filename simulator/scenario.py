@@ -22,9 +22,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from . import catalog
 from .errors import ConfigError, ScenarioError
 from .fields import (
     DAY,
@@ -163,6 +173,62 @@ _AUTH_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 
+class IoSpec(_Spec):
+    """How Adobe I/O Events delivers to this webhook (profile adobe-io); defaults from its docs."""
+
+    delivery: Literal["batch", "single"] = "batch"
+    max_events: Annotated[int, Range(1, 1000)] = 20
+    """Events per batch request."""
+    max_bytes: Annotated[int, Range(1024)] = 2 * 1024 * 1024
+    """Bytes per batch request."""
+    timeout: PositiveDuration = 10.0
+    """The whole attempt, connection set-up included."""
+    max_in_flight: Annotated[int, Range(1, 1000)] = 10
+    flush_interval: PositiveDuration = 1.0
+    """How often new events leave (I/O delivers in near real time)."""
+    retention: PositiveDuration = 7 * DAY
+    """How long the journal keeps events."""
+    deprecated_fields: bool = True
+    """Also send event_id and recipient_client_id (removed by Adobe by the end of 2026)."""
+    content_type: str = "application/cloudevents+json; charset=UTF-8"
+    recipient_client_id: str = "marketo-sim-client"
+    hmac_secret: EnvSecret | None = Field(None, alias="hmacSecretEnv")
+    """Also send the legacy x-adobe-signature HMAC, keyed with this client secret."""
+    audit_schema: Literal["V2.0", "V1.0"] = "V2.0"
+    """User Audit payload shape."""
+
+
+# Keys of a subscription that only the legacy push uses, and those only Adobe I/O uses.
+_LEGACY_ONLY = ("auth", "batch_size", "push_interval", "delivery")
+_STREAM_KEYS = {
+    "lead-activity": "activity_types",
+    "user-audit": "components",
+    "notification": "notifications",
+}
+
+
+def _names(value: Any) -> Any:
+    """`all`, or a non-empty list of names (checked against the catalog by the subscription)."""
+    if value == "all":
+        return value
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise ValueError(f"must be all or a non-empty list of names (got {describe(value)})")
+    return tuple(value)
+
+
+Names = Annotated[
+    str | tuple[str, ...],
+    PlainValidator(_names),
+    WithJsonSchema(
+        {"anyOf": [{"const": "all"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]}
+    ),
+]
+
+
 class SubscriptionSpec(_Spec):
     """One Data Streams subscription: what Marketo pushes, where, and how fast."""
 
@@ -178,6 +244,44 @@ class SubscriptionSpec(_Spec):
     """Events per second."""
     bursts: Items[BurstSpec] = ()
     delivery: DeliverySpec = Field(default_factory=DeliverySpec)
+    profile: Literal["marketo-legacy", "adobe-io"] = "marketo-legacy"
+    """marketo-legacy: the direct batch push; adobe-io: CloudEvents through Adobe I/O Events."""
+    stream: Literal["lead-activity", "user-audit", "notification"] = "lead-activity"
+    components: Names = "all"
+    """User Audit component types (user-audit stream)."""
+    notifications: Names = "all"
+    """Notification kinds (notification stream)."""
+    io: IoSpec = Field(default_factory=IoSpec)
+
+    @model_validator(mode="after")
+    def _profile_fits(self) -> SubscriptionSpec:
+        given = self.model_fields_set
+        if self.stream != "lead-activity" and self.profile != "adobe-io":
+            raise Invalid(
+                f"{self.stream} is only delivered by Adobe I/O: add profile: adobe-io", at="stream"
+            )
+        wrong = _LEGACY_ONLY if self.profile == "adobe-io" else ("io",)
+        for name in wrong:
+            if name in given:
+                hint = "; use io: instead" if self.profile == "adobe-io" else ""
+                raise Invalid(f"does not apply to profile {self.profile}{hint}", at=to_camel(name))
+        for stream, name in _STREAM_KEYS.items():
+            if name in given and stream != self.stream:
+                raise Invalid(f"only applies to stream {stream}", at=to_camel(name))
+        _check_names(self.components, "components", "find_audit_component")
+        _check_names(self.notifications, "notifications", "find_notification_kind")
+        return self
+
+
+def _check_names(names: str | tuple[str, ...], key: str, finder: str) -> None:
+    if names == "all":
+        return
+    find = getattr(catalog, finder)
+    for index, name in enumerate(names):
+        try:
+            find(name)
+        except ConfigError as exc:
+            raise Invalid(str(exc), at=(key, index)) from None
 
 
 class OAuthServerSpec(_Spec):
@@ -224,6 +328,30 @@ class ReceiverSpec(_Spec):
     reset: bool = False
     """Read each push, then drop the connection without answering."""
     outages: Items[OutageSpec] = ()
+    challenge: Literal["text", "json", "refuse"] = "text"
+    """How it answers the Adobe I/O challenge GET; refuse fails it."""
+    confirm_validation: bool = False
+    """Open the validation URL of an async challenge, as a person would."""
+    verify_signatures: bool = False
+    """Check both Adobe I/O digital signatures with the keys the simulator serves."""
+    reject_bad_signatures: bool = False
+    """Answer 401 to a delivery whose signatures do not verify."""
+
+
+class AdobeIoSpec(_Spec):
+    """The Adobe I/O Events side shared by every adobe-io subscription."""
+
+    ims_org_id: Annotated[str, Pattern(r"[A-Za-z0-9]{1,64}@AdobeOrg", "must end in @AdobeOrg")] = (
+        "0123456789ABCDEF01234567@AdobeOrg"
+    )
+    key_files: Items[str] = ()
+    """Two PEM private keys to sign with (default: two new RSA-2048 keys per run)."""
+
+    @model_validator(mode="after")
+    def _two_keys(self) -> AdobeIoSpec:
+        if self.key_files and len(self.key_files) != 2:
+            raise Invalid("needs exactly two PEM files, one per signature", at="keyFiles")
+        return self
 
 
 class RunSpec(_Spec):
@@ -236,6 +364,7 @@ class RunSpec(_Spec):
     duration: PositiveDuration | None = None
     """Run length in simulated time; none runs until stopped."""
     receiver: ReceiverSpec = Field(default_factory=ReceiverSpec)
+    adobe_io: AdobeIoSpec = Field(default_factory=AdobeIoSpec)
     subscriptions: Items[SubscriptionSpec] = Field(json_schema_extra={"minItems": 1})
     _file: str = PrivateAttr("<string>")
 

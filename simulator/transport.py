@@ -11,7 +11,7 @@ import asyncio
 import math
 import ssl
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -22,6 +22,10 @@ class Transport(Protocol):
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
     ) -> Outcome: ...
+
+    async def get(
+        self, url: str, headers: Mapping[str, str], *, timeout: float
+    ) -> tuple[Outcome, bytes]: ...
 
 
 def _timeout(total: float) -> aiohttp.ClientTimeout:
@@ -65,25 +69,39 @@ class HttpTransport:
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
     ) -> Outcome:
+        outcome, _ = await self._exchange("POST", url, headers, timeout, data=body)
+        return outcome
+
+    async def get(
+        self, url: str, headers: Mapping[str, str], *, timeout: float
+    ) -> tuple[Outcome, bytes]:
+        """GET with the same rules as `post`; also returns the (bounded) body, for challenges."""
+        return await self._exchange("GET", url, headers, timeout)
+
+    async def _exchange(
+        self, method: str, url: str, headers: Mapping[str, str], timeout: float, **kwargs: Any
+    ) -> tuple[Outcome, bytes]:
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            async with self.session.post(
+            async with self.session.request(
+                method,
                 url,
-                data=body,
                 headers=dict(headers),
                 allow_redirects=False,
                 timeout=_timeout(timeout),
+                **kwargs,
             ) as response:
-                await response.content.read(self.max_response_bytes)
+                body = await response.content.read(self.max_response_bytes)
                 status = response.status
         except TimeoutError:
-            return Outcome(
-                OutcomeKind.TIMEOUT, None, loop.time() - started, f"no answer in {timeout:g}s"
-            )
+            took = loop.time() - started
+            return Outcome(OutcomeKind.TIMEOUT, None, took, f"no answer in {timeout:g}s"), b""
         except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
-            return Outcome(OutcomeKind.CONNECTION_ERROR, None, loop.time() - started, describe(exc))
-        return Outcome(classify_status(status), status, loop.time() - started, _reason(status))
+            took = loop.time() - started
+            return Outcome(OutcomeKind.CONNECTION_ERROR, None, took, describe(exc)), b""
+        took = loop.time() - started
+        return Outcome(classify_status(status), status, took, _reason(status)), body
 
     async def form(
         self,

@@ -99,6 +99,14 @@ class Track(NamedTuple):
     program_name: str
 
 
+class MarketoUser(NamedTuple):
+    """A user of the Marketo instance: who audit events and campaign aborts name."""
+
+    id: int  # the numeric user id of UADS schema V1.0 (`"user": 253`)
+    email: str  # the login, sent as `userId` ("Email ID of the user in Marketo")
+    name: str
+
+
 def _bounces(rows: tuple[tuple[str, str], ...]) -> tuple[Bounce, ...]:
     # Marketo's bounce category is the first digit of the subcategory code (1-2 hard, 3-9 soft).
     return tuple(Bounce(code, code[0], details) for code, details in rows)
@@ -162,6 +170,14 @@ _MOMENT_TYPES = (Named(1, "Web"), Named(2, "Email"), Named(3, "Milestone"))
 _WEBHOOKS = (Named(11, "Post to Slack"), Named(12, "Enrich from Clearbit"), Named(13, "CRM Task"))
 _PRODUCTS = (Named(5001, "Starter Plan"), Named(5002, "Pro Plan"), Named(5003, "Enterprise Plan"))
 _CHANNELS = ("Webinar", "Email Send", "Tradeshow", "Content", "Online Advertising")
+# Marketo's standard roles; the ids are ours.
+_ROLES = tuple(
+    Named(i, name)
+    for i, name in enumerate(
+        ("Admin", "Marketing User", "Standard User", "Web Designer", "Analytics User", "API Role"),
+        1,
+    )
+)
 _CAMPAIGN_STEPS = ("01 Send Invite", "02 Form Fill", "03 Scoring", "Add to List", "Data Management")
 _EMAIL_STEPS = ("Invite", "Reminder", "Follow Up")
 _FORMS = ("Contact Us", "Webinar Registration", "Newsletter Signup", "Demo Request", "Download")
@@ -204,7 +220,8 @@ class World:
     Leads (id, first/last name, email), campaigns, programs, static lists, mailings, forms,
     webpages, links, IPs, user agents, lead fields, scores, partitions, revenue models and stages,
     progression statuses, segments, nurture tracks, sales users, opportunities, webhooks and the
-    pools of the sample custom types: built once by `build` with Faker seeded from `seed`.
+    pools of the sample custom types, plus the Adobe org and the Marketo users and roles that the
+    User Audit and Notification streams name: built once by `build` with Faker seeded from `seed`.
     """
 
     seed: int
@@ -242,6 +259,9 @@ class World:
     conferences: tuple[Named, ...]
     products: tuple[Named, ...]
     webinars: tuple[Named, ...]
+    ims_org_id: str
+    users: tuple[MarketoUser, ...]
+    roles: tuple[Named, ...]
 
     @classmethod
     def build(cls, seed: int, *, leads: int = 500) -> World:
@@ -270,6 +290,7 @@ class World:
             **_web(rng, site, slugs),
             **_sales(rng, people, site),
             **_constants(rng, fake, people),
+            **_instance(seed, people, site),
         )
 
 
@@ -402,3 +423,24 @@ def _constants(rng: random.Random, fake: Any, people: dict[str, tuple[str, ...]]
         "revenue_stages": _REVENUE_STAGES, "statuses": _STATUSES, "segments": _SEGMENTS,
         "moment_types": _MOMENT_TYPES, "webhooks": _WEBHOOKS, "products": _PRODUCTS,
     }  # fmt: skip
+
+
+def _instance(seed: int, people: dict[str, tuple[str, ...]], site: str) -> dict[str, Any]:
+    """The Adobe org and Marketo users: drawn from their own generator, after every other pool,
+    so adding them changed nothing that the older pools hold for a seed."""
+    rng = random.Random(f"marketo-instance:{seed}")
+    emails: set[str] = set()
+    users = []
+    for user_id in _ids(rng, 12, 100, 1000):
+        first, last = rng.choice(people["first_names"]), rng.choice(people["last_names"])
+        email = f"{first}.{last}@{site}".lower()
+        if email in emails:
+            email = f"{first}.{last}{user_id}@{site}".lower()
+        emails.add(email)
+        users.append(MarketoUser(user_id, email, f"{first} {last}"))
+    # An IMS org id is 24 upper-case hex digits and "@AdobeOrg".
+    return {
+        "ims_org_id": f"{rng.getrandbits(96):024X}@AdobeOrg",
+        "users": tuple(users),
+        "roles": _ROLES,
+    }

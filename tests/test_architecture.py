@@ -9,13 +9,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "simulator"
 PURE = (
     "catalog",
     "delivery",
-    "events",
-    "world",
-    "formats",
-    "queue",
-    "traffic",
-    "scenario",
     "errors",
+    "events",
+    "fields",
+    "formats",
+    "journal",
+    "outcome",
+    "queue",
+    "registration",
+    "scenario",
+    "signing",
+    "traffic",
+    "world",
+    "yamlsource",
 )
 IO_MODULES = {"asyncio", "aiohttp", "socket", "time", "looptime", "selectors", "ssl"}
 

@@ -6,10 +6,17 @@ import pytest
 
 from simulator.catalog import (
     ACTIVITY_TYPES,
+    AUDIT_COMPONENTS,
+    NOTIFICATION_KINDS,
     find_activity_type,
+    find_audit_action,
+    find_audit_component,
+    find_notification_kind,
     select_activity_types,
+    select_audit_components,
+    select_notification_kinds,
 )
-from simulator.errors import UnknownActivityType
+from simulator.errors import ConfigError, UnknownActivityType
 
 # Every concrete id of the §1d table, in table order (the "100000+" row is the custom samples).
 REFERENCE_IDS = (
@@ -192,3 +199,189 @@ def test_select_raises_on_an_unknown_ref() -> None:
     """One bad ref fails the whole selection."""
     with pytest.raises(UnknownActivityType):
         select_activity_types(["Visit Webpage", "Visit Webpages Often"])
+
+
+# ---- User Audit components (§3a) and Notification kinds (§3b) ---------------------------------
+
+AUDIT = "com.adobe.platform.marketo.audit.user."
+NOTIFICATION = "com.adobe.platform.marketo.notification."
+# §3a event list, in its order.
+COMPONENT_NAMES = (
+    "Default Program", "Email", "Email Batch Program", "Email Template", "Engagement Program",
+    "Event Program", "Folder", "Form", "Landing Page", "Landing Page Template", "List",
+    "Marketing Folder", "Nurture Program", "Segment", "Segmentation", "Smart Campaign",
+    "Smart List", "Snippet", "Login", "Role", "User",
+)  # fmt: skip
+
+
+def test_every_audit_component_of_the_event_list_is_present_in_order() -> None:
+    """The 21 componentTypes of §3a, display names with spaces, in the doc's order."""
+    assert tuple(c.name for c in AUDIT_COMPONENTS) == COMPONENT_NAMES
+
+
+def test_audit_types_follow_the_documented_rule() -> None:
+    """type = audit prefix + the name lowercased with spaces removed, for every component."""
+    for c in AUDIT_COMPONENTS:
+        assert c.type == AUDIT + c.name.lower().replace(" ", "")
+
+
+def test_only_the_four_audit_types_seen_in_a_source_are_documented() -> None:
+    """email, landingpage, smartcampaign and emailbatchprogram; the rest are inferred."""
+    assert {c.type.removeprefix(AUDIT) for c in AUDIT_COMPONENTS if c.documented} == {
+        "email",
+        "landingpage",
+        "smartcampaign",
+        "emailbatchprogram",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "actions"),
+    [
+        pytest.param("Smart Campaign", ("abort", "activate", "clone", "create", "deactivate",
+                     "delete", "edit", "modify campaign schedule", "modify flow step action",
+                     "modify smart list setup", "move", "rename"), id="smart-campaign"),
+        pytest.param("Snippet", ("approve", "approve with no-draft", "clone", "create", "delete",
+                     "edit", "rename", "unapprove"), id="snippet"),
+        pytest.param("Segmentation", ("approve", "create", "delete", "draftCreated",
+                     "draftDiscarded", "rename", "unapprove"), id="segmentation-past-tense"),
+        pytest.param("Folder", ("create", "delete", "edit", "rename"), id="folder-el-rename"),
+        pytest.param("Login", ("login success", "login failure"), id="login"),
+    ],
+)  # fmt: skip
+def test_audit_actions_are_the_documented_event_actions(name: str, actions: tuple[str]) -> None:
+    """eventAction values are verbatim from §3a, in its order (Folder adds EL's rename)."""
+    assert find_audit_component(name).actions == actions
+
+
+def test_access_control_components_come_from_the_user_service() -> None:
+    """Login, Role and User have source urn:userservice; asset components urn:mlm."""
+    sources = {c.name: c.source for c in AUDIT_COMPONENTS}
+    assert {name for name, source in sources.items() if source == "urn:userservice"} == {
+        "Login",
+        "Role",
+        "User",
+    }
+    assert set(sources.values()) == {"urn:mlm", "urn:userservice"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "name"),
+    [
+        pytest.param("Landing Page", "Landing Page", id="name"),
+        pytest.param("landing page", "Landing Page", id="lowercase"),
+        pytest.param("LandingPage", "Landing Page", id="no-space"),
+        pytest.param(f"{AUDIT}landingpage", "Landing Page", id="type"),
+        pytest.param(" smart list ", "Smart List", id="padded"),
+    ],
+)
+def test_find_audit_component(ref: str, name: str) -> None:
+    """Components are found by name in any case or spacing, or by their type."""
+    assert find_audit_component(ref).name == name
+
+
+def test_unknown_audit_component_is_a_config_error_with_a_suggestion() -> None:
+    """A misspelt component raises ConfigError (exit 2) naming the closest components."""
+    with pytest.raises(ConfigError) as caught:
+        find_audit_component("Landing Pag")
+    assert caught.value.exit_code == 2
+    assert str(caught.value).startswith(
+        "unknown User Audit component 'Landing Pag'. "
+        "Did you mean 'Landing Page' or 'Landing Page Template'? Known: Default Program, "
+    )
+
+
+def test_find_audit_action_ignores_case_and_spacing() -> None:
+    """An action is found by any spelling and returned as documented."""
+    component = find_audit_component("Email Batch Program")
+    assert find_audit_action(component, "Modify Program Token") == "modify program token"
+    assert find_audit_action(component, "childupdate") == "childUpdate"
+
+
+def test_unknown_audit_action_names_the_component_and_its_actions() -> None:
+    """An action the component does not send raises with suggestions and the full list."""
+    with pytest.raises(ConfigError) as caught:
+        find_audit_action(find_audit_component("List"), "aprove")
+    assert str(caught.value) == (
+        "unknown eventAction 'aprove' for 'List'. Known: clone, create, delete, rename."
+    )
+
+
+def test_select_audit_components_by_action_narrows_each_component() -> None:
+    """An action alone selects every component that sends it, each with only that action."""
+    chosen = select_audit_components(action="Approve")
+    assert {c.actions for c in chosen} == {("approve",)}
+    assert [c.name for c in chosen] == [c.name for c in AUDIT_COMPONENTS if "approve" in c.actions]
+
+
+def test_select_audit_components_defaults_to_all() -> None:
+    """No component and no action is the whole table; a component alone is that one."""
+    assert select_audit_components() == AUDIT_COMPONENTS
+    assert select_audit_components("Email") == (find_audit_component("Email"),)
+
+
+def test_select_audit_components_rejects_an_action_no_component_sends() -> None:
+    """An unknown action with no component raises ConfigError suggesting real actions."""
+    with pytest.raises(ConfigError, match=r"unknown eventAction 'aprove'\. Did you mean 'approve'"):
+        select_audit_components(action="aprove")
+
+
+def test_notification_kinds_are_the_experience_league_list() -> None:
+    """Six kinds: the three I/O documents, then the three only Experience League names."""
+    assert [
+        (k.name, k.type.removeprefix(NOTIFICATION), k.documented) for k in NOTIFICATION_KINDS
+    ] == [
+        ("Campaign Abort", "campaign_abort", True),
+        ("Campaign Failure", "campaign_failure", True),
+        ("Web Services Daily Quota", "web_services", True),
+        ("Nurture Program Exhausted", "nurture", False),
+        ("Salesforce Sync Failure", "salesforce_sync_failure", False),
+        ("Test Group A/B Test Result", "test_group", False),
+    ]
+
+
+def test_notification_type_suffix_is_the_component_type() -> None:
+    """The documented rule (web_services, campaign_abort) names every kind's type."""
+    for k in NOTIFICATION_KINDS:
+        assert k.type == NOTIFICATION + k.component_type
+
+
+def test_documented_notification_payloads_match_the_examples() -> None:
+    """web_services/dailyQuota and campaign_abort/user_campaign_abort carry the §3b fields."""
+    quota, abort = find_notification_kind("web_services"), find_notification_kind("campaign_abort")
+    assert (quota.sub_type, quota.action_fields) == (
+        "dailyQuota",
+        ("dailyQuota", "percent", "serviceNames"),
+    )
+    assert (abort.sub_type, abort.action_fields) == (
+        "user_campaign_abort",
+        ("campaignId", "userId"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("ref", "name"),
+    [
+        pytest.param("Campaign Abort", "Campaign Abort", id="name"),
+        pytest.param("campaign_abort", "Campaign Abort", id="suffix"),
+        pytest.param(f"{NOTIFICATION}web_services", "Web Services Daily Quota", id="type"),
+        pytest.param("test_group", "Test Group A/B Test Result", id="undocumented-suffix"),
+    ],
+)
+def test_find_notification_kind(ref: str, name: str) -> None:
+    """Kinds are found by name, type, or type suffix."""
+    assert find_notification_kind(ref).name == name
+
+
+def test_unknown_notification_kind_suggests_one_containing_it() -> None:
+    """A partial name raises ConfigError naming the kind that contains it."""
+    with pytest.raises(
+        ConfigError, match=r"^unknown notification kind 'abort'\. Did you mean 'Campaign Abort'\?"
+    ):
+        find_notification_kind("abort")
+
+
+def test_select_notification_kinds() -> None:
+    """None selects every kind; a ref selects that one."""
+    assert select_notification_kinds() == NOTIFICATION_KINDS
+    assert select_notification_kinds("nurture") == (NOTIFICATION_KINDS[3],)

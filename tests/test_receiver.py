@@ -16,6 +16,7 @@ import aiohttp
 import looptime
 import orjson
 import pytest
+from aiohttp import web
 
 from simulator.errors import ConfigError
 from simulator.receiver import (
@@ -27,6 +28,7 @@ from simulator.receiver import (
     parse_outage,
     serve,
 )
+from simulator.signing import KeyRing, SigningKey, hmac_signature
 
 CLIENT = OAuthServer(client_id="acme-client", client_secret="cs-SECRET-value", token_ttl=10.0)
 GRANT = {"grant_type": "client_credentials"}
@@ -576,3 +578,533 @@ def test_parse_outage_rejects_garbage() -> None:
     """A malformed --outage is an argparse type error naming the value."""
     with pytest.raises(argparse.ArgumentTypeError, match="'60'"):
         parse_outage("60")
+
+
+# --- Adobe I/O Events ----------------------------------------------------------------------------
+
+CLOUDEVENTS = {"Content-Type": "application/cloudevents+json; charset=UTF-8"}
+VALIDATION_PATH = "/csm/registrations/validate?id=g1&challenge=g2"
+
+
+@pytest.fixture(scope="module")
+def keys() -> tuple[SigningKey, ...]:
+    """Three keys, generated once for the module; 1024 bits keeps it fast, and the receiver
+    does not care about the size (test_signing covers RSA-2048)."""
+    return tuple(SigningKey.generate(bits=1024) for _ in range(3))
+
+
+def envelope(eventid: str, /, **changes: Any) -> dict[str, Any]:
+    """A Lead Activity CloudEvent as I/O Events delivers it; None in `changes` drops a field."""
+    event = {
+        "eventid": eventid,
+        "specversion": "1.0",
+        "type": "com.adobe.platform.marketo.activity.standard.clicklink",
+        "source": "urn:marketo_activity_stream",
+        "id": f"ce-{eventid}",
+        "time": "2024-12-17T18:43:56Z",
+        "datacontenttype": "application/json",
+        "data": {"munchkinId": "123-ABC-456", "leadId": "1234", "activityTypeId": 3},
+        "recipientclientid": "your_client_id",
+    }
+    event.update(changes)
+    return {key: value for key, value in event.items() if value is not None}
+
+
+@contextlib.asynccontextmanager
+async def app_server(app: web.Application) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1; yields its base URL without a trailing slash."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+def counting_app(hits: list[str], answer: Callable[[web.Request], web.Response]) -> web.Application:
+    """An app that appends each GET's path (with query) to `hits` and answers with `answer`."""
+
+    async def handle(request: web.Request) -> web.Response:
+        hits.append(request.path_qs)
+        return answer(request)
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handle)
+    return app
+
+
+def key_host(public_keys: dict[str, bytes], hits: list[str]) -> web.Application:
+    """The public-key host: serves `public_keys` by path, 404 for any other path."""
+
+    def answer(request: web.Request) -> web.Response:
+        pem = public_keys.get(request.path)
+        return web.Response(body=pem) if pem is not None else web.Response(status=404)
+
+    return counting_app(hits, answer)
+
+
+@contextlib.asynccontextmanager
+async def verifying(
+    public_keys: dict[str, bytes], **kwargs: Any
+) -> AsyncIterator[tuple[Receiver, str, aiohttp.ClientSession, list[str]]]:
+    """A recording receiver that verifies signatures against a key host serving `public_keys`;
+    yields the receiver, its URL, a client session and the key host's list of GET paths."""
+    hits: list[str] = []
+    async with (
+        app_server(key_host(public_keys, hits)) as key_base_url,
+        serving(verify_signatures=True, key_base_url=key_base_url, record=True, **kwargs) as (
+            receiver,
+            url,
+            session,
+        ),
+    ):
+        yield receiver, url, session, hits
+
+
+def signed(ring: KeyRing, body: bytes) -> dict[str, str]:
+    return {**CLOUDEVENTS, **ring.headers(body)}
+
+
+# challenge
+
+
+@pytest.mark.parametrize(
+    ("style", "content_type", "text"),
+    [
+        pytest.param("text", "text/plain", "c-8ec8", id="text"),
+        pytest.param("json", "application/json", '{"challenge":"c-8ec8"}', id="json"),
+        pytest.param("refuse", "text/plain", "ok", id="refuse"),
+    ],
+)
+@virtual
+async def test_challenge_styles(style: str, content_type: str, text: str) -> None:
+    """The GET challenge is echoed as text/plain, as JSON, or ignored (200 "ok") by style."""
+    async with (
+        serving(challenge_style=style) as (receiver, url, session),
+        session.get(url + "hook?challenge=c-8ec8") as response,
+    ):
+        assert (response.status, response.content_type) == (200, content_type)
+        assert await response.text() == text
+    assert (receiver.stats.probes, receiver.stats.challenges) == (1, 1)
+
+
+@virtual
+async def test_challenge_style_changes_at_run_time() -> None:
+    """Setting challenge_style on a running receiver changes the next answer."""
+    async with serving() as (receiver, url, session):
+        receiver.challenge_style = "refuse"
+        async with session.get(url + "?challenge=c1") as response:
+            assert await response.text() == "ok"
+
+
+def test_challenge_style_rejects_unknown() -> None:
+    """An unknown challenge style is a ConfigError naming the choices."""
+    with pytest.raises(ConfigError, match="expected one of text, json, refuse"):
+        Receiver(challenge_style="ignore")
+
+
+# asynchronous validation
+
+
+@virtual
+async def test_validation_url_post_is_recorded_not_fetched() -> None:
+    """A validationUrl POST is answered 200 and recorded; without confirm it is not fetched."""
+    hits: list[str] = []
+    async with (
+        app_server(counting_app(hits, lambda _: web.Response(text="ok"))) as csm,
+        serving() as (receiver, url, session),
+    ):
+        assert await post(session, url, {"validationUrl": csm + VALIDATION_PATH}) == 200
+    assert receiver.validation_urls == [csm + VALIDATION_PATH]
+    s = receiver.stats
+    assert (s.requests, s.validation_requests, s.batches, s.validations_confirmed) == (1, 1, 0, 0)
+    assert hits == []
+
+
+@virtual
+async def test_validation_url_confirmed_by_get() -> None:
+    """With confirm_validation the posted URL is fetched once with a GET, query intact."""
+    hits: list[str] = []
+    async with (
+        app_server(counting_app(hits, lambda _: web.Response(text="ok"))) as csm,
+        serving(confirm_validation=True) as (receiver, url, session),
+    ):
+        assert await post(session, url, {"validationUrl": csm + VALIDATION_PATH}) == 200
+        await receiver.settle()
+    assert hits == [VALIDATION_PATH]
+    assert (receiver.stats.validations_confirmed, receiver.stats.validation_errors) == (1, 0)
+
+
+@virtual
+async def test_validation_confirmed_after_confirm_delay() -> None:
+    """The confirming GET comes exactly confirm_delay seconds of loop time after the POST."""
+    loop = asyncio.get_running_loop()
+    times: list[float] = []
+
+    def answer(_: web.Request) -> web.Response:
+        times.append(loop.time())
+        return web.Response(text="ok")
+
+    async with (
+        app_server(counting_app([], answer)) as csm,
+        serving(confirm_validation=True, confirm_delay=360.0) as (receiver, url, session),
+    ):
+        await post(session, url, {"validationUrl": csm + VALIDATION_PATH})
+        await receiver.settle()
+    assert times == [360.0]
+
+
+@virtual
+async def test_validation_redirect_is_not_followed() -> None:
+    """A redirect from the validation URL is not followed and counts as a validation error."""
+    hits: list[str] = []
+
+    def answer(request: web.Request) -> web.Response:
+        if request.path == "/elsewhere":
+            return web.Response(text="ok")
+        return web.Response(status=302, headers={"Location": "/elsewhere"})
+
+    async with (
+        app_server(counting_app(hits, answer)) as csm,
+        serving(confirm_validation=True) as (receiver, url, session),
+    ):
+        await post(session, url, {"validationUrl": csm + "/validate"})
+        await receiver.settle()
+    assert hits == ["/validate"]
+    assert (receiver.stats.validations_confirmed, receiver.stats.validation_errors) == (0, 1)
+
+
+@virtual
+async def test_validation_url_off_loopback_is_not_fetched() -> None:
+    """A validationUrl that is not on a loopback host is recorded but never fetched."""
+    lines: list[str] = []
+    real = "https://csm.adobe.io" + VALIDATION_PATH
+    async with serving(confirm_validation=True, log=lines.append) as (receiver, url, session):
+        assert await post(session, url, {"validationUrl": real}) == 200
+        await receiver.settle()
+    assert receiver.validation_urls == [real]
+    assert receiver.stats.validation_errors == 1
+    assert lines[-1] == "+00:00:00.000 VALIDATE not confirmed (not a loopback host)"
+
+
+# I/O deliveries
+
+
+@virtual
+async def test_cloudevents_content_type_accepted() -> None:
+    """A single envelope sent as application/cloudevents+json is accepted as one I/O event."""
+    event = envelope("e-1")
+    headers = {**CLOUDEVENTS, "x-adobe-delivery-id": "d-1", "x-adobe-event-id": "e-1"}
+    async with serving(record=True) as (receiver, url, session):
+        assert await post(session, url, event, headers=headers) == 200
+    [kept] = receiver.received
+    assert (kept.kind, kept.message_id, kept.events, kept.activities) == ("io", "d-1", [event], [])
+    assert kept.headers == {
+        "content-type": "application/cloudevents+json; charset=UTF-8",
+        "x-adobe-delivery-id": "d-1",
+        "x-adobe-event-id": "e-1",
+    }
+    s = receiver.stats
+    assert (s.batches, s.io_batches, s.events, s.bad_requests) == (1, 1, 1, 0)
+
+
+@virtual
+async def test_io_batch_counted_per_event_with_duplicates_by_eventid() -> None:
+    """An array is one batch of events; an eventid seen before counts as a duplicate."""
+    async with serving(record=True) as (receiver, url, session):
+        await post(session, url, [envelope("e-1"), envelope("e-2")], headers=CLOUDEVENTS)
+        await post(session, url, [envelope("e-2"), envelope("e-3")], headers=CLOUDEVENTS)
+    s = receiver.stats
+    assert (s.batches, s.io_batches, s.events, s.duplicates) == (2, 2, 4, 1)
+    assert [r.duplicates for r in receiver.received] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({}, id="eventid"),
+        pytest.param({"eventid": None, "event_id": "e-1"}, id="event_id"),
+        pytest.param({"eventid": None, "id": "e-1"}, id="cloudevents-id"),
+    ],
+)
+@virtual
+async def test_io_event_id_fallbacks(changes: dict[str, Any]) -> None:
+    """Duplicates are found by eventid, else the deprecated event_id, else the CloudEvents id."""
+    event = envelope("e-1", **changes)
+    async with serving() as (receiver, url, session):
+        await post(session, url, event)
+        await post(session, url, event)
+    assert (receiver.stats.events, receiver.stats.duplicates) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param(
+            [{"specversion": "1.0"}], "events[0]: no eventid, event_id or id string", id="no-id"
+        ),
+        pytest.param([envelope("e-1"), "x"], "events[1]: not a JSON object", id="not-object"),
+        pytest.param({"validationUrl": 5}, "validationUrl: not a string", id="validation"),
+    ],
+)
+@virtual
+async def test_bad_io_body_is_400(body: object, reason: str) -> None:
+    """An I/O body without event ids, or a validationUrl that is no string, is answered 400."""
+    async with (
+        serving() as (receiver, url, session),
+        session.post(url, data=orjson.dumps(body)) as response,
+    ):
+        assert (response.status, await response.text()) == (400, f"Bad Request: {reason}")
+    assert (receiver.stats.bad_requests, receiver.stats.batches) == (1, 0)
+
+
+@virtual
+async def test_io_log_line() -> None:
+    """An I/O delivery logs its event count, first event id, retry count and signature state."""
+    lines: list[str] = []
+    headers = {**CLOUDEVENTS, "x-adobe-retry-count": "2"}
+    async with serving(log=lines.append) as (_, url, session):
+        await post(session, url, [envelope("e-1"), envelope("e-2")], headers=headers)
+        await post(session, url, envelope("e-3"))
+    assert lines == [
+        "+00:00:00.000 POST 200 io events=2 first=e-1 retry=2 dup=0 sig=-",
+        "+00:00:00.000 POST 200 io events=1 first=e-3 dup=0 sig=-",
+    ]
+
+
+@virtual
+async def test_io_bodies_written_as_json_lines() -> None:
+    """Accepted I/O bodies go to `bodies` one JSON line each, like legacy batches."""
+    out = io.StringIO()
+    async with serving(bodies=out) as (_, url, session):
+        await post(session, url, orjson.dumps([envelope("e-1")], option=orjson.OPT_INDENT_2))
+    assert [orjson.loads(line) for line in out.getvalue().splitlines()] == [[envelope("e-1")]]
+
+
+# signatures
+
+
+@virtual
+async def test_valid_signature_counted_and_key_fetched_once(keys: tuple[SigningKey, ...]) -> None:
+    """A correctly signed delivery counts as valid; the key is fetched once for two deliveries."""
+    ring = KeyRing(keys[0], keys[1])
+    async with verifying(ring.public_keys()) as (receiver, url, session, hits):
+        for eventid in ("e-1", "e-2"):
+            body = orjson.dumps([envelope(eventid)])
+            assert await post(session, url, body, headers=signed(ring, body)) == 200
+    assert hits == [keys[0].path]
+    s = receiver.stats
+    assert (s.signatures_valid, s.signatures_invalid, s.key_fetches, s.batches) == (2, 0, 1, 2)
+    assert [r.signature for r in receiver.received] == ["ok", "ok"]
+
+
+@virtual
+async def test_tampered_body_counted_bad_and_accepted(keys: tuple[SigningKey, ...]) -> None:
+    """A body changed after signing fails both signatures; without reject it is still taken."""
+    ring = KeyRing(keys[0], keys[1])
+    lines: list[str] = []
+    body = orjson.dumps([envelope("e-1")])
+    tampered = body.replace(b"e-1", b"e-9")
+    async with verifying(ring.public_keys(), log=lines.append) as (receiver, url, session, hits):
+        assert await post(session, url, tampered, headers=signed(ring, body)) == 200
+    assert hits == [keys[0].path, keys[1].path]
+    assert (receiver.stats.signatures_valid, receiver.stats.signatures_invalid) == (0, 1)
+    assert lines[-1] == "+00:00:00.000 POST 200 io events=1 first=e-9 dup=0 sig=BAD"
+
+
+@virtual
+async def test_reject_bad_signature_is_401(keys: tuple[SigningKey, ...]) -> None:
+    """With reject_bad_signatures, a delivery whose signatures fail is answered 401, not taken."""
+    ring = KeyRing(keys[0], keys[1])
+    body = orjson.dumps([envelope("e-1")])
+    tampered = body.replace(b"e-1", b"e-9")
+    async with verifying(ring.public_keys(), reject_bad_signatures=True) as (
+        receiver,
+        url,
+        session,
+        _,
+    ):
+        assert await post(session, url, tampered, headers=signed(ring, body)) == 401
+        assert await post(session, url, body, headers=signed(ring, body)) == 200
+    s = receiver.stats
+    assert (s.signatures_invalid, s.signatures_valid, s.batches, s.statuses) == (
+        1,
+        1,
+        1,
+        {401: 1, 200: 1},
+    )
+
+
+@virtual
+async def test_unsigned_delivery_is_bad(keys: tuple[SigningKey, ...]) -> None:
+    """An I/O delivery with no signature headers fails verification without any key fetch."""
+    async with verifying(KeyRing(keys[0], keys[1]).public_keys()) as (receiver, url, session, hits):
+        assert await post(session, url, [envelope("e-1")]) == 200
+    assert (receiver.stats.signatures_invalid, hits) == (1, [])
+
+
+@virtual
+async def test_second_signature_verifies_after_rotation(keys: tuple[SigningKey, ...]) -> None:
+    """After rotation, while the key host lacks the new key, slot 2's cached old key verifies."""
+    ring = KeyRing(keys[0], keys[1])
+    served = ring.public_keys()  # the host has not picked up the rotated key yet
+    async with verifying(served) as (receiver, url, session, hits):
+        body = orjson.dumps([envelope("e-1")])
+        await post(session, url, body, headers=signed(ring, body))
+        ring.rotate(keys[2])
+        body = orjson.dumps([envelope("e-2")])
+        await post(session, url, body, headers=signed(ring, body))
+    assert hits == [keys[0].path, keys[2].path]
+    s = receiver.stats
+    assert (s.signatures_valid, s.key_fetches, s.key_fetch_failures) == (2, 2, 1)
+
+
+@virtual
+async def test_cached_key_refetched_after_24_hours(keys: tuple[SigningKey, ...]) -> None:
+    """A cached public key is used until 24 h of receiver time, then fetched again."""
+    ring = KeyRing(keys[0], keys[1])
+    async with verifying(ring.public_keys()) as (receiver, url, session, hits):
+        for at, eventid in ((0.0, "e-1"), (86_399.0, "e-2"), (86_400.0, "e-3")):
+            await asyncio.sleep(at - receiver.now())
+            body = orjson.dumps([envelope(eventid)])
+            await post(session, url, body, headers=signed(ring, body))
+    assert hits == [keys[0].path, keys[0].path]
+    assert receiver.stats.signatures_valid == 3
+
+
+@virtual
+async def test_malformed_key_path_is_not_fetched(keys: tuple[SigningKey, ...]) -> None:
+    """A key path that is not `/prod/keys/pub-key-<id>.pem` is never appended to the key URL."""
+    ring = KeyRing(keys[0], keys[1])
+    body = orjson.dumps([envelope("e-1")])
+    headers = {**signed(ring, body), "x-adobe-public-key1-path": "/../admin?.pem"}
+    headers["x-adobe-public-key2-path"] = "//evil.example/prod/keys/pub-key-a.pem"
+    async with verifying(ring.public_keys()) as (receiver, url, session, hits):
+        await post(session, url, body, headers=headers)
+    assert (receiver.stats.signatures_invalid, hits) == (1, [])
+
+
+@virtual
+async def test_legacy_batch_is_not_signature_checked(keys: tuple[SigningKey, ...]) -> None:
+    """Signatures are checked on I/O deliveries only; a legacy batch is taken unchecked."""
+    async with verifying(KeyRing(keys[0], keys[1]).public_keys(), reject_bad_signatures=True) as (
+        receiver,
+        url,
+        session,
+        hits,
+    ):
+        assert await post(session, url, batch("g1")) == 200
+    s = receiver.stats
+    assert (s.signatures_valid, s.signatures_invalid, hits) == (0, 0, [])
+    assert receiver.received[0].signature == "-"
+
+
+@pytest.mark.parametrize(
+    ("signature", "counts", "sig"),
+    [
+        pytest.param("good", (1, 0), "ok", id="good"),
+        pytest.param("AAAA", (0, 1), "BAD", id="wrong"),
+        pytest.param(None, (0, 1), "BAD", id="missing"),
+    ],
+)
+@virtual
+async def test_hmac_signature_checked(
+    signature: str | None, counts: tuple[int, int], sig: str
+) -> None:
+    """With client_secret, x-adobe-signature must be base64 HMAC-SHA256 of the raw body."""
+    body = orjson.dumps([envelope("e-1")])
+    value = hmac_signature(body, "io-client-secret") if signature == "good" else signature
+    headers = {**CLOUDEVENTS, **({"x-adobe-signature": value} if value else {})}
+    async with serving(client_secret="io-client-secret", record=True) as (receiver, url, session):
+        assert await post(session, url, body, headers=headers) == 200
+    assert (receiver.stats.hmac_valid, receiver.stats.hmac_invalid) == counts
+    assert receiver.received[0].signature == sig
+
+
+@virtual
+async def test_bad_hmac_rejected_with_reject() -> None:
+    """With reject_bad_signatures, a wrong x-adobe-signature is answered 401."""
+    body = orjson.dumps([envelope("e-1")])
+    headers = {**CLOUDEVENTS, "x-adobe-signature": hmac_signature(body, "other-secret")}
+    async with serving(client_secret="io-client-secret", reject_bad_signatures=True) as (
+        receiver,
+        url,
+        session,
+    ):
+        assert await post(session, url, body, headers=headers) == 401
+    assert (receiver.stats.hmac_invalid, receiver.stats.batches) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        pytest.param({"verify_signatures": True}, "needs key_base_url", id="no-key-url"),
+        pytest.param(
+            {"verify_signatures": True, "key_base_url": "https://static.adobeioevents.com"},
+            "not a loopback host",
+            id="key-url-off-loopback",
+        ),
+        pytest.param(
+            {"reject_bad_signatures": True}, "needs verify_signatures or client_secret", id="rej"
+        ),
+        pytest.param({"confirm_delay": -1.0}, "confirm_delay", id="delay"),
+    ],
+)
+def test_io_options_rejected(kwargs: dict[str, Any], error: str) -> None:
+    """Inconsistent I/O options are a ConfigError naming the problem."""
+    with pytest.raises(ConfigError, match=error):
+        Receiver(**kwargs)
+
+
+# command line
+
+
+def test_serve_io_flags(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`receive` with the I/O flags answers JSON challenges and 401s unsigned deliveries."""
+    monkeypatch.setenv("SIM_IO_SECRET", "io-SECRET")
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(
+        [
+            *("--port", "0", "--challenge", "json", "--verify-signatures"),
+            *("--key-base-url", "http://127.0.0.1:9", "--reject-bad-signatures"),
+            *("--hmac-secret-env", "SIM_IO_SECRET"),
+        ]
+    )
+
+    out = ""
+
+    async def scenario() -> int:
+        nonlocal out
+        task = asyncio.create_task(serve(args))
+        await asyncio.sleep(1.0)
+        out = capsys.readouterr().out
+        url = out.split("receiving on ")[1].split()[0]
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url + "?challenge=c1") as response:
+                assert await response.json() == {"challenge": "c1"}
+            assert await post(session, url, [envelope("e-1")], headers=CLOUDEVENTS) == 401
+        task.cancel()
+        return await task
+
+    assert run_virtual(scenario()) == 0
+    out += capsys.readouterr().out
+    assert "challenge: json\n" in out
+    assert (
+        "signatures: digital (keys from http://127.0.0.1:9) + hmac (secret: set from"
+        " $SIM_IO_SECRET), bad ones answered 401\n"
+    ) in out
+    assert "SECRET" not in out.replace("$SIM_IO_SECRET", "")
+    assert "POST 401 io events=1 first=e-1 sig=BAD" in out
+
+
+def test_serve_verify_without_key_url_is_config_error() -> None:
+    """`--verify-signatures` without `--key-base-url` stops with a ConfigError."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--port", "0", "--verify-signatures"])
+    with pytest.raises(ConfigError, match="needs key_base_url"):
+        run_virtual(serve(args))
