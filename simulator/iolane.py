@@ -41,6 +41,7 @@ class IoSettings:
     content_type: str = CLOUDEVENTS_CONTENT_TYPE
     user_agent: str = "Adobe/1.0"
     hmac_secret: str | None = field(default=None, repr=False)  # the legacy x-adobe-signature
+    reorder: bool = False  # anomaly: each batch's events newest first
 
 
 @dataclass(slots=True)
@@ -125,6 +126,8 @@ class IoLane:
     async def _deliver(self, engine: Engine, delivery: Delivery) -> None:
         wall = engine.clock.wall
         events = self.source.io_events((seq, wall(t)) for seq, t in delivery.batch.items())
+        if self.settings.reorder:
+            events.reverse()  # at-least-once, unordered: a consumer must not rely on order
         body = io_body(events, batch=self.machine.policy.batch)
         headers = self._headers(events, body, delivery.retry)
         outcome = await engine.transport.post(

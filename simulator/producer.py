@@ -198,6 +198,7 @@ class LaneBuilder:
                 max_events=fitting_events(source, io.max_events, io.max_bytes),
                 max_in_flight=io.max_in_flight,
                 flush_interval=io.flush_interval,
+                duplicate_rate=io.duplicate_rate,
             ),
             traffic,
             new_batch_id=sequential_ids(prefix=f"{index + 1}-"),
@@ -208,6 +209,7 @@ class LaneBuilder:
             timeout=io.timeout,
             content_type=io.content_type,
             hmac_secret=io.hmac_secret.reveal() if io.hmac_secret is not None else None,
+            reorder=io.reorder,
         )
         lane = IoLane(
             machine, source, url, settings, self.keys, journal, self.publisher.validation_url

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ class IoPolicy:
     failure_ratio: float = 0.8
     unstable_hold: float = DAY
     challenge_timeout: float = 5 * MINUTE  # the async validation URL is valid this long
+    duplicate_rate: float = 0.0  # anomaly: this share of acknowledged deliveries is sent again
+    duplicate_delay: float = 1 * MINUTE  # ... this long after it was acknowledged
 
     @property
     def events_per_delivery(self) -> int:
@@ -95,6 +98,7 @@ class Delivery:
     retry: int  # 0 for the first attempt; the x-adobe-retry-count header otherwise
     at: float
     first_failed: float | None  # when this delivery first failed, for the 24-hour window
+    duplicate: bool = False  # an anomaly: events already acknowledged, sent again on purpose
 
     @property
     def kind(self) -> DeliveryKind:
@@ -118,7 +122,11 @@ class _Cohort:
     due: float
     retry: int
     first_failed: float
+    duplicate: bool
     events: SpanQueue
+
+
+_Key = tuple[float, int, float, bool]  # (due, retry, first failed, duplicate): one schedule
 
 
 class AttemptWindow:
@@ -157,8 +165,8 @@ class Registration:
     counters: Counters = field(default_factory=Counters)
     dropped_by: dict[DropReason, int] = field(default_factory=lambda: dict.fromkeys(DropReason, 0))
     window: AttemptWindow = field(init=False)
-    _cohorts: dict[tuple[float, int, float], _Cohort] = field(default_factory=dict)
-    _due: list[tuple[float, int, float]] = field(default_factory=list)  # heap of cohort keys
+    _cohorts: dict[_Key, _Cohort] = field(default_factory=dict)
+    _due: list[_Key] = field(default_factory=list)  # heap of cohort keys
     _in_flight: dict[int, Delivery] = field(default_factory=dict)
     _next_flush: float = 0.0
     _produced_until: float | None = None
@@ -255,24 +263,32 @@ class Registration:
         if self._in_flight.pop(id(delivery), None) is None:
             raise InvalidTransition(f"{self.name}: can't record a delivery that is not in flight")
         self.window.add(now, failed=not outcome.ok)
-        count = delivery.batch.count
-        if outcome.ok:
-            self.counters.acknowledged_batches += 1
-            self.counters.acknowledged += count
-        else:
+        if outcome.ok and not delivery.duplicate:  # a duplicate's events were counted before
+            self._acknowledged(delivery, now)
+        elif not outcome.ok:
             self.counters.failed_attempts += 1
             self._failed(delivery, outcome, now)
         self._review(now)
         return self.take_changes()
 
     def abandon(self) -> None:
-        """The run stopped with deliveries in flight: they stay counted as in flight."""
+        """The run stopped with deliveries in flight: each goes back to a cohort due when it was
+        sent, so a resumed run tries it again; meanwhile it counts as in flight."""
+        for delivery in self._in_flight.values():
+            key = (
+                delivery.at,
+                delivery.retry,
+                delivery.first_failed or delivery.at,
+                delivery.duplicate,
+            )
+            self._schedule(key, delivery.batch.spans)
+        self._in_flight.clear()
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
     def ledger(self) -> Ledger:
         c = self.counters
-        retrying = sum(cohort.events.__len__() for cohort in self._cohorts.values())
+        retrying = sum(len(c.events) for c in self._cohorts.values() if not c.duplicate)
         return Ledger(
             produced=self.queue.next_seq,
             acknowledged=c.acknowledged,
@@ -280,7 +296,8 @@ class Registration:
             discarded=c.discarded,
             dropped=c.dropped,
             queued=len(self.queue),
-            in_flight=retrying + sum(d.batch.count for d in self._in_flight.values()),
+            in_flight=retrying
+            + sum(d.batch.count for d in self._in_flight.values() if not d.duplicate),
         )
 
     @property
@@ -306,9 +323,15 @@ class Registration:
         return next_slot(self.policy.flush_interval, now, max(now, produced_at))
 
     def _start(
-        self, spans: Iterable[Span], retry: int, now: float, first_failed: float | None
+        self,
+        spans: Iterable[Span],
+        retry: int,
+        now: float,
+        first_failed: float | None,
+        duplicate: bool = False,
     ) -> Delivery:
-        delivery = Delivery(Batch(self.new_batch_id(), tuple(spans), now), retry, now, first_failed)
+        batch = Batch(self.new_batch_id(), tuple(spans), now)
+        delivery = Delivery(batch, retry, now, first_failed, duplicate)
         self._in_flight[id(delivery)] = delivery
         return delivery
 
@@ -318,13 +341,23 @@ class Registration:
         out = []
         while room > len(out) and cohort.events:
             spans = cohort.events.take(self.policy.events_per_delivery)
-            out.append(self._start(spans, cohort.retry, now, cohort.first_failed))
+            first_failed = None if cohort.duplicate else cohort.first_failed
+            out.append(self._start(spans, cohort.retry, now, first_failed, cohort.duplicate))
         if not cohort.events:
             heapq.heappop(self._due)
             del self._cohorts[key]
         return out
 
+    def _acknowledged(self, delivery: Delivery, now: float) -> None:
+        self.counters.acknowledged_batches += 1
+        self.counters.acknowledged += delivery.batch.count
+        if _chance(self.name, delivery.batch.message_id) < self.policy.duplicate_rate:
+            due = now + self.policy.duplicate_delay
+            self._schedule((due, 0, now, True), delivery.batch.spans)
+
     def _failed(self, delivery: Delivery, outcome: Outcome, now: float) -> None:
+        if delivery.duplicate:
+            return  # a duplicate that fails is not retried: its events were delivered already
         if not retryable(outcome):
             self._drop(delivery.batch.count, DropReason.REFUSED)
             return
@@ -334,12 +367,15 @@ class Registration:
         if due > first_failed + self.policy.retry_window:
             self._drop(delivery.batch.count, DropReason.EXHAUSTED)
             return
-        key = (due, retry, first_failed)
+        self._schedule((due, retry, first_failed, False), delivery.batch.spans)
+
+    def _schedule(self, key: _Key, spans: Iterable[Span]) -> None:
+        """Add events to the cohort that shares their schedule."""
         cohort = self._cohorts.get(key)
         if cohort is None:
-            cohort = self._cohorts[key] = _Cohort(due, retry, first_failed, SpanQueue())
+            cohort = self._cohorts[key] = _Cohort(*key, events=SpanQueue())
             heapq.heappush(self._due, key)
-        for span in delivery.batch.spans:
+        for span in spans:
             cohort.events.append(span)
 
     def _drop(self, count: int, reason: DropReason) -> None:
@@ -378,3 +414,8 @@ class Registration:
         self.state = new
         self._changes.append(change)
         return change
+
+
+def _chance(name: str, batch_id: str) -> float:
+    """A stable draw in [0, 1) for one delivery: anomalies repeat exactly from run to run."""
+    return zlib.crc32(f"{name}/{batch_id}".encode()) / 2**32

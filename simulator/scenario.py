@@ -196,6 +196,10 @@ class IoSpec(_Spec):
     """Also send the legacy x-adobe-signature HMAC, keyed with this client secret."""
     audit_schema: Literal["V2.0", "V1.0"] = "V2.0"
     """User Audit payload shape."""
+    duplicate_rate: Rate = 0.0
+    """Anomaly: this share of acknowledged deliveries is delivered again a minute later."""
+    reorder: bool = False
+    """Anomaly: the events of each batch are sent newest first."""
 
 
 # Keys of a subscription that only the legacy push uses, and those only Adobe I/O uses.

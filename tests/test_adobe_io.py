@@ -176,3 +176,20 @@ def test_audit_and_notification_streams_arrive_nested(stream: str) -> None:
     assert all(set(e) >= {"eventid", "event", "recipientclientid"} for e in batch.events)
     assert all("body" in e["event"] for e in batch.events)
     assert producer.receiver.stats.signatures_valid == 1
+
+
+def test_forced_duplicates_reach_the_consumer_as_duplicates() -> None:
+    """duplicateRate 1: every event arrives twice; the dev endpoint counts the repeats."""
+    result, _, producer = play(run_file(io="    io: {duplicateRate: 1.0}", count=4), 5 * MINUTE)
+    assert producer.receiver is not None
+    assert producer.receiver.stats.duplicates == 4
+    assert result.ledgers["io"].acknowledged == 4
+
+
+def test_reorder_sends_each_batch_newest_first() -> None:
+    """reorder: the events of a batch arrive in reverse production order."""
+    _, _, producer = play(run_file(io="    io: {reorder: true}", count=3), 10.0)
+    assert producer.receiver is not None
+    (batch,) = producer.receiver.received
+    guids = [event["id"] for event in batch.events]
+    assert guids == sorted(guids, reverse=True)

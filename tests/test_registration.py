@@ -248,3 +248,23 @@ def test_deliveries_record_once() -> None:
     machine.record(delivery, OK, 1.0)
     with pytest.raises(Exception, match="not in flight"):
         machine.record(delivery, OK, 1.0)
+
+
+def test_the_duplicate_anomaly_sends_acknowledged_deliveries_again() -> None:
+    """duplicate_rate 1: each acknowledged delivery goes again a minute later, counted once."""
+    policy = IoPolicy(duplicate_rate=1.0)
+    machine = verified(Traffic(bursts=(Burst(count=3, at=0.5),)), policy)
+    sent = drive(machine, until=2 * MINUTE)
+    assert [(s.at, s.events) for s in sent] == [(1.0, 3), (61.0, 3)]
+    ledger = machine.ledger()
+    assert (ledger.acknowledged, ledger.in_flight, ledger.balanced) == (3, 0, True)
+
+
+def test_abandoned_deliveries_are_tried_again_on_resume() -> None:
+    """A delivery cut off by the end of a run is sent again when the machine is polled."""
+    machine = verified(Traffic(bursts=(Burst(count=2, at=0.5),)))
+    (first,) = machine.poll(1.0)
+    machine.abandon()
+    assert machine.ledger().in_flight == 2
+    (again,) = machine.poll(5.0)
+    assert [seq for seq, _ in again.batch.items()] == [seq for seq, _ in first.batch.items()]
