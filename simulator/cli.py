@@ -248,6 +248,8 @@ def _banner(producer: Producer, args: argparse.Namespace, duration: float | None
         pace = "real time"
     until = f", for {duration:g} simulated seconds" if duration is not None else ", until Ctrl-C"
     where = f"; dev endpoint {producer.receiver.url}" if producer.receiver is not None else ""
+    if producer.publisher is not None:
+        where += f"; Adobe I/O keys and journal {producer.publisher.url}"
     return (
         f"[bold]marketo-sim[/] {args.file}: munchkin {run.munchkin_id}, "
         f"{len(run.subscriptions)} subscription(s), {pace}{until}{where}"
