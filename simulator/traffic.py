@@ -59,21 +59,39 @@ class Production:
 
 @dataclass(frozen=True, slots=True)
 class Traffic:
-    """A steady rate (events per second) plus bursts."""
+    """A steady rate (events per second) that `changes` can reset at given times, plus bursts.
+
+    From a change at time s to rate r, event k (k = 1, 2, ...) is at s + k / r.
+    """
 
     rate: float = 0.0
     bursts: Sequence[Burst] = ()
+    changes: Sequence[tuple[float, float]] = ()  # (from time, new rate), in time order
 
-    def _produced_by(self, t: float | None) -> int:
-        if t is None or t <= 0 or self.rate <= 0:
+    def _segments(self) -> list[tuple[float, float, float]]:
+        """(start, end, rate) pieces covering all time; the last one never ends."""
+        starts = [(0.0, self.rate), *self.changes]
+        ends = [t for t, _ in self.changes] + [math.inf]
+        return [(s, e, r) for (s, r), e in zip(starts, ends, strict=True) if e > s]
+
+    @staticmethod
+    def _count(start: float, rate: float, t: float) -> int:
+        """Events of a piece (from `start` at `rate`) produced by time t."""
+        if t <= start or rate <= 0:
             return 0
-        return math.floor(t * self.rate + _EPSILON)
+        return math.floor((t - start) * rate + _EPSILON)
 
-    def _steady(self, t0: float | None, t1: float) -> Production | None:
-        first, last = self._produced_by(t0) + 1, self._produced_by(t1)
-        if last < first:
-            return None
-        return Production(last - first + 1, 0.0, first, 1.0 / self.rate)
+    def _steady(self, t0: float | None, t1: float) -> list[Production]:
+        out = []
+        for start, end, rate in self._segments():
+            lo = start if t0 is None else max(t0, start)
+            hi = min(t1, end)
+            if hi <= lo or rate <= 0:
+                continue
+            first, last = self._count(start, rate, lo) + 1, self._count(start, rate, hi)
+            if last >= first:
+                out.append(Production(last - first + 1, start, first, 1.0 / rate))
+        return out
 
     def between(self, t0: float | None, t1: float) -> list[Production]:
         """Everything produced in (t0, t1], oldest first (t0 None: since the beginning)."""
@@ -83,17 +101,20 @@ class Traffic:
         out: list[Production] = []
         cursor = t0
         for instant, count in instants:
-            if (steady := self._steady(cursor, instant)) is not None:
-                out.append(steady)
+            out += self._steady(cursor, instant)
             out.append(Production(count, instant, 0, 0.0))
             cursor = instant
-        if (steady := self._steady(cursor, t1)) is not None:
-            out.append(steady)
+        out += self._steady(cursor, t1)
         return out
 
     def next_event_after(self, t: float) -> float | None:
         """When the next event is produced after time t, or None if never."""
         candidates = [b for burst in self.bursts if (b := burst.next_after(t)) is not None]
-        if self.rate > 0:
-            candidates.append((self._produced_by(t) + 1) / self.rate)
+        for start, end, rate in self._segments():
+            if end <= t or rate <= 0:
+                continue
+            at = start + (self._count(start, rate, max(t, start)) + 1) / rate
+            if at <= end:
+                candidates.append(at)
+                break
         return min(candidates, default=None)

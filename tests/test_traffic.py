@@ -56,3 +56,26 @@ def test_next_event_after_takes_the_earliest_source() -> None:
     traffic = Traffic(rate=0.1, bursts=(Burst(count=1, at=4.0),))
     assert traffic.next_event_after(0.0) == 4.0
     assert traffic.next_event_after(4.0) == 10.0
+
+
+def test_a_rate_change_starts_a_new_line_at_its_time() -> None:
+    """1/s until 10 s, then 5/s: 10 events, then events at 10.2, 10.4, ..."""
+    traffic = Traffic(rate=1, changes=((10.0, 5.0),))
+    lines = traffic.between(None, 11.0)
+    assert [(p.count, p.origin, p.k0, p.spacing) for p in lines] == [
+        (10, 0.0, 1, 1.0),
+        (5, 10.0, 1, 0.2),
+    ]
+
+
+def test_a_rate_change_to_zero_stops_production() -> None:
+    """After a change to 0 nothing is produced, and the next event is never."""
+    traffic = Traffic(rate=2, changes=((5.0, 0.0),))
+    assert sum(p.count for p in traffic.between(None, 100.0)) == 10
+    assert traffic.next_event_after(5.0) is None
+
+
+def test_next_event_after_crosses_into_the_next_rate() -> None:
+    """Silent until 60 s, then 1/s: the next event after 0 is at 61 s."""
+    traffic = Traffic(rate=0, changes=((60.0, 1.0),))
+    assert traffic.next_event_after(0.0) == 61.0
