@@ -24,7 +24,9 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
@@ -32,6 +34,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
 )
+from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
 
 from .catalog import ActivityType, find_activity_type, select_activity_types
@@ -323,3 +326,19 @@ ActivityTypes = Annotated[
         }
     ),
 ]
+
+
+class Spec(BaseModel):
+    """The base of every model of the run file: strict, frozen, camelCase keys in files."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        validate_by_name=True,  # Python code builds specs by attribute name...
+        validate_by_alias=True,  # ...files use the camelCase keys (parse_run turns names off)
+        alias_generator=to_camel,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+        field_title_generator=lambda name, info: info.alias or to_camel(name),
+    )

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PlainValidator,
     PrivateAttr,
@@ -52,12 +50,14 @@ from .fields import (
     Rate,
     Scheme,
     Secret,
+    Spec,
     Status,
     Timestamp,
     describe,
     parse_duration,
     seconds,
 )
+from .steps import ExpectSpec, StepSpec
 from .yamlsource import SecretNotSet, explain, field_path, first_error, read_yaml
 
 __all__ = [
@@ -82,21 +82,7 @@ __all__ = [
 # The file format.
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        validate_by_name=True,  # Python code builds specs by attribute name...
-        validate_by_alias=True,  # ...files use the camelCase keys (parse_run turns names off)
-        alias_generator=to_camel,
-        allow_inf_nan=False,
-        use_attribute_docstrings=True,
-        field_title_generator=lambda name, info: info.alias or to_camel(name),
-    )
-
-
-class DeliverySpec(_Spec):
+class DeliverySpec(Spec):
     """How Marketo delivers to one endpoint; the defaults are the legacy contract."""
 
     timeout: PositiveDuration = 20.0
@@ -112,7 +98,7 @@ class DeliverySpec(_Spec):
     """How much of a response body is read."""
 
 
-class BurstSpec(_Spec):
+class BurstSpec(Spec):
     """`count` extra events once (`at`) or repeatedly (`every`, starting `from`)."""
 
     at: Duration | None = None
@@ -131,7 +117,7 @@ class BurstSpec(_Spec):
         return self
 
 
-class AuthSpec(_Spec):
+class AuthSpec(Spec):
     """How Marketo authenticates to the endpoint: nothing, a static token, or OAuth."""
 
     type: Literal["none", "token", "oauth"] = "none"
@@ -173,7 +159,7 @@ _AUTH_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 
-class IoSpec(_Spec):
+class IoSpec(Spec):
     """How Adobe I/O Events delivers to this webhook (profile adobe-io); defaults from its docs."""
 
     delivery: Literal["batch", "single"] = "batch"
@@ -233,7 +219,7 @@ Names = Annotated[
 ]
 
 
-class SubscriptionSpec(_Spec):
+class SubscriptionSpec(Spec):
     """One Data Streams subscription: what Marketo pushes, where, and how fast."""
 
     name: Annotated[
@@ -288,7 +274,7 @@ def _check_names(names: str | tuple[str, ...], key: str, finder: str) -> None:
             raise Invalid(str(exc), at=(key, index)) from None
 
 
-class OAuthServerSpec(_Spec):
+class OAuthServerSpec(Spec):
     """The embedded receiver's mock identity provider."""
 
     client_id: EnvSecret = Field(alias="clientIdEnv")
@@ -296,7 +282,7 @@ class OAuthServerSpec(_Spec):
     token_ttl: PositiveDuration = 3600.0
 
 
-class OutageSpec(_Spec):
+class OutageSpec(Spec):
     """A window of simulated time, since the start, in which the embedded receiver fails."""
 
     start: Duration = Field(alias="from")
@@ -314,7 +300,7 @@ class OutageSpec(_Spec):
         return self
 
 
-class ReceiverSpec(_Spec):
+class ReceiverSpec(Spec):
     """The embedded development endpoint (used by subscriptions whose endpoint is embedded)."""
 
     token: EnvSecret | None = Field(None, alias="tokenEnv")
@@ -342,7 +328,7 @@ class ReceiverSpec(_Spec):
     """Answer 401 to a delivery whose signatures do not verify."""
 
 
-class AdobeIoSpec(_Spec):
+class AdobeIoSpec(Spec):
     """The Adobe I/O Events side shared by every adobe-io subscription."""
 
     ims_org_id: Annotated[str, Pattern(r"[A-Za-z0-9]{1,64}@AdobeOrg", "must end in @AdobeOrg")] = (
@@ -358,7 +344,7 @@ class AdobeIoSpec(_Spec):
         return self
 
 
-class RunSpec(_Spec):
+class RunSpec(Spec):
     """A whole run: the Marketo instance, its subscriptions and the embedded receiver."""
 
     munchkin_id: Annotated[str, Pattern(r"\d{3}-[A-Z]{3}-\d{3}", "must look like 123-ABC-456")]
@@ -370,6 +356,10 @@ class RunSpec(_Spec):
     receiver: ReceiverSpec = Field(default_factory=ReceiverSpec)
     adobe_io: AdobeIoSpec = Field(default_factory=AdobeIoSpec)
     subscriptions: Items[SubscriptionSpec] = Field(json_schema_extra={"minItems": 1})
+    timeline: Items[StepSpec] = ()
+    """Scenario steps, played on the simulated clock."""
+    expect: Items[ExpectSpec] = ()
+    """Scenario expectations, judged during and after the run."""
     _file: str = PrivateAttr("<string>")
 
     @property
@@ -393,7 +383,16 @@ class RunSpec(_Spec):
             if subscription.auth.token_url == "embedded" and self.receiver.oauth is None:
                 message = "embedded needs an identity provider: add receiver.oauth"
                 raise Invalid(message, at=("subscriptions", index, "auth", "tokenUrl"))
+        check_scenario(self, seen)
         return self
+
+    def step_times(self) -> list[tuple[float, StepSpec]]:
+        """Each timeline step with its simulated time, in time order (stable for equal times)."""
+        timed, previous = [], 0.0
+        for step in self.timeline:
+            previous = step.at if step.at is not None else previous + (step.after or 0.0)
+            timed.append((previous, step))
+        return sorted(timed, key=lambda pair: pair[0])
 
     def with_overrides(
         self, *, seed: int | None = None, duration: float | str | None = None
@@ -412,10 +411,35 @@ class RunSpec(_Spec):
         return spec
 
 
-_RESERVED = {
-    "timeline": "not supported yet: timeline steps arrive with scenario files; remove it for now",
-    "expect": "not supported yet: expectations arrive with scenario files; remove it for now",
-}
+_RESERVED: dict[str, str] = {}
+
+
+def check_scenario(run: RunSpec, names: dict[str, int]) -> None:
+    """Steps and expectations name subscriptions that exist and actions that fit them."""
+    profiles = {s.name: s.profile for s in run.subscriptions}
+    for index, step in enumerate(run.timeline):
+        where = ("timeline", index)
+        name = step.subscription
+        if name is not None and name not in names:
+            raise Invalid(_unknown(name, names), at=(*where, to_camel(step.action)))
+        if step.action in ("deprovision", "reprovision") and profiles.get(name) != "marketo-legacy":
+            raise Invalid("applies to marketo-legacy subscriptions", at=(*where, step.action))
+        if step.action == "enable" and profiles.get(name) != "adobe-io":
+            raise Invalid("applies to adobe-io subscriptions", at=(*where, step.action))
+        if step.action in ("expire_tokens", "idp_failures") and run.receiver.oauth is None:
+            raise Invalid(
+                "needs the embedded identity provider: add receiver.oauth",
+                at=(*where, to_camel(step.action)),
+            )
+    for index, expect in enumerate(run.expect):
+        if expect.subscription is not None and expect.subscription not in names:
+            raise Invalid(
+                _unknown(expect.subscription, names), at=("expect", index, "subscription")
+            )
+
+
+def _unknown(name: str, names: dict[str, int]) -> str:
+    return f"no subscription is named {name!r} (there are: {', '.join(names)})"
 
 
 def run_json_schema() -> dict[str, Any]:

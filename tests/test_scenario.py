@@ -205,10 +205,10 @@ def error_of(text: str, **environ: str) -> ScenarioError:
             id="naive-start",
         ),
         pytest.param(
-            BASE + "timeline: []\n",
-            "scenarios/bad.yaml:4: timeline: not supported yet: timeline steps arrive with "
-            "scenario files; remove it for now",
-            id="reserved-timeline",
+            BASE + "timeline:\n  - endpoint: normal\n",
+            "scenarios/bad.yaml:5: timeline[0]: needs either at (a time) or after (since the "
+            "previous step)",
+            id="step-without-time",
         ),
         pytest.param(
             "", "scenarios/bad.yaml: is empty: a run needs munchkinId and subscriptions", id="empty"
