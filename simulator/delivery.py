@@ -103,6 +103,16 @@ class Batch:
         for span in self.spans:
             yield from span.items()
 
+    @property
+    def oldest_time(self) -> float | None:
+        return min((span.first_time for span in self.spans), default=None)
+
+    @property
+    def seq_range(self) -> tuple[int, int] | None:
+        if not self.spans:
+            return None
+        return min(s.first for s in self.spans), max(s.end - 1 for s in self.spans)
+
     def without_expired(self, cutoff: float) -> tuple[Batch, int]:
         rest = SpanQueue(self.spans)
         expired = rest.expire(cutoff)

@@ -9,14 +9,15 @@ engine itself prints nothing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from . import __version__
+from . import __version__, anomalies
 from .auth import Auth, NoAuth
 from .clock import Clock
-from .delivery import Counters, Ledger, Push, Subscription, Transition
+from .delivery import Counters, Ledger, Push, Subscription
 from .errors import AuthError
 from .events import ActivityStream
 from .formats import CONTENT_TYPE, legacy_batch
@@ -42,6 +43,8 @@ class AttemptRecord:
     latency: float
     state: str  # the subscription's or registration's state after the attempt
     detail: str = ""
+    oldest_event: float | None = None  # when the oldest event it carried was produced
+    seqs: tuple[int, int] | None = None  # the lowest and highest sequence number it carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,19 @@ class Engine:
             observer.state_changed(change)
 
 
+async def sleep_or_poke(clock: Clock, deadline: float | None, poke: asyncio.Event) -> None:
+    """Sleep until `deadline` (None: no deadline) or until something sets `poke`."""
+    poke.clear()
+    waiters = [asyncio.ensure_future(poke.wait())]
+    if deadline is not None and deadline > clock.now():
+        waiters.append(asyncio.ensure_future(clock.sleep_until(deadline)))
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 @dataclass(slots=True)
 class LegacyLane:
     """A legacy Lead Activity subscription: one batch in flight, retried whole, in order."""
@@ -147,42 +163,67 @@ class LegacyLane:
     url: str
     timeout: float
     auth: Auth = field(default_factory=NoAuth)
+    anomalies: list[str] = field(default_factory=list)  # forced on the next push
     _body_cache: tuple[str, int, bytes] | None = None  # a retried batch is encoded once
+    _last_acknowledged: tuple[Push, bytes] | None = None
+    _poke: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def name(self) -> str:
         return self.machine.name
 
+    def poke(self) -> None:
+        """Something outside changed the machine (a scenario step): look again now."""
+        self._poke.set()
+
     async def drive(self, engine: Engine, until: float | None) -> None:
         machine, clock = self.machine, engine.clock
         while until is None or clock.now() < until:
+            if "duplicate" in self.anomalies and self._last_acknowledged is not None:
+                await self._duplicate(engine)
             push = machine.poll(clock.now())
             if push is None:
                 wake = machine.wakeup()
-                if wake is None:
-                    return
-                await clock.sleep_until(wake if until is None else min(wake, until))
+                if wake is None and until is None:
+                    return  # nothing will ever happen again
+                deadline = until if wake is None else (wake if until is None else min(wake, until))
+                await sleep_or_poke(clock, deadline, self._poke)
                 continue
-            outcome = await self._attempt(engine, push)
+            outcome, body = await self._attempt(engine, push)
             old = machine.state
             transition = machine.record(push, ok=outcome.ok, now=clock.now())
-            engine.emit_attempt(self._record(engine, push, outcome, transition))
+            if outcome.ok:
+                self._last_acknowledged = (push, body)
+            engine.emit_attempt(self._record(engine, push, outcome, transition.new))
             if transition.new is not old:
-                engine.emit_change(
-                    self.name, old, transition.new, transition.at, transition.trigger
-                )
+                at, why = transition.at, transition.trigger
+                engine.emit_change(self.name, old, transition.new, at, why)
 
-    async def _attempt(self, engine: Engine, push: Push) -> Outcome:
+    async def _duplicate(self, engine: Engine) -> None:
+        """Send the last acknowledged batch again, as an at-least-once producer may."""
+        self.anomalies.remove("duplicate")
+        assert self._last_acknowledged is not None
+        push, body = self._last_acknowledged
+        headers = await self._headers()
+        outcome = await engine.transport.post(self.url, body, headers, timeout=self.timeout)
+        again = Push(push.batch, push.attempt, push.kind, engine.clock.now())
+        record = self._record(engine, again, outcome, self.machine.state)
+        engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
+
+    async def _headers(self) -> dict[str, str]:
+        headers = await self.auth.headers()
+        return headers | {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
+
+    async def _attempt(self, engine: Engine, push: Push) -> tuple[Outcome, bytes]:
         try:
-            headers = await self.auth.headers()
+            headers = await self._headers()
         except AuthError as exc:
-            return Outcome(OutcomeKind.AUTH_ERROR, None, 0.0, str(exc))
-        headers |= {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
+            return Outcome(OutcomeKind.AUTH_ERROR, None, 0.0, str(exc)), b""
         body = self._body(engine, push)
         outcome = await engine.transport.post(self.url, body, headers, timeout=self.timeout)
         if outcome.status == 401:
             self.auth.unauthorized()
-        return outcome
+        return outcome, body
 
     def _body(self, engine: Engine, push: Push) -> bytes:
         batch = push.batch
@@ -191,6 +232,9 @@ class LegacyLane:
             return self._body_cache[2]
         wall = engine.clock.wall
         activities = self.stream.activities((seq, wall(t)) for seq, t in batch.items())
+        for kind in [k for k in self.anomalies if k != "duplicate"]:
+            self.anomalies.remove(kind)
+            activities = anomalies.legacy(kind, activities)
         body = legacy_batch(
             munchkin_id=engine.munchkin_id,
             message_id=batch.message_id,
@@ -200,9 +244,7 @@ class LegacyLane:
         self._body_cache = (*key, body)
         return body
 
-    def _record(
-        self, engine: Engine, push: Push, outcome: Outcome, transition: Transition
-    ) -> AttemptRecord:
+    def _record(self, engine: Engine, push: Push, outcome: Outcome, state: str) -> AttemptRecord:
         return AttemptRecord(
             at=push.at,
             wall=engine.clock.wall(push.at),
@@ -214,6 +256,8 @@ class LegacyLane:
             outcome=outcome.kind,
             status=outcome.status,
             latency=outcome.latency,
-            state=transition.new,
+            state=state,
             detail=outcome.detail,
+            oldest_event=push.batch.oldest_time,
+            seqs=push.batch.seq_range,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from typing import Any, Protocol
 import orjson
 from yarl import URL
 
+from . import anomalies
 from .clock import Clock
+from .delivery import Batch
 from .engine import AttemptRecord, Engine
 from .formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
 from .journal import Journal, JournalEntry
@@ -61,6 +64,8 @@ class IoLane:
     _needs_handshake: bool = True
     _ids: int = 0
     _crashed: list[BaseException] = field(default_factory=list)
+    anomalies: list[str] = field(default_factory=list)  # forced on the next delivery
+    _last_acknowledged: tuple[list[IoEvent], bytes] | None = None
 
     @property
     def name(self) -> str:
@@ -76,6 +81,8 @@ class IoLane:
                 if self._needs_handshake:
                     self._needs_handshake = False
                     await self._handshake(engine)
+                if "duplicate" in self.anomalies and self._last_acknowledged is not None:
+                    await self._duplicate(engine)
                 self._start_deliveries(engine, tasks)
                 self._report_changes(engine)
                 await self._wait(engine.clock, until)
@@ -128,14 +135,36 @@ class IoLane:
         events = self.source.io_events((seq, wall(t)) for seq, t in delivery.batch.items())
         if self.settings.reorder:
             events.reverse()  # at-least-once, unordered: a consumer must not rely on order
+        for kind in [k for k in self.anomalies if k != "duplicate"]:
+            self.anomalies.remove(kind)
+            events = anomalies.io(kind, events)
         body = io_body(events, batch=self.machine.policy.batch)
-        headers = self._headers(events, body, delivery.retry)
-        outcome = await engine.transport.post(
-            self.url, body, headers, timeout=self.settings.timeout
-        )
+        outcome = await self._post(engine, events, body, delivery.retry)
+        if outcome.ok:
+            self._last_acknowledged = (events, body)
         changes = self.machine.record(delivery, outcome, engine.clock.now())
         engine.emit_attempt(self._record(engine, delivery, events, outcome))
         self._report_changes(engine, changes)
+
+    async def _post(
+        self, engine: Engine, events: list[IoEvent], body: bytes, retry: int
+    ) -> Outcome:
+        headers = self._headers(events, body, retry)
+        return await engine.transport.post(self.url, body, headers, timeout=self.settings.timeout)
+
+    async def _duplicate(self, engine: Engine) -> None:
+        """Deliver the last acknowledged request again (a new delivery id, the same events)."""
+        self.anomalies.remove("duplicate")
+        assert self._last_acknowledged is not None
+        events, body = self._last_acknowledged
+        now = engine.clock.now()
+        outcome = await self._post(engine, events, body, 0)
+        delivery = Delivery(Batch("duplicate", (), now), 0, now, None, duplicate=True)
+        record = self._record(engine, delivery, events, outcome)
+        engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
+
+    def poke(self) -> None:
+        self._wake.set()
 
     def _headers(self, events: Sequence[IoEvent], body: bytes, retry: int) -> dict[str, str]:
         first = events[0]  # which event names a batch is undocumented: the first one does
@@ -171,6 +200,8 @@ class IoLane:
             latency=outcome.latency,
             state=self.machine.state,
             detail=outcome.detail,
+            oldest_event=delivery.batch.oldest_time,
+            seqs=delivery.batch.seq_range,
         )
 
     def _report_changes(self, engine: Engine, changes: Sequence[StateChange] = ()) -> None:
