@@ -1,7 +1,9 @@
-"""The Lead Activity Data Stream activity-type catalog, as data.
+"""The Data Streams catalogs, as data: Lead Activity types, User Audit components, Notification
+kinds.
 
 Source: reference/marketo-data-streams.md §1d (LADS event list, Jan 2025 attribute column), §1e and
-§2. `_TYPES` is that table, row for row; everything below it only indexes the table.
+§2 for `_TYPES`, §3a for `_AUDIT`, §3b for `_NOTIFICATIONS`. Each is its table, row for row;
+everything below a table only indexes it.
 
 Rules used to fill cells the reference leaves open:
 - Attribute `dataType` is "object" for Marketo *asset* IDs (mailing, webpage, link, form, list,

@@ -18,12 +18,15 @@ import orjson
 from rich.console import Console
 
 from . import __version__, clock, receiver
+from .engine import Observer
 from .errors import ConfigError, SimulatorError
 from .events import PROFILES, STREAMS, sample_events
 from .formats import legacy_batch
 from .producer import Producer, RunResult
-from .report import AttemptLog, ConsoleReport, summary
-from .scenario import load_run, parse_duration
+from .recording import Recording
+from .replay import against, replay
+from .report import AttemptLog, ConsoleReport, Narrator, offset, summary
+from .scenario import load_run, parse_duration, run_json_schema
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,6 +76,33 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
     )
     run.set_defaults(handler=cmd_run)
+
+    replay = commands.add_parser("replay", help="play a scenario and judge its expectations")
+    replay.add_argument("file", type=Path, help="the scenario file (YAML)")
+    replay.add_argument(
+        "--endpoint", metavar="URL", help="push to a real consumer (endpoint steps are skipped)"
+    )
+    replay.add_argument(
+        "--speed", type=_positive_float, metavar="N", help="scaled clock instead of the virtual one"
+    )
+    replay.add_argument(
+        "--duration", type=_duration, help="simulated run length (overrides the file)"
+    )
+    replay.add_argument("--seed", type=int, help="seed for generated events (overrides the file)")
+    replay.add_argument(
+        "--log", type=Path, metavar="FILE", help="write one JSON line per push attempt"
+    )
+    replay.add_argument(
+        "--report", type=Path, metavar="FILE", help="write a self-contained HTML report"
+    )
+    replay.add_argument(
+        "--junit", type=Path, metavar="FILE", help="write JUnit XML, one case per check"
+    )
+    replay.add_argument("-v", "--verbose", action="store_true", help="print every attempt")
+    replay.set_defaults(handler=cmd_replay)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of run and scenario files")
+    schema.set_defaults(handler=cmd_schema)
 
     check = commands.add_parser("check", help="validate a run file without sending anything")
     check.add_argument("file", type=Path)
@@ -124,6 +154,70 @@ def _duration(text: str) -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(orjson.dumps(run_json_schema(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    run = load_run(args.file)
+    if args.seed is not None:
+        run = run.with_overrides(seed=args.seed)
+    if args.endpoint is not None:
+        run = against(run, args.endpoint)
+    virtual = args.endpoint is None and args.speed is None
+    duration = args.duration if args.duration is not None else run.duration
+    if duration is None:
+        raise ConfigError(f"{args.file}: a scenario needs an end: set duration: or pass --duration")
+    console = Console(highlight=False)
+    mode = clock.ClockMode.VIRTUAL if virtual else clock.ClockMode.SCALED
+    elapsed_real = clock.stopwatch()
+    with _attempt_log(args.log) as log:
+        observers: list[Observer] = [Narrator(console, verbose=args.verbose)]
+        if log is not None:
+            observers.append(AttemptLog(log))
+        say = lambda t, text: console.print(f"{offset(t)} step: {text}", style="cyan")  # noqa: E731
+        recording = clock.run(
+            replay(run, virtual=virtual, duration=duration, observers=observers, say=say),
+            mode=mode,
+            speed=args.speed or 1.0,
+        )
+    elapsed = elapsed_real()
+    _write_reports(recording, args, elapsed)
+    return _verdict_summary(console, recording, elapsed)
+
+
+def _write_reports(recording: Recording, args: argparse.Namespace, elapsed: float) -> None:
+    if args.report is not None:
+        from .html_report import render_html
+
+        args.report.write_text(render_html(recording), encoding="utf-8")
+    if args.junit is not None:
+        from .junit import render_junit
+
+        args.junit.write_text(render_junit(recording, elapsed=elapsed), encoding="utf-8")
+
+
+def _verdict_summary(console: Console, recording: Recording, elapsed: float) -> int:
+    balanced = all(ledger.balanced for ledger in recording.ledgers.values())
+    for verdict in recording.verdicts:
+        mark = "[green]PASS[/]" if verdict.passed else "[red]FAIL[/]"
+        when = f" at {offset(verdict.at)}" if verdict.at is not None else ""
+        detail = (
+            ""
+            if verdict.passed
+            else f": expected {verdict.expected}, observed {verdict.observed}{when}"
+        )
+        console.print(f"{mark} {verdict.name}{detail}")
+    failed = sum(not v.passed for v in recording.verdicts)
+    ledger = "balanced" if balanced else "[red]does not balance[/]"
+    console.print(
+        f"{len(recording.verdicts) - failed} passed, {failed} failed; ledger {ledger}; "
+        f"{offset(recording.ended_at)} simulated in {elapsed:.2f}s"
+    )
+    return 0 if failed == 0 and balanced else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:

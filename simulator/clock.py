@@ -111,5 +111,11 @@ def run(main: Coroutine[Any, Any, T], *, mode: ClockMode = ClockMode.REAL, speed
         return runner.run(main)
 
 
+def stopwatch() -> Callable[[], float]:
+    """Real seconds since the call: how long a simulation took, for people and benchmarks."""
+    started = time.perf_counter()
+    return lambda: time.perf_counter() - started
+
+
 def run_virtual(main: Coroutine[Any, Any, T]) -> T:
     return run(main, mode=ClockMode.VIRTUAL)

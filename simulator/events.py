@@ -1,10 +1,12 @@
-"""The Lead Activity generator (legacy LADS activity objects, §1b).
+"""The event generators: Lead Activity (legacy activity objects, §1b, and Adobe I/O CloudEvents,
+§1c), User Audit (§3a) and Notification (§3b).
 
 The delivery queue keeps only ranges of sequence numbers and turns them into events at send time,
 so `ActivityStream.activity(seq, at)` is a pure function of (world seed, stream seed, stream name,
 seq, at): one 64-bit hash per seq (splitmix64) drives every choice, and each attribute draws its
 pool index from that hash with its own salt. Faker runs only in `World.build`; events are integer
-arithmetic over the pools it built.
+arithmetic over the pools it built. The I/O streams follow the same rules; their `eventid`s
+(UUID v4 strings) differ for every seq and never change, so retries and replays carry the same one.
 """
 
 from __future__ import annotations
@@ -721,6 +723,7 @@ class UserAuditStream(_NestedStream):
             raise ValueError("a User Audit stream needs at least one component, each with actions")
         if schema not in SCHEMAS:
             raise ConfigError(f"unknown User Audit schema {schema!r}; use one of: V1.0, V2.0")
+        self._schema = schema
         self._v1 = schema == "V1.0"
         self._body = not self._v1
         self._users = world.users
@@ -739,15 +742,19 @@ class UserAuditStream(_NestedStream):
             "imsOrgId": self._ims_org_id,
         }
         if self._v1:
-            data["user"] = user.id
-            data["userId"] = user.email
-            return {"specversion": "1.0", "id": _uuid4(self._id_key, seq), "type": component.type,
-                    "source": _V1_SOURCE, "time": self._time(at), "datacontenttype": _JSON,
-                    "dataschema": "V1.0", "data": data}  # fmt: skip
+            data["user"] = user.id  # before userId, as in the V1.0 example
         data["userId"] = user.email
-        return {"specversion": "1.0", "type": component.type, "source": component.source,
-                "time": self._time(at), "datacontenttype": _JSON, "dataschema": "V2.0",
-                "data": data}  # fmt: skip
+        head = {"id": _uuid4(self._id_key, seq)} if self._v1 else {}
+        return {
+            "specversion": "1.0",
+            **head,
+            "type": component.type,
+            "source": _V1_SOURCE if self._v1 else component.source,
+            "time": self._time(at),
+            "datacontenttype": _JSON,
+            "dataschema": self._schema,
+            "data": data,
+        }
 
 
 ActionFn = Callable[[int], Any]  # event hash -> one eventAction value

@@ -65,6 +65,7 @@ class Producer:
     engine: Engine | None = None
     receiver: Receiver | None = None
     publisher: Publisher | None = None
+    keys: KeyRing | None = None
 
     def __post_init__(self) -> None:
         external = [s.name for s in self.run.subscriptions if s.endpoint != EMBEDDED]
@@ -79,7 +80,7 @@ class Producer:
     ) -> RunResult:
         start = self.run.start or (VIRTUAL_EPOCH if self.virtual else None)
         world = World.build(self.run.seed)  # first: it is the slow part of starting up
-        keys = self._keys()
+        keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
         interrupted = False
         try:
@@ -164,10 +165,7 @@ class LaneBuilder:
     publisher: Publisher | None
 
     def lane(self, index: int, spec: SubscriptionSpec) -> Lane:
-        traffic = Traffic(
-            spec.rate,
-            tuple(Burst(count=b.count, at=b.at, every=b.every, start=b.start) for b in spec.bursts),
-        )
+        traffic = scheduled_traffic(self.run, spec)
         url = self.base_url if spec.endpoint == EMBEDDED else spec.endpoint
         assert url is not None
         if spec.profile == ADOBE_IO:
@@ -246,6 +244,19 @@ def _resolve(
     names: str | tuple[str, ...], every: tuple[T, ...], find: Callable[[str], T]
 ) -> tuple[T, ...]:
     return every if names == "all" else tuple(find(name) for name in names)
+
+
+def scheduled_traffic(run: RunSpec, spec: SubscriptionSpec) -> Traffic:
+    """The subscription's rate and bursts, with the timeline's burst and rate steps folded in:
+    traffic is known in advance, so the pure machines can plan around it."""
+    bursts = [Burst(count=b.count, at=b.at, every=b.every, start=b.start) for b in spec.bursts]
+    changes = []
+    for at, step in run.step_times():
+        if step.burst is not None and step.burst.subscription == spec.name:
+            bursts.append(Burst(count=step.burst.count, at=at))
+        if step.rate is not None and step.rate.subscription == spec.name:
+            changes.append((at, step.rate.rate))
+    return Traffic(spec.rate, tuple(bursts), tuple(changes))
 
 
 def fitting_events(source: IoSource, max_events: int, max_bytes: int) -> int:

@@ -119,6 +119,22 @@ def change_line(change: StateChange) -> str:
     return f"{offset(change.at)} {change.subscription}: {moved} ({change.reason})"
 
 
+class Narrator:
+    """Tells a replay as it goes: state changes always, attempts only when asked."""
+
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+
+    def attempt(self, record: AttemptRecord) -> None:
+        if self.verbose:
+            self.console.print(attempt_line(record), highlight=False)
+
+    def state_changed(self, change: StateChange) -> None:
+        style = f"bold {STATE_STYLE.get(change.new, '')}"
+        self.console.print(change_line(change), style=style, highlight=False)
+
+
 class ConsoleReport:
     """Live per-subscription status on a terminal, plain lines otherwise."""
 

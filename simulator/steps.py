@@ -158,8 +158,8 @@ class StepSpec(Spec):
     def subscription(self) -> str | None:
         """The subscription the step acts on, if any."""
         value = getattr(self, self.action)
-        if isinstance(value, str):
-            return value
+        if self.action in ("deprovision", "reprovision", "enable"):
+            return str(value)
         return getattr(value, "subscription", None)
 
     def label(self) -> str:

@@ -121,3 +121,122 @@ def test_events_rejects_an_unknown_type(capsys: pytest.CaptureFixture[str]) -> N
     """An unknown activity type exits 2 with a suggestion."""
     assert main(["events", "Visit Webpag"]) == 2
     assert "Visit Webpage" in capsys.readouterr().err
+
+
+# ---- `events`: Adobe I/O streams --------------------------------------------------------------
+
+
+def json_documents(text: str) -> list[dict]:
+    """The JSON documents printed one after another (one per single delivery)."""
+    import json  # here, not at the top: this block is appended to a file others edit
+
+    decoder, documents, at = json.JSONDecoder(), [], 0
+    while text[at:].strip():
+        at += len(text[at:]) - len(text[at:].lstrip())
+        document, at = decoder.raw_decode(text, at)
+        documents.append(document)
+    return documents
+
+
+def test_events_batch_prints_the_legacy_wrapper(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a profile, --batch wraps the activities in the §1b batch wrapper."""
+    assert main(["events", "Click Link", "--count", "2", "--batch"]) == 0
+    wrapper = orjson.loads(capsys.readouterr().out)
+    assert list(wrapper) == [
+        "sourceApplication",
+        "munchkinId",
+        "messageId",
+        "messageCreatedDate",
+        "activities",
+    ]
+    assert [a["activityType"] for a in wrapper["activities"]] == ["Click Link"] * 2
+
+
+def test_events_adobe_io_prints_one_envelope_per_delivery(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--profile adobe-io prints each event as its single-delivery body: a flat CloudEvent."""
+    assert main(["events", "Click Link", "--profile", "adobe-io", "--count", "3"]) == 0
+    envelopes = json_documents(capsys.readouterr().out)
+    assert len(envelopes) == 3
+    for envelope in envelopes:
+        assert envelope["type"] == "com.adobe.platform.marketo.activity.standard.clicklink"
+        assert envelope["source"] == "urn:marketo_activity_stream"
+        assert envelope["event_id"] == envelope["eventid"]
+
+
+def test_events_adobe_io_batch_prints_one_array(capsys: pytest.CaptureFixture[str]) -> None:
+    """--batch on Adobe I/O prints the JSON array of a batch delivery."""
+    assert main(["events", "--profile", "adobe-io", "--count", "4", "--batch"]) == 0
+    batch = orjson.loads(capsys.readouterr().out)
+    assert len(batch) == 4
+    assert len({envelope["eventid"] for envelope in batch}) == 4
+
+
+def test_events_user_audit_of_one_component_and_action(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--stream user-audit --component "Landing Page" --action approve prints only those."""
+    argv = ["events", "--stream", "user-audit", "--component", "Landing Page", "--action"]
+    assert main([*argv, "approve", "--count", "2"]) == 0
+    envelopes = json_documents(capsys.readouterr().out)
+    assert [e["event"]["body"]["type"] for e in envelopes] == [
+        "com.adobe.platform.marketo.audit.user.landingpage"
+    ] * 2
+    assert {e["event"]["body"]["data"]["eventAction"] for e in envelopes} == {"approve"}
+
+
+def test_events_notification_of_one_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    """--stream notification --kind "Campaign Abort" prints one campaign_abort envelope."""
+    assert main(["events", "--stream", "notification", "--kind", "Campaign Abort"]) == 0
+    envelope = orjson.loads(capsys.readouterr().out)
+    assert envelope["event"]["body"]["type"] == (
+        "com.adobe.platform.marketo.notification.campaign_abort"
+    )
+    assert envelope["event"]["body"]["data"]["subType"] == "user_campaign_abort"
+
+
+def test_events_notification_mixes_kinds_without_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --kind, the notification samples mix kinds."""
+    assert main(["events", "--stream", "notification", "--count", "30", "--batch"]) == 0
+    types = {e["event"]["body"]["type"] for e in orjson.loads(capsys.readouterr().out)}
+    assert len(types) > 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        pytest.param(
+            ["--stream", "user-audit", "--component", "Landing Pag"],
+            "Did you mean 'Landing Page' or 'Landing Page Template'?",
+            id="component",
+        ),
+        pytest.param(
+            ["--stream", "user-audit", "--component", "Email", "--action", "aprove"],
+            "unknown eventAction 'aprove' for 'Email'. Did you mean 'approve'",
+            id="action",
+        ),
+        pytest.param(
+            ["--stream", "notification", "--kind", "Campaign Abrot"],
+            "Did you mean 'Campaign Abort'",
+            id="kind",
+        ),
+        pytest.param(["--kind", "Campaign Abort"], "--kind needs --stream notification", id="flag"),
+        pytest.param(
+            ["--stream", "user-audit", "--profile", "marketo-legacy"],
+            "exists only on Adobe I/O",
+            id="legacy-audit",
+        ),
+        pytest.param(
+            ["Email", "--stream", "user-audit", "--component", "Form"],
+            "name one activity type, component or kind",
+            id="two-refs",
+        ),
+    ],
+)
+def test_events_rejects_bad_names_with_exit_2(
+    argv: list[str], hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unknown component, action or kind, or a flag of another stream: exit 2 and a hint."""
+    assert main(["events", *argv]) == 2
+    assert hint in capsys.readouterr().err

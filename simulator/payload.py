@@ -1,0 +1,122 @@
+"""The bodies a consumer is POSTed, told apart by shape, checked and parsed.
+
+The dev endpoint takes Marketo's legacy batches and Adobe I/O Events deliveries on the same
+paths, so it tells them apart by the body, never by the content type (`application/cloudevents+json`
+is read like `application/json`, reference §4):
+- an object with `activities` is a legacy batch (the wrapper strings and each activity's
+  `marketoGUID` are required);
+- an array, or an object with `eventid`/`event_id`/`specversion`, is an I/O delivery (a batch or
+  one event);
+- an object with `validationUrl` is I/O's asynchronous challenge;
+- any other object is checked (and refused) as a legacy batch.
+
+Duplicates are counted by id: I/O events by `eventid`, else `event_id`, else the CloudEvents `id`
+(flat Observability events carry only `id`); legacy activities by `marketoGUID`.
+
+Pure: no asyncio, no aiohttp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = ["Parsed", "body_line", "event_id", "parse_batch", "parse_delivery"]
+
+_WRAPPER_STRINGS = ("sourceApplication", "munchkinId", "messageId", "messageCreatedDate")
+_IO_MARKERS = ("eventid", "event_id", "specversion")
+
+
+def _load_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+
+
+def parse_batch(body: bytes) -> dict[str, Any]:
+    """The legacy batch wrapper, parsed; raises ValueError naming the first problem."""
+    batch = _load_json(body)
+    if not isinstance(batch, dict):
+        raise ValueError("not a JSON object")
+    return _check_legacy(batch)
+
+
+def _check_legacy(batch: dict[str, Any]) -> dict[str, Any]:
+    for key in _WRAPPER_STRINGS:
+        if not isinstance(batch.get(key), str):
+            raise ValueError(f"{key}: missing or not a string")
+    activities = batch.get("activities")
+    if not isinstance(activities, list):
+        raise ValueError("activities: missing or not a list")
+    for i, activity in enumerate(activities):
+        if not isinstance(activity, dict) or not isinstance(activity.get("marketoGUID"), str):
+            raise ValueError(f"activities[{i}].marketoGUID: missing or not a string")
+    return batch
+
+
+def event_id(event: dict[str, Any]) -> str | None:
+    """The id an I/O event is de-duplicated by: `eventid`, else the deprecated `event_id`, else
+    the CloudEvents `id`; None when none is a non-empty string."""
+    for key in ("eventid", "event_id", "id"):
+        value = event.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parsed:
+    """A POST body told apart by shape: kind "legacy" (`batch` is the wrapper), "io" (`events`
+    are the envelopes) or "validation" (`validation_url`). `ids` are what duplicates are counted
+    by: the marketoGUIDs or the event ids, in order."""
+
+    kind: str
+    events: list[dict[str, Any]]
+    ids: list[str]
+    batch: dict[str, Any] | None = None
+    validation_url: str = ""
+
+
+def _check_io(events: list[Any]) -> Parsed:
+    if not events:
+        raise ValueError("not a JSON object, and an empty array is no batch of events")
+    ids = []
+    for i, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise ValueError(f"events[{i}]: not a JSON object")
+        found = event_id(event)
+        if found is None:
+            raise ValueError(f"events[{i}]: no eventid, event_id or id string")
+        ids.append(found)
+    return Parsed(kind="io", events=events, ids=ids)
+
+
+def parse_delivery(body: bytes) -> Parsed:
+    """Any POST body the consumer accepts, told apart by shape (see the module docstring);
+    raises ValueError naming the first problem."""
+    doc = _load_json(body)
+    if isinstance(doc, list):
+        return _check_io(doc)
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object (nor an array of events)")
+    if "validationUrl" in doc:
+        url = doc["validationUrl"]
+        if not isinstance(url, str) or not url:
+            raise ValueError("validationUrl: not a string")
+        return Parsed(kind="validation", events=[], ids=[], validation_url=url)
+    if "activities" not in doc and any(key in doc for key in _IO_MARKERS):
+        return _check_io([doc])
+    batch = _check_legacy(doc)
+    activities = batch["activities"]
+    guids = [activity["marketoGUID"] for activity in activities]
+    return Parsed(kind="legacy", events=activities, ids=guids, batch=batch)
+
+
+def body_line(body: bytes, batch: object) -> str:
+    """The body as one JSON line: verbatim when it is one line already, else re-serialized."""
+    if b"\n" in body or b"\r" in body:
+        return orjson.dumps(batch).decode()
+    return body.decode()
