@@ -18,6 +18,7 @@ import orjson
 from rich.console import Console
 
 from . import __version__, clock, receiver
+from .director import Director
 from .engine import Observer
 from .errors import ConfigError, SimulatorError
 from .events import PROFILES, STREAMS, sample_events
@@ -314,6 +315,7 @@ async def _play(
     producer: Producer, console: Console, duration: float | None, args: argparse.Namespace
 ) -> RunResult:
     report: ConsoleReport | None = None
+    timeline: list[asyncio.Task[None]] = []
 
     def attach(p: Producer) -> None:
         nonlocal report
@@ -323,10 +325,15 @@ async def _play(
         report = ConsoleReport(console, machines, p.engine.clock.now, verbose=args.verbose)
         report.__enter__()
         p.engine.observers.append(report)
+        # A run plays the file's timeline too; judging expectations is `replay`'s job.
+        director = Director(p, say=lambda t, text: console.print(f"{offset(t)} step: {text}"))
+        timeline.append(asyncio.create_task(director.play(p.engine.clock)))
 
     try:
         return await producer.play(duration, on_start=attach)
     finally:
+        for task in timeline:
+            task.cancel()
         if report is not None:
             report.__exit__(None, None, None)
         await asyncio.sleep(0)

@@ -8,9 +8,12 @@ subscription's provisioning, and anomalies forced on the next push.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 from collections.abc import Callable
+
+import aiohttp
 
 from .clock import Clock
 from .delivery import Subscription
@@ -29,15 +32,22 @@ class Director:
     ) -> None:
         self.producer = producer
         self.say = say
+        self.backfilled: dict[str, int] = {}  # events read back per registration
+        self._reads: list[asyncio.Task[None]] = []
         receiver = producer.receiver
         self._baseline = (
             (receiver.behaviour, receiver.challenge_style) if receiver is not None else None
         )
 
     async def play(self, clock: Clock) -> None:
-        for at, step in self.producer.run.step_times():
-            await clock.sleep_until(at)
-            self.apply(step, clock.now())
+        try:
+            for at, step in self.producer.run.step_times():
+                await clock.sleep_until(at)
+                self.apply(step, clock.now())
+            await asyncio.gather(*self._reads)
+        finally:
+            for read in self._reads:
+                read.cancel()
 
     def apply(self, step: StepSpec, now: float) -> None:
         handler = getattr(self, f"_{step.action}")
@@ -110,6 +120,25 @@ class Director:
             return f"skipped: the registration is {lane.machine.state}, not disabled"
         lane.enable()
         return ""
+
+    def _backfill(self, step: StepSpec, now: float) -> str:
+        assert step.backfill is not None
+        self._reads.append(asyncio.create_task(self._read_journal(step.backfill)))
+        return ""
+
+    async def _read_journal(self, name: str) -> None:
+        """Page through the journal like a consumer: follow `next` links until 204."""
+        assert self.producer.publisher is not None
+        url: str | None = f"{self.producer.publisher.journal_url(name)}?limit=1000"
+        headers = {"Authorization": "Bearer marketo-sim", "x-api-key": "marketo-sim"}
+        async with aiohttp.ClientSession() as session:
+            while url is not None:
+                async with session.get(url, headers=headers) as response:
+                    if response.status != 200:
+                        return
+                    page = await response.json()
+                    self.backfilled[name] = self.backfilled.get(name, 0) + len(page["events"])
+                    url = str(response.links["next"]["url"]) if "next" in response.links else None
 
     def _anomaly(self, step: StepSpec, now: float) -> str:
         assert step.anomaly is not None

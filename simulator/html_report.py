@@ -97,7 +97,7 @@ def _header(recording: Recording) -> str:
     meta = [
         ("munchkin", recording.munchkin_id),
         ("seed", str(recording.seed)),
-        ("simulated", f"{duration(recording.ended_at)} ({offset(recording.ended_at)})"),
+        ("simulated", f"{duration(recording.ended_at)} ({when(recording.ended_at)})"),
         ("from", iso(start)),
         ("to", iso(end)),
     ]
@@ -533,7 +533,7 @@ def _strip(axis: Axis, layout: Layout, bins: dict[int, Counter[str]]) -> str:
     for column, counts in sorted(bins.items()):
         x = LEFT + column * width
         start = column * per_column
-        out.append(_column(x, y, max(width, 1.6), h, counts, (start, start + per_column)))
+        out.append(_column(x, y, max(width + 0.3, 1.6), h, counts, (start, start + per_column)))
     return "".join(out)
 
 

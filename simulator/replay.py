@@ -43,6 +43,7 @@ async def replay(
     initial: dict[str, str] = {}
     samples: dict[str, list[Sample]] = {}
     steps: list[tuple[float, str]] = []
+    backfilled: list[dict[str, int]] = []
 
     def started(p: Producer) -> None:
         assert p.engine is not None
@@ -54,6 +55,7 @@ async def replay(
             say(t, text)
 
         director = Director(p, say=said)
+        backfilled.append(director.backfilled)
         tasks.append(asyncio.create_task(director.play(p.engine.clock)))
         every = max(1.0, (end or 3600.0) / SAMPLES)
         tasks.append(asyncio.create_task(_sample(p, machines, samples, every)))
@@ -67,7 +69,8 @@ async def replay(
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
-    return _recording(run, producer, result, recorder, initial, samples, steps)
+    counts = backfilled[0] if backfilled else {}
+    return _recording(run, producer, result, recorder, initial, samples, steps, counts)
 
 
 async def _sample(
@@ -87,6 +90,9 @@ async def _sample(
 
 
 def _sample_of(machine: Machine, now: float) -> Sample:
+    # Production is pulled in lazily at each poll; bring it up to now so the picture is smooth.
+    # Time passing is path-independent in the machines, so this changes no decision.
+    machine.advance(now)
     ledger = machine.ledger()
     oldest = machine.oldest_event_time()
     age = None if oldest is None else max(0.0, now - oldest)
@@ -101,6 +107,7 @@ def _recording(
     initial: dict[str, str],
     samples: dict[str, list[Sample]],
     steps: list[tuple[float, str]],
+    backfilled: dict[str, int],
 ) -> Recording:
     assert producer.engine is not None
     endpoint = _endpoint_counts(producer)
@@ -112,6 +119,7 @@ def _recording(
         changes=recorder.changes,
         attempts=recorder.attempts,
         endpoint=endpoint,
+        backfilled=backfilled,
     )
     return Recording(
         title=run.file,

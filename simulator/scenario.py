@@ -424,7 +424,7 @@ def check_scenario(run: RunSpec, names: dict[str, int]) -> None:
             raise Invalid(_unknown(name, names), at=(*where, to_camel(step.action)))
         if step.action in ("deprovision", "reprovision") and profiles.get(name) != "marketo-legacy":
             raise Invalid("applies to marketo-legacy subscriptions", at=(*where, step.action))
-        if step.action == "enable" and profiles.get(name) != "adobe-io":
+        if step.action in ("enable", "backfill") and profiles.get(name) != "adobe-io":
             raise Invalid("applies to adobe-io subscriptions", at=(*where, step.action))
         if step.action in ("expire_tokens", "idp_failures") and run.receiver.oauth is None:
             raise Invalid(

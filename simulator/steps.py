@@ -111,6 +111,7 @@ _ACTIONS = (
     "reprovision",
     "enable",
     "anomaly",
+    "backfill",
 )
 
 
@@ -138,6 +139,9 @@ class StepSpec(Spec):
     enable: str | None = None
     """Re-enable a disabled Adobe I/O registration by hand."""
     anomaly: AnomalyStep | None = None
+    backfill: str | None = None
+    """Read an Adobe I/O registration's journal from the start over HTTP, as a consumer
+    back-filling after an outage (see the backfilled expectation)."""
 
     @model_validator(mode="after")
     def _one_time_one_action(self) -> StepSpec:
@@ -158,7 +162,7 @@ class StepSpec(Spec):
     def subscription(self) -> str | None:
         """The subscription the step acts on, if any."""
         value = getattr(self, self.action)
-        if self.action in ("deprovision", "reprovision", "enable"):
+        if self.action in ("deprovision", "reprovision", "enable", "backfill"):
             return str(value)
         return getattr(value, "subscription", None)
 
@@ -222,6 +226,8 @@ class ExpectSpec(Spec):
     """The endpoint received the subscription's events in production order."""
     attempts: Count | None = None
     """The number of push attempts made."""
+    backfilled: Comparison | None = None
+    """Events read back from the journal by backfill steps."""
     endpoint: EndpointCounts | None = None
 
     @model_validator(mode="after")

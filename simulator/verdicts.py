@@ -7,7 +7,7 @@ observed and at which simulated time, so a failure reads as evidence, not as a b
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .delivery import Ledger
 from .engine import AttemptRecord, StateChange
@@ -28,6 +28,7 @@ class Facts:
     changes: Sequence[StateChange]
     attempts: Sequence[AttemptRecord]
     endpoint: Mapping[str, int] | None
+    backfilled: Mapping[str, int] = field(default_factory=dict)
 
 
 def judge(expectations: Sequence[ExpectSpec], facts: Facts) -> list[Verdict]:
@@ -108,6 +109,11 @@ def _counts(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
                     facts.ended_at,
                 )
             )
+    if expect.backfilled is not None:
+        got = facts.backfilled.get(name, 0)
+        wanted = show(expect.backfilled)
+        passed = holds(expect.backfilled, got)
+        out.append(_v(name, f"backfilled {wanted}", passed, wanted, str(got), facts.ended_at))
     if expect.attempts is not None:
         made = sum(1 for a in facts.attempts if a.subscription == name)
         out.append(
