@@ -240,3 +240,84 @@ def test_events_rejects_bad_names_with_exit_2(
     """Unknown component, action or kind, or a flag of another stream: exit 2 and a hint."""
     assert main(["events", *argv]) == 2
     assert hint in capsys.readouterr().err
+
+
+SCENARIO = """\
+munchkinId: 123-ABC-456
+duration: 10m
+subscriptions:
+  - name: leads
+    rate: 5
+timeline:
+  - at: 1m
+    endpoint: {status: 503}
+expect:
+  - {subscription: leads, state: retrying, by: 1m}
+"""
+
+
+def test_replay_exits_0_when_every_expectation_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario whose expectations hold passes, and says so."""
+    assert main(["replay", str(write(tmp_path, SCENARIO))]) == 0
+    assert "PASS leads: retrying by +00:01:00.000" in capsys.readouterr().out
+
+
+def test_a_wrong_expectation_fails_with_expected_observed_and_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The failure names the check, what was expected, what happened and when."""
+    path = write(tmp_path, SCENARIO + "  - {subscription: leads, state: paused, by: 5m}\n")
+    assert main(["replay", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "FAIL leads: paused by +00:05:00.000: expected paused by +00:05:00.000, "
+        "observed never reached at +00:05:00.000"
+    ) in out
+
+
+def test_replay_writes_a_junit_file_a_parser_reads(tmp_path: Path) -> None:
+    """--junit: one test case per check."""
+    import xml.etree.ElementTree as ET
+
+    junit = tmp_path / "out.xml"
+    assert main(["replay", str(write(tmp_path, SCENARIO)), "--junit", str(junit)]) == 0
+    cases = ET.parse(junit).getroot().iter("testcase")
+    assert [case.get("name") for case in cases] == ["leads: retrying by +00:01:00.000"]
+
+
+def test_replay_writes_a_self_contained_html_report(tmp_path: Path) -> None:
+    """--report: one HTML file with the timeline drawn inline."""
+    report = tmp_path / "out.html"
+    assert main(["replay", str(write(tmp_path, SCENARIO)), "--report", str(report)]) == 0
+    html = report.read_text()
+    assert "<svg" in html
+    assert "http://" not in html
+    assert "https://" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param(SCENARIO.replace("    rate: 5", "     rate: 5"), 5, id="bad-indentation"),
+        pytest.param(
+            SCENARIO.replace("endpoint: {status: 503}", "explode: true"), 8, id="unknown-step"
+        ),
+        pytest.param(SCENARIO.replace("at: 1m", "at: -1m"), 7, id="negative-duration"),
+        pytest.param(
+            SCENARIO.replace("    rate: 5", "    activityTypes: [Visit Webpagez]"),
+            5,
+            id="unknown-activity-type",
+        ),
+    ],
+)
+def test_malformed_scenarios_exit_2_with_one_line_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, line: int
+) -> None:
+    """Each mistake is one line of error, with file:line, and nothing is sent."""
+    path = write(tmp_path, text)
+    assert main(["replay", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"marketo-sim: error: {path}:{line}:")
+    assert "\n" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -417,3 +418,9 @@ def test_quickstart_loads() -> None:
     outage = spec.receiver.outages[0]
     assert (outage.start, outage.end, outage.mode) == (120.0, 960.0, "refuse")
     assert [s.endpoint for s in spec.subscriptions] == ["embedded"]
+
+
+def test_the_published_json_schema_is_current() -> None:
+    """scenarios/schema.json is what `marketo-sim schema` prints: regenerate it with make schema."""
+    published = Path(__file__).resolve().parent.parent / "scenarios" / "schema.json"
+    assert json.loads(published.read_text()) == run_json_schema()
