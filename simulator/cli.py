@@ -21,8 +21,8 @@ from . import __version__, clock, receiver
 from .director import Director
 from .engine import Observer
 from .errors import ConfigError, SimulatorError
-from .events import PROFILES, STREAMS, sample_events
 from .formats import legacy_batch
+from .iostreams import PROFILES, STREAMS, sample_events
 from .producer import Producer, RunResult
 from .recording import Recording
 from .replay import against, replay

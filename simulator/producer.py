@@ -16,9 +16,10 @@ from .clock import VIRTUAL_EPOCH, Clock
 from .delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
 from .engine import Engine, Lane, LegacyLane, Machine, Observer
 from .errors import ConfigError
-from .events import ActivityStream, CloudActivityStream, NotificationStream, UserAuditStream
+from .events import ActivityStream
 from .formats import io_body
 from .iolane import IoLane, IoSettings, IoSource
+from .iostreams import CloudActivityStream, NotificationStream, UserAuditStream
 from .journal import Journal
 from .publisher import Publisher
 from .receiver import Behaviour, OAuthServer, Receiver, Window

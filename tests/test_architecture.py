@@ -11,6 +11,7 @@ PURE = (
     "delivery",
     "errors",
     "events",
+    "iostreams",
     "fields",
     "formats",
     "journal",

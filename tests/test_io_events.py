@@ -37,15 +37,14 @@ from simulator.catalog import (
     find_notification_kind,
 )
 from simulator.errors import ConfigError
-from simulator.events import (
-    ActivityStream,
+from simulator.events import ActivityStream, sample_activities
+from simulator.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
+from simulator.iostreams import (
     CloudActivityStream,
     NotificationStream,
     UserAuditStream,
-    sample_activities,
     sample_events,
 )
-from simulator.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
 from simulator.world import World
 
 WORLD = World.build(11)
