@@ -18,12 +18,12 @@ run: $(STAMP)
 	$(BIN)/marketo-sim run scenarios/quickstart.yaml --speed 60
 
 test: $(STAMP)
-	$(BIN)/ruff check simulator tests
+	$(BIN)/ruff check simulator tests examples
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check simulator tests
-	$(BIN)/ruff format --check simulator tests
+	$(BIN)/ruff check simulator tests examples
+	$(BIN)/ruff format --check simulator tests examples
 
 bench: $(STAMP)
 	$(BIN)/python -m simulator.bench

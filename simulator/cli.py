@@ -140,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     receive = commands.add_parser("receive", help="run the dev endpoint on 127.0.0.1")
     receiver.add_arguments(receive)
     receive.set_defaults(handler=cmd_receive)
+
+    from .contract import add_arguments as add_contract_arguments
+
+    contract = commands.add_parser(
+        "contract", help="check a running consumer against the producer's contract"
+    )
+    add_contract_arguments(contract)
+    contract.set_defaults(handler=cmd_contract)
     return parser
 
 
@@ -261,6 +269,13 @@ def _events_ref(args: argparse.Namespace) -> str | None:
     if len(named) > 1:
         raise ConfigError("name one activity type, component or kind, not several")
     return named[0] if named else None
+
+
+def cmd_contract(args: argparse.Namespace) -> int:
+    """Exit 0: every check passed; 1: one failed or was skipped; 2: bad input; 3: unreachable."""
+    from .contract import command
+
+    return command(args)
 
 
 def cmd_receive(args: argparse.Namespace) -> int:

@@ -1,5 +1,7 @@
 """The `--junit` file: one JUnit test case per judged expectation, for CI.
 
+`render_junit` draws a played scenario's verdicts; `render_cases` any list of `JUnitCase`s,
+which may also be skipped (`<skipped message=...>`), as the contract's checks are.
 Built with ElementTree so every name and message is escaped; characters XML 1.0 cannot carry at
 all (control characters) are replaced rather than left to break the file.
 """
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from .recording import Recording, Verdict
 from .report import duration, iso, offset
@@ -17,22 +21,75 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render_junit(recording: Recording, *, suite: str | None = None, elapsed: float = 0.0) -> str:
     """JUnit XML for the recording's verdicts; `elapsed` is the run's real duration in seconds."""
-    tests = len(recording.verdicts)
     failures = sum(not v.passed for v in recording.verdicts)
-    counts = {
-        "tests": str(tests),
-        "failures": str(failures),
-        "errors": "0",
-        "skipped": "0",
-        "time": f"{elapsed:.3f}",
-    }
-    root = ET.Element("testsuites", {"name": _text(suite or recording.title), **counts})
-    testsuite = ET.SubElement(
-        root, "testsuite", {"name": _text(suite or recording.title), **counts}
+    root, testsuite = _suites(
+        suite or recording.title, len(recording.verdicts), failures, 0, elapsed
     )
     _properties(testsuite, recording)
     for verdict in recording.verdicts:
         _testcase(testsuite, verdict, recording)
+    return _document(root)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JUnitCase:
+    """One test case: passed, failed (`failure` is the message, `details` the text) or skipped
+    (`skipped` is the reason)."""
+
+    name: str
+    classname: str
+    time: float = 0.0
+    failure: str | None = None
+    details: str = ""
+    skipped: str | None = None
+
+
+def render_cases(
+    suite: str,
+    cases: Sequence[JUnitCase],
+    *,
+    properties: Mapping[str, str] | None = None,
+    elapsed: float = 0.0,
+) -> str:
+    """JUnit XML for `cases`, counting failures and skips; `elapsed` is in seconds."""
+    failures = sum(case.failure is not None for case in cases)
+    skips = sum(case.skipped is not None for case in cases)
+    root, testsuite = _suites(suite, len(cases), failures, skips, elapsed)
+    if properties:
+        listed = ET.SubElement(testsuite, "properties")
+        for name, value in properties.items():
+            ET.SubElement(listed, "property", name=_text(name), value=_text(value))
+    for case in cases:
+        element = ET.SubElement(
+            testsuite,
+            "testcase",
+            classname=_text(case.classname),
+            name=_text(case.name),
+            time=f"{case.time:.3f}",
+        )
+        if case.failure is not None:
+            failure = ET.SubElement(element, "failure", message=_text(case.failure), type="check")
+            failure.text = _text(case.details)
+        elif case.skipped is not None:
+            ET.SubElement(element, "skipped", message=_text(case.skipped))
+    return _document(root)
+
+
+def _suites(
+    name: str, tests: int, failures: int, skipped: int, elapsed: float
+) -> tuple[ET.Element, ET.Element]:
+    counts = {
+        "tests": str(tests),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": str(skipped),
+        "time": f"{elapsed:.3f}",
+    }
+    root = ET.Element("testsuites", {"name": _text(name), **counts})
+    return root, ET.SubElement(root, "testsuite", {"name": _text(name), **counts})
+
+
+def _document(root: ET.Element) -> str:
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

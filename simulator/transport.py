@@ -92,7 +92,7 @@ class HttpTransport:
                 timeout=_timeout(timeout),
                 **kwargs,
             ) as response:
-                body = await response.content.read(self.max_response_bytes)
+                body = await _read_bounded(response, self.max_response_bytes)
                 status = response.status
         except TimeoutError:
             took = loop.time() - started
@@ -119,7 +119,18 @@ class HttpTransport:
             allow_redirects=False,
             timeout=_timeout(timeout),
         ) as response:
-            return response.status, await response.content.read(self.max_response_bytes)
+            return response.status, await _read_bounded(response, self.max_response_bytes)
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Up to `limit` bytes of the body: `read(n)` returns what is buffered, so loop until the
+    body ends or the bound is reached (the rest is never read: the consumer is not trusted)."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0 and (chunk := await response.content.read(left)):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _reason(status: int) -> str:

@@ -22,6 +22,7 @@ PURE = (
     "steps",
     "verdicts",
     "anomalies",
+    "unknowns",
     "outcome",
     "queue",
     "registration",
