@@ -23,7 +23,7 @@ from yarl import URL
 from . import anomalies
 from .clock import Clock
 from .delivery import Batch
-from .engine import AttemptRecord, Engine
+from .engine import AttemptRecord, Engine, sleep_or_poke
 from .formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
 from .journal import Journal, JournalEntry
 from .outcome import Outcome
@@ -116,15 +116,7 @@ class IoLane:
         deadline = until if wake is None else (wake if until is None else min(wake, until))
         if deadline is not None and deadline <= now and not self._saturated():
             return
-        self._wake.clear()
-        waiters = [asyncio.ensure_future(self._wake.wait())]
-        if deadline is not None and deadline > now:
-            waiters.append(asyncio.ensure_future(clock.sleep_until(deadline)))
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+        await sleep_or_poke(clock, deadline, self._wake)
 
     def _saturated(self) -> bool:
         return self.machine.in_flight >= self.machine.policy.max_in_flight

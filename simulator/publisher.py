@@ -39,7 +39,6 @@ parameter is refused, `limit` has at most 9 digits and pages hold at most `MAX_L
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from yarl import URL
 from simulator.errors import ConfigError
 from simulator.journal import Journal, JournalEntry, JournalPage, parse_seek
 from simulator.receiver import format_time
+from simulator.servers import serve_on_loopback
 
 __all__ = ["MAX_PAGE_BYTES", "MAX_QUERY_VALUE", "Publisher", "Registration"]
 
@@ -215,20 +215,10 @@ class Publisher:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on a loopback address; returns the base URL, e.g. `http://127.0.0.1:PORT/`."""
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ConfigError(f"host {host!r}: the publisher only binds a loopback IP address")
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        self._runner = runner
+        self._runner, url = await serve_on_loopback(self.app, host, port, what="the publisher")
         self._t0 = asyncio.get_running_loop().time()
-        bound = runner.addresses[0][1]
-        self._url = URL.build(scheme="http", host=host, port=bound, path="/")
-        return str(self._url)
+        self._url = URL(url)
+        return url
 
     async def stop(self) -> None:
         if self._runner is not None:

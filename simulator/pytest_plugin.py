@@ -53,6 +53,7 @@ from .registration import Registration, RegistrationState
 from .replay import against
 from .report import Recorder
 from .scenario import RunSpec, load_run, parse_run
+from .servers import serve_on_loopback
 
 try:
     import pytest_asyncio
@@ -534,14 +535,7 @@ async def _whole_second() -> None:
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-    except BaseException:
-        await runner.cleanup()
-        raise
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/"
+    return await serve_on_loopback(app, what="the consumer app")
 
 
 def _ours(task: asyncio.Task[Any]) -> bool:

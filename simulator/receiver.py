@@ -41,7 +41,6 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import ipaddress
 import random
 import socket
 import struct
@@ -73,6 +72,7 @@ from simulator.receive_cli import (
     open_bodies,
 )
 from simulator.received import ReceivedBatch, SeenIds, Stats
+from simulator.servers import serve_on_loopback
 from simulator.verification import CHALLENGE_STYLES, Verifier, answer_challenge, check_io_options
 
 __all__ = [
@@ -235,21 +235,8 @@ class Receiver:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on a loopback address; returns the base URL, e.g. `http://127.0.0.1:PORT/`."""
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            raise ConfigError(f"host {host!r}: the receiver only binds a loopback IP address")
-        runner = web.AppRunner(
-            self.app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
-        )
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        self._runner = runner
+        self._runner, self._url = await serve_on_loopback(self.app, host, port, what="the receiver")
         self._t0 = asyncio.get_running_loop().time()
-        bound = runner.addresses[0][1]
-        self._url = f"http://{host}:{bound}/" if ":" not in host else f"http://[{host}]:{bound}/"
         return self._url
 
     async def stop(self) -> None:
