@@ -14,7 +14,7 @@ import socket
 import sys
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,6 +24,7 @@ import looptime
 import orjson
 import pytest
 from aiohttp import web
+from loopback import served
 
 from simulator.catalog import select_activity_types
 from simulator.checks import CHECK_NAMES, Status
@@ -65,17 +66,6 @@ bad = load_example("bad_consumer")
 def virtual(coro: Coroutine[Any, Any, Any]) -> Any:
     with asyncio.Runner(loop_factory=lambda: looptime.new_event_loop(start=0.0)) as runner:
         return runner.run(coro)
-
-
-@contextlib.asynccontextmanager
-async def served(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/"
-    finally:
-        await runner.cleanup()
 
 
 async def judge(

@@ -5,21 +5,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import functools
 import importlib.util
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import aiohttp
-import looptime
 import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from loopback import served, virtual
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -47,34 +46,11 @@ IO_TYPE = "com.adobe.platform.marketo.activity.standard."
 # --- running ---------------------------------------------------------------------------------
 
 
-def virtual(test: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
-    """Run an async test body as a sync test, on a looptime loop starting at 0.0."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with asyncio.Runner(loop_factory=lambda: looptime.new_event_loop(start=0.0)) as runner:
-            return runner.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-@contextlib.asynccontextmanager
-async def served(app: web.Application) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 (a free port); yields its base URL."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
 @contextlib.asynccontextmanager
 async def consumer(module: ModuleType, **kwargs: Any) -> AsyncIterator[aiohttp.ClientSession]:
     """A client session bound to `module.create_app(**kwargs)` served on loopback."""
     async with (
-        served(module.create_app(**kwargs)) as url,
+        served(module.create_app(**kwargs), slash=False) as url,
         aiohttp.ClientSession(base_url=url) as session,
     ):
         yield session
@@ -240,7 +216,7 @@ async def verifying(
 ) -> AsyncIterator[aiohttp.ClientSession]:
     """A consumer with verify_signatures on, against a key host that logs its GETs to `hits`."""
     async with (
-        served(key_host(keys, hits)) as key_base_url,
+        served(key_host(keys, hits), slash=False) as key_base_url,
         consumer(module, key_base_url=key_base_url, verify_signatures=True) as session,
     ):
         yield session

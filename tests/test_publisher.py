@@ -3,17 +3,15 @@ the Journaling API, the async validation URL and the manual re-enable."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import looptime
 import orjson
 import pytest
+from loopback import virtual
 
 from simulator.errors import ConfigError
 from simulator.journal import Journal, JournalEntry
@@ -23,21 +21,6 @@ from simulator.queue import RetentionQueue
 AUTH = {"Authorization": "Bearer ims-token", "x-api-key": "client-id"}
 KEY_PATH = "/prod/keys/pub-key-Ptc2pD9vT9.pem"
 PEM = b"-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\n-----END PUBLIC KEY-----\n"
-
-
-def run_virtual(coro: Coroutine[Any, Any, Any]) -> Any:
-    with asyncio.Runner(loop_factory=lambda: looptime.new_event_loop(start=0.0)) as runner:
-        return runner.run(coro)
-
-
-def virtual(test: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
-    """Run an async test body as a sync test, on a looptime loop starting at 0.0."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return run_virtual(test(*args, **kwargs))
-
-    return wrapper
 
 
 @dataclass

@@ -6,18 +6,18 @@ import argparse
 import asyncio
 import base64
 import contextlib
-import functools
 import io
 import math
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
-import looptime
 import orjson
 import pytest
 from aiohttp import web
+from loopback import served, virtual
 
+from simulator.clock import run_virtual
 from simulator.errors import ConfigError
 from simulator.receiver import (
     Behaviour,
@@ -32,21 +32,6 @@ from simulator.signing import KeyRing, SigningKey, hmac_signature
 
 CLIENT = OAuthServer(client_id="acme-client", client_secret="cs-SECRET-value", token_ttl=10.0)
 GRANT = {"grant_type": "client_credentials"}
-
-
-def run_virtual(coro: Coroutine[Any, Any, Any]) -> Any:
-    with asyncio.Runner(loop_factory=lambda: looptime.new_event_loop(start=0.0)) as runner:
-        return runner.run(coro)
-
-
-def virtual(test: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
-    """Run an async test body as a sync test, on a looptime loop starting at 0.0."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return run_virtual(test(*args, **kwargs))
-
-    return wrapper
 
 
 @contextlib.asynccontextmanager
@@ -610,18 +595,6 @@ def envelope(eventid: str, /, **changes: Any) -> dict[str, Any]:
     return {key: value for key, value in event.items() if value is not None}
 
 
-@contextlib.asynccontextmanager
-async def app_server(app: web.Application) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1; yields its base URL without a trailing slash."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
 def counting_app(hits: list[str], answer: Callable[[web.Request], web.Response]) -> web.Application:
     """An app that appends each GET's path (with query) to `hits` and answers with `answer`."""
 
@@ -652,7 +625,7 @@ async def verifying(
     yields the receiver, its URL, a client session and the key host's list of GET paths."""
     hits: list[str] = []
     async with (
-        app_server(key_host(public_keys, hits)) as key_base_url,
+        served(key_host(public_keys, hits), slash=False) as key_base_url,
         serving(verify_signatures=True, key_base_url=key_base_url, record=True, **kwargs) as (
             receiver,
             url,
@@ -712,7 +685,7 @@ async def test_validation_url_post_is_recorded_not_fetched() -> None:
     """A validationUrl POST is answered 200 and recorded; without confirm it is not fetched."""
     hits: list[str] = []
     async with (
-        app_server(counting_app(hits, lambda _: web.Response(text="ok"))) as csm,
+        served(counting_app(hits, lambda _: web.Response(text="ok")), slash=False) as csm,
         serving() as (receiver, url, session),
     ):
         assert await post(session, url, {"validationUrl": csm + VALIDATION_PATH}) == 200
@@ -727,7 +700,7 @@ async def test_validation_url_confirmed_by_get() -> None:
     """With confirm_validation the posted URL is fetched once with a GET, query intact."""
     hits: list[str] = []
     async with (
-        app_server(counting_app(hits, lambda _: web.Response(text="ok"))) as csm,
+        served(counting_app(hits, lambda _: web.Response(text="ok")), slash=False) as csm,
         serving(confirm_validation=True) as (receiver, url, session),
     ):
         assert await post(session, url, {"validationUrl": csm + VALIDATION_PATH}) == 200
@@ -747,7 +720,7 @@ async def test_validation_confirmed_after_confirm_delay() -> None:
         return web.Response(text="ok")
 
     async with (
-        app_server(counting_app([], answer)) as csm,
+        served(counting_app([], answer), slash=False) as csm,
         serving(confirm_validation=True, confirm_delay=360.0) as (receiver, url, session),
     ):
         await post(session, url, {"validationUrl": csm + VALIDATION_PATH})
@@ -766,7 +739,7 @@ async def test_validation_redirect_is_not_followed() -> None:
         return web.Response(status=302, headers={"Location": "/elsewhere"})
 
     async with (
-        app_server(counting_app(hits, answer)) as csm,
+        served(counting_app(hits, answer), slash=False) as csm,
         serving(confirm_validation=True) as (receiver, url, session),
     ):
         await post(session, url, {"validationUrl": csm + "/validate"})
