@@ -226,6 +226,16 @@ class Subscription:
             if not self._held.spans:
                 self._held = None
 
+    def inject(self, count: int, now: float) -> None:
+        """`count` events produced at `now` outside the planned traffic (a test's burst)."""
+        self.advance(now)  # what the traffic produced up to now comes first, in sequence order
+        if self.state is State.DEPROVISIONED:
+            raise InvalidTransition(f"{self.name}: deprovisioned, Marketo produces nothing for it")
+        if count > 0:
+            self.queue.produce(count, origin=now, k0=0, spacing=0.0)
+            if self.next_attempt_at is None:  # idle: the traffic had nothing more to send
+                self.next_attempt_at = next_slot(self.policy.push_interval, now, now)
+
     def wakeup(self) -> float | None:
         """When `poll` has something to do next; None when nothing is scheduled."""
         return None if self.state is State.DEPROVISIONED else self.next_attempt_at

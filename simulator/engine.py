@@ -45,6 +45,7 @@ class AttemptRecord:
     detail: str = ""
     oldest_event: float | None = None  # when the oldest event it carried was produced
     seqs: tuple[int, int] | None = None  # the lowest and highest sequence number it carried
+    done_at: float | None = None  # when the outcome was known (token waits included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ class Machine(Protocol):
     def state(self) -> str: ...
 
     def advance(self, now: float) -> None: ...
+
+    def inject(self, count: int, now: float) -> None: ...
 
     def wakeup(self) -> float | None: ...
 
@@ -260,4 +263,5 @@ class LegacyLane:
             detail=outcome.detail,
             oldest_event=push.batch.oldest_time,
             seqs=push.batch.seq_range,
+            done_at=engine.clock.now(),
         )

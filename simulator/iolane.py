@@ -206,6 +206,7 @@ class IoLane:
             detail=outcome.detail,
             oldest_event=delivery.batch.oldest_time,
             seqs=delivery.batch.seq_range,
+            done_at=engine.clock.now(),
         )
 
     def _report_changes(self, engine: Engine, changes: Sequence[StateChange] = ()) -> None:

@@ -43,10 +43,10 @@ import pytest
 from aiohttp import web
 
 from .clock import VIRTUAL_EPOCH, Clock
-from .delivery import DAY, Ledger, State, Subscription, next_slot
+from .delivery import DAY, Ledger
 from .director import Director
 from .engine import AttemptRecord, Lane, Machine, StateChange
-from .errors import ConfigError
+from .errors import ConfigError, InvalidTransition
 from .producer import EMBEDDED, Producer, RunResult
 from .received import ReceivedBatch
 from .registration import Registration, RegistrationState
@@ -390,28 +390,11 @@ class _Watcher:
 
 
 def inject(machine: Machine, count: int, now: float) -> None:
-    """`count` events produced at `now`, outside the machine's traffic (which is frozen data).
-
-    An adapter: the queues and the next wake-up are the machines' own business, so this belongs
-    on them as `Subscription.inject(count, now)` and `Registration.inject(count, now)`.
-    """
-    machine.advance(now)  # what the traffic produced up to now comes first, in sequence order
-    if count == 0:
-        return
-    if isinstance(machine, Subscription):
-        if machine.state is State.DEPROVISIONED:
-            raise ConfigError(f"{machine.name} is deprovisioned: Marketo produces nothing for it")
-        machine.queue.produce(count, origin=now, k0=0, spacing=0.0)
-        if machine.next_attempt_at is None:  # idle: the traffic had nothing more to send
-            machine.next_attempt_at = next_slot(machine.policy.push_interval, now, now)
-    elif isinstance(machine, Registration):
-        span = machine.queue.produce(count, origin=now, k0=0, spacing=0.0)
-        if machine.on_produced is not None:
-            machine.on_produced(span)  # the journal keeps every event
-        if math.isinf(machine._next_flush):  # idle: no flush was planned
-            machine._next_flush = next_slot(machine.policy.flush_interval, now, now)
-    else:
-        raise TypeError(f"cannot add events to a {type(machine).__name__}")
+    """`count` events produced at `now`, outside the machine's planned traffic."""
+    try:
+        machine.inject(count, now)
+    except InvalidTransition as exc:
+        raise ConfigError(str(exc)) from None
 
 
 async def start_producer(

@@ -193,6 +193,16 @@ class Registration:
         if self.state is RegistrationState.DISABLED:
             self._drop(self.queue.clear(), DropReason.DISABLED)
 
+    def inject(self, count: int, now: float) -> None:
+        """`count` events produced at `now` outside the planned traffic (a test's burst)."""
+        self.advance(now)
+        if count > 0:
+            span = self.queue.produce(count, origin=now, k0=0, spacing=0.0)
+            if self.on_produced is not None:
+                self.on_produced(span)  # the journal keeps every event
+            if math.isinf(self._next_flush):  # idle: no flush was planned
+                self._next_flush = next_slot(self.policy.flush_interval, now, now)
+
     def take_changes(self) -> list[StateChange]:
         """State changes since the last call, oldest first (time passing causes some)."""
         changes, self._changes = self._changes, []

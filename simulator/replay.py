@@ -149,4 +149,5 @@ def _endpoint_counts(producer: Producer) -> dict[str, int] | None:
         "duplicates": stats.duplicates,
         "unauthorized": stats.unauthorized,
         "signatures_invalid": stats.signatures_invalid,
+        "signatures_valid": stats.signatures_valid,
     }

@@ -3,7 +3,7 @@
 The file format (camelCase keys, like Marketo's own `munchkinId`) is the pydantic models below:
 `RunSpec` at the top, then `ReceiverSpec`, `SubscriptionSpec` and their parts. The same models give
 the JSON Schema (`run_json_schema()`), so the format is written down exactly once. Scenario files
-will add `timeline:` and `expect:` to this same schema; until then those keys are refused.
+are run files with a `timeline:` and an `expect:` (their models are in `steps`).
 
 Validation is strict: unknown keys, wrong types ("500" for 500, `true` for 1) and out-of-range
 values are errors, never coerced. The field types and their checks are in `fields`; reading the

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import PlainValidator, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
-from .fields import Count, Duration, Invalid, Range, Rate, Spec, Status, describe
+from .fields import Duration, Invalid, Range, Rate, Spec, Status, describe
 
 # -- comparisons -------------------------------------------------------------------------------
 
@@ -77,8 +77,6 @@ class EndpointChange(Spec):
     reset: bool | None = None
     refuse: bool | None = None
     """Drop every connection at once, like an endpoint that is down."""
-    reject_tokens: bool | None = None
-    """Answer 401 to every delivery, like a deploy that broke authentication."""
     challenge: Literal["text", "json", "refuse"] | None = None
 
 
@@ -187,6 +185,7 @@ class EndpointCounts(Spec):
     duplicates: Comparison | None = None
     unauthorized: Comparison | None = None
     signatures_invalid: Comparison | None = None
+    signatures_valid: Comparison | None = None
 
 
 LEDGER_CHECKS = (
@@ -224,7 +223,7 @@ class ExpectSpec(Spec):
     """Every acknowledged event was acknowledged within this long of being produced."""
     ordered: Literal[True] | None = None
     """The endpoint received the subscription's events in production order."""
-    attempts: Count | None = None
+    attempts: Comparison | None = None
     """The number of push attempts made."""
     backfilled: Comparison | None = None
     """Events read back from the journal by backfill steps."""
