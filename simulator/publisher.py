@@ -283,13 +283,20 @@ class Publisher:
 
     # --- Journaling API --------------------------------------------------------------------------
 
-    async def _journal(self, request: web.Request) -> web.Response:
+    def _journal_of(self, request: web.Request) -> Registration | web.Response:
+        """The registration whose journal is asked for, or the answer that refuses the request."""
         denied = self._refuse(request)
         if denied is not None:
             return denied
         registration = self._lookup(request)
         if registration is None:
             return _json(404, {"error": "not_found", "message": "No such journal."})
+        return registration
+
+    async def _journal(self, request: web.Request) -> web.Response:
+        registration = self._journal_of(request)
+        if isinstance(registration, web.Response):
+            return registration
         try:
             query = _journal_query(request.query)
         except ValueError as exc:
@@ -347,12 +354,9 @@ class Publisher:
         410 once events after it have expired, 400 when it is not a position of this journal.
         (Adobe links it from every 204 but does not document it; this is the simulator's
         reading.)"""
-        denied = self._refuse(request)
-        if denied is not None:
-            return denied
-        registration = self._lookup(request)
-        if registration is None:
-            return _json(404, {"error": "not_found", "message": "No such journal."})
+        registration = self._journal_of(request)
+        if isinstance(registration, web.Response):
+            return registration
         try:
             since = _journal_query(request.query).since
         except ValueError as exc:
