@@ -206,7 +206,6 @@ class Subscription:
     _attempt: int = 0
     _failures: int = 0
     _outstanding: Push | None = None
-    _produced_until: float | None = None
 
     # -- time passes -------------------------------------------------------------------------
 
@@ -214,10 +213,7 @@ class Subscription:
         """Queue what was produced up to `now` and expire what is past retention."""
         if self.state is State.DEPROVISIONED:
             return
-        if self._produced_until is None or now > self._produced_until:
-            for line in self.traffic.between(self._produced_until, now):
-                self.queue.produce(line.count, origin=line.origin, k0=line.k0, spacing=line.spacing)
-            self._produced_until = now
+        self.queue.fill(self.traffic, now)
         cutoff = now - self.policy.retention
         self.counters.expired += self.queue.expire(cutoff)
         if self._held is not None and self._outstanding is None:
@@ -295,7 +291,7 @@ class Subscription:
     def reprovision(self, now: float) -> Transition:
         """Start again, empty: events produced while deprovisioned never existed for us."""
         transition = self._move(Trigger.REPROVISION, now)
-        self._produced_until = now
+        self.queue.produced_until = now
         self._attempt = self._failures = 0
         self.next_attempt_at = self._next_slot(now, now)
         return transition
@@ -372,7 +368,7 @@ class Subscription:
         """The first slot after `after` at which the (empty) queue holds an event again; None
         when the traffic has ended, so an idle subscription costs no wake-ups."""
         produced_at = self.traffic.next_event_after(
-            now if self._produced_until is None else self._produced_until
+            now if self.queue.produced_until is None else self.queue.produced_until
         )
         if produced_at is None:
             return None

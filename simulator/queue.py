@@ -15,6 +15,10 @@ import math
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .traffic import Traffic
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +164,20 @@ class SpanQueue:
 class RetentionQueue(SpanQueue):
     """The per-subscription queue: assigns sequence numbers to produced events, oldest first."""
 
-    __slots__ = ("next_seq",)
+    __slots__ = ("next_seq", "produced_until")
 
     def __init__(self) -> None:
         super().__init__()
         self.next_seq = 0
+        self.produced_until: float | None = None  # traffic up to here is in the queue
+
+    def fill(self, traffic: Traffic, now: float) -> list[Span]:
+        """Queue what `traffic` produced since the last fill, up to `now`; returns the new spans."""
+        if self.produced_until is not None and now <= self.produced_until:
+            return []
+        lines = traffic.between(self.produced_until, now)
+        self.produced_until = now
+        return [self.produce(p.count, origin=p.origin, k0=p.k0, spacing=p.spacing) for p in lines]
 
     def produce(self, count: int, *, origin: float, k0: int, spacing: float) -> Span:
         """Queue `count` new events lying on the line `origin + k * spacing`, from `k = k0`."""

@@ -169,7 +169,6 @@ class Registration:
     _due: list[_Key] = field(default_factory=list)  # heap of cohort keys
     _in_flight: dict[int, Delivery] = field(default_factory=dict)
     _next_flush: float = 0.0
-    _produced_until: float | None = None
     _unstable_since: float | None = None
     _challenge_deadline: float | None = None
     _changes: list[StateChange] = field(default_factory=list)
@@ -181,14 +180,9 @@ class Registration:
 
     def advance(self, now: float) -> None:
         """Produce up to `now` (into the queue and the journal) and apply the state rules."""
-        if self._produced_until is None or now > self._produced_until:
-            for line in self.traffic.between(self._produced_until, now):
-                span = self.queue.produce(
-                    line.count, origin=line.origin, k0=line.k0, spacing=line.spacing
-                )
-                if self.on_produced is not None:
-                    self.on_produced(span)
-            self._produced_until = now
+        for span in self.queue.fill(self.traffic, now):
+            if self.on_produced is not None:
+                self.on_produced(span)
         self._review(now)
         if self.state is RegistrationState.DISABLED:
             self._drop(self.queue.clear(), DropReason.DISABLED)
