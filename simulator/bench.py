@@ -19,26 +19,26 @@ from pathlib import Path
 
 import aiohttp
 
-from . import clock
-from .delivery import DAY, Policy, Subscription
-from .engine import Engine, LegacyLane
-from .events import ActivityStream
-from .formats import CONTENT_TYPE, legacy_batch
-from .receiver import Receiver
-from .recording import Recording
-from .replay import replay
-from .report import offset
-from .scenario import load_run
-from .traffic import Burst, Traffic
-from .transport import HttpTransport
-from .world import World
+from simulator.core.delivery import DAY, Policy, Subscription
+from simulator.core.traffic import Burst, Traffic
+from simulator.endpoint.receiver import Receiver
+from simulator.payloads.events import ActivityStream
+from simulator.payloads.formats import CONTENT_TYPE, legacy_batch
+from simulator.payloads.world import World
+from simulator.reports.console import offset
+from simulator.runfile.scenario import load_run
+from simulator.shell import clock
+from simulator.shell.engine import Engine, LegacyLane
+from simulator.shell.transport import HttpTransport
+from simulator.timeline.recording import Recording
+from simulator.timeline.replay import replay
 
 MUNCHKIN = "123-ABC-456"
 EPOCH = clock.VIRTUAL_EPOCH.timestamp()
 
 
 def _stream(world: World, name: str) -> ActivityStream:
-    from .catalog import ACTIVITY_TYPES
+    from simulator.payloads.catalog import ACTIVITY_TYPES
 
     return ActivityStream(world, ACTIVITY_TYPES, seed=1, stream=name)
 

@@ -17,17 +17,19 @@ from typing import IO
 import orjson
 from rich.console import Console
 
-from . import __version__, clock, receiver
-from .director import Director
-from .engine import Observer
-from .errors import ConfigError, SimulatorError
-from .formats import legacy_batch
-from .iostreams import PROFILES, STREAMS, sample_events
-from .producer import Producer, RunResult
-from .recording import Recording
-from .replay import against, replay
-from .report import AttemptLog, ConsoleReport, Narrator, offset, summary
-from .scenario import load_run, parse_duration, run_json_schema
+from simulator import __version__
+from simulator.endpoint import receiver
+from simulator.errors import ConfigError, SimulatorError
+from simulator.payloads.formats import legacy_batch
+from simulator.payloads.iostreams import PROFILES, STREAMS, sample_events
+from simulator.producer import Producer, RunResult
+from simulator.reports.console import AttemptLog, ConsoleReport, Narrator, offset, summary
+from simulator.runfile.scenario import load_run, parse_duration, run_json_schema
+from simulator.shell import clock
+from simulator.shell.engine import Observer
+from simulator.timeline.director import Director
+from simulator.timeline.recording import Recording
+from simulator.timeline.replay import against, replay
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     receiver.add_arguments(receive)
     receive.set_defaults(handler=cmd_receive)
 
-    from .contract import add_arguments as add_contract_arguments
+    from simulator.contract.command import add_arguments as add_contract_arguments
 
     contract = commands.add_parser(
         "contract", help="check a running consumer against the producer's contract"
@@ -200,11 +202,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def _write_reports(recording: Recording, args: argparse.Namespace, elapsed: float) -> None:
     if args.report is not None:
-        from .html_report import render_html
+        from simulator.reports.html import render_html
 
         args.report.write_text(render_html(recording), encoding="utf-8")
     if args.junit is not None:
-        from .junit import render_junit
+        from simulator.reports.junit import render_junit
 
         args.junit.write_text(render_junit(recording, elapsed=elapsed), encoding="utf-8")
 
@@ -273,7 +275,7 @@ def _events_ref(args: argparse.Namespace) -> str | None:
 
 def cmd_contract(args: argparse.Namespace) -> int:
     """Exit 0: every check passed; 1: one failed or was skipped; 2: bad input; 3: unreachable."""
-    from .contract import command
+    from simulator.contract.command import command
 
     return command(args)
 

@@ -10,25 +10,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from . import catalog
-from .auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
-from .clock import VIRTUAL_EPOCH, Clock
-from .delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
-from .engine import Engine, Lane, LegacyLane, Machine, Observer
-from .errors import ConfigError
-from .events import ActivityStream
-from .formats import io_body
-from .iolane import IoLane, IoSettings, IoSource
-from .iostreams import CloudActivityStream, NotificationStream, UserAuditStream
-from .journal import Journal
-from .publisher import Publisher
-from .receiver import Behaviour, OAuthServer, Receiver, Window
-from .registration import IoPolicy, Registration
-from .scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
-from .signing import KeyRing, SigningKey
-from .traffic import Burst, Traffic
-from .transport import HttpTransport
-from .world import World
+from simulator.core.delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
+from simulator.core.journal import Journal
+from simulator.core.registration import IoPolicy, Registration
+from simulator.core.traffic import Burst, Traffic
+from simulator.endpoint.receiver import Behaviour, OAuthServer, Receiver, Window
+from simulator.errors import ConfigError
+from simulator.payloads import catalog
+from simulator.payloads.events import ActivityStream
+from simulator.payloads.formats import io_body
+from simulator.payloads.iostreams import CloudActivityStream, NotificationStream, UserAuditStream
+from simulator.payloads.signing import KeyRing, SigningKey
+from simulator.payloads.world import World
+from simulator.runfile.scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
+from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
+from simulator.shell.clock import VIRTUAL_EPOCH, Clock
+from simulator.shell.engine import Engine, Lane, LegacyLane, Machine, Observer
+from simulator.shell.iolane import IoLane, IoSettings, IoSource
+from simulator.shell.publisher import Publisher
+from simulator.shell.transport import HttpTransport
 
 EMBEDDED = "embedded"
 ADOBE_IO = "adobe-io"

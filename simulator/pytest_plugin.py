@@ -42,18 +42,18 @@ import looptime
 import pytest
 from aiohttp import web
 
-from .clock import VIRTUAL_EPOCH, Clock
-from .delivery import DAY, Ledger
-from .director import Director
-from .engine import AttemptRecord, Lane, Machine, StateChange
-from .errors import ConfigError, InvalidTransition
-from .producer import EMBEDDED, Producer, RunResult
-from .received import ReceivedBatch
-from .registration import Registration, RegistrationState
-from .replay import against
-from .report import Recorder
-from .scenario import RunSpec, load_run, parse_run
-from .servers import serve_on_loopback
+from simulator.core.delivery import DAY, Ledger
+from simulator.core.registration import Registration, RegistrationState
+from simulator.endpoint.received import ReceivedBatch
+from simulator.errors import ConfigError, InvalidTransition
+from simulator.producer import EMBEDDED, Producer, RunResult
+from simulator.reports.console import Recorder
+from simulator.runfile.scenario import RunSpec, load_run, parse_run
+from simulator.shell.clock import VIRTUAL_EPOCH, Clock
+from simulator.shell.engine import AttemptRecord, Lane, Machine, StateChange
+from simulator.shell.servers import serve_on_loopback
+from simulator.timeline.director import Director
+from simulator.timeline.replay import against
 
 try:
     import pytest_asyncio

@@ -1,7 +1,7 @@
 """Expected schedules shared by the test tiers: the pure machine and the engine over HTTP must
 agree to the second, so both assert against the same table."""
 
-from simulator.delivery import AttemptKind, State
+from simulator.core.delivery import AttemptKind, State
 
 # An endpoint down from 0 to 20 min, events from t=1 s: the first push at 2 s fails, three
 # retries follow at +3, +6 and +9 min, the last one pauses, probes run every 3 min, and the first

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.clock import run_virtual
+from simulator.shell.clock import run_virtual
 
 
 @contextlib.asynccontextmanager

@@ -5,11 +5,11 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from simulator.clock import run_virtual
+from simulator.core.registration import DropReason, Registration, RegistrationState
 from simulator.producer import Producer, RunResult
-from simulator.registration import DropReason, Registration, RegistrationState
-from simulator.report import Recorder
-from simulator.scenario import parse_run
+from simulator.reports.console import Recorder
+from simulator.runfile.scenario import parse_run
+from simulator.shell.clock import run_virtual
 
 MINUTE = 60.0
 DAY = 86_400.0

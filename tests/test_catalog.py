@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.catalog import (
+from simulator.errors import ConfigError, UnknownActivityType
+from simulator.payloads.catalog import (
     ACTIVITY_TYPES,
     AUDIT_COMPONENTS,
     NOTIFICATION_KINDS,
@@ -16,7 +17,6 @@ from simulator.catalog import (
     select_audit_components,
     select_notification_kinds,
 )
-from simulator.errors import ConfigError, UnknownActivityType
 
 # Every concrete id of the §1d table, in table order (the "100000+" row is the custom samples).
 REFERENCE_IDS = (

@@ -26,16 +26,16 @@ import pytest
 from aiohttp import web
 from loopback import served
 
-from simulator.catalog import select_activity_types
-from simulator.checks import CHECK_NAMES, Status
 from simulator.cli import main
-from simulator.contract import ContractRun, run_contract, select_checks, to_json, to_junit
+from simulator.contract.checks import CHECK_NAMES, Status
+from simulator.contract.command import ContractRun, run_contract, select_checks, to_json, to_junit
+from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, RatePlan, Target
+from simulator.contract.processed import ProbeError, ProcessedUrl, parse_processed
+from simulator.endpoint.idp import OAuthServer
+from simulator.endpoint.receiver import Receiver
 from simulator.errors import ConfigError
-from simulator.idp import OAuthServer
-from simulator.probe import ADOBE_IO, LEGACY, KeyHost, RatePlan, Target
-from simulator.processed import ProbeError, ProcessedUrl, parse_processed
-from simulator.receiver import Receiver
-from simulator.signing import KeyRing
+from simulator.payloads.catalog import select_activity_types
+from simulator.payloads.signing import KeyRing
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TOKEN = "tok-SECRET-value"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from expected import OUTAGE_0_TO_20_MIN
 
-from simulator.delivery import (
+from simulator.core.delivery import (
     DAY,
     TRANSITIONS,
     AttemptKind,
@@ -17,8 +17,8 @@ from simulator.delivery import (
     Subscription,
     Trigger,
 )
+from simulator.core.traffic import Burst, Traffic
 from simulator.errors import InvalidTransition
-from simulator.traffic import Burst, Traffic
 
 MINUTE = 60.0
 

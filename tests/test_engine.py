@@ -11,18 +11,18 @@ from dataclasses import dataclass
 import pytest
 from expected import OUTAGE_0_TO_20_MIN
 
-from simulator.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
-from simulator.catalog import select_activity_types
-from simulator.clock import VIRTUAL_EPOCH, Clock, run_virtual
-from simulator.delivery import Policy, State, Subscription
-from simulator.engine import Engine, LegacyLane
-from simulator.events import ActivityStream
-from simulator.outcome import OutcomeKind
-from simulator.receiver import Behaviour, OAuthServer, Receiver, Window
-from simulator.report import Recorder
-from simulator.traffic import Traffic
-from simulator.transport import HttpTransport
-from simulator.world import World
+from simulator.core.delivery import Policy, State, Subscription
+from simulator.core.outcome import OutcomeKind
+from simulator.core.traffic import Traffic
+from simulator.endpoint.receiver import Behaviour, OAuthServer, Receiver, Window
+from simulator.payloads.catalog import select_activity_types
+from simulator.payloads.events import ActivityStream
+from simulator.payloads.world import World
+from simulator.reports.console import Recorder
+from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
+from simulator.shell.clock import VIRTUAL_EPOCH, Clock, run_virtual
+from simulator.shell.engine import Engine, LegacyLane
+from simulator.shell.transport import HttpTransport
 
 MINUTE = 60.0
 WORLD = World.build(3)

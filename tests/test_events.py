@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from simulator.catalog import ACTIVITY_TYPES, ActivityType, find_activity_type
 from simulator.errors import UnknownActivityType
-from simulator.events import ActivityStream, sample_activities
-from simulator.formats import format_timestamp
-from simulator.world import World
+from simulator.payloads.catalog import ACTIVITY_TYPES, ActivityType, find_activity_type
+from simulator.payloads.events import ActivityStream, sample_activities
+from simulator.payloads.formats import format_timestamp
+from simulator.payloads.world import World
 
 WORLD = World.build(11)
 T0 = 1776710636.0  # 2026-04-20T18:43:56Z

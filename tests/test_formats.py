@@ -7,7 +7,7 @@ import json
 import pytest
 
 from simulator.errors import ConfigError
-from simulator.formats import (
+from simulator.payloads.formats import (
     CLOUDEVENTS_CONTENT_TYPE,
     CONTENT_TYPE,
     IoEvent,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.delivery import Ledger
-from simulator.engine import AttemptRecord, StateChange
-from simulator.html_report import (
+from simulator.core.delivery import Ledger
+from simulator.core.outcome import OutcomeKind
+from simulator.reports.html import (
     MAX_COLUMNS,
     MAX_POINTS,
     Axis,
@@ -20,8 +20,8 @@ from simulator.html_report import (
     render_html,
     state_segments,
 )
-from simulator.outcome import OutcomeKind
-from simulator.recording import Recording, Sample, Verdict
+from simulator.shell.engine import AttemptRecord, StateChange
+from simulator.timeline.recording import Recording, Sample, Verdict
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 DAY = 86_400.0

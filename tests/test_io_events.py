@@ -26,7 +26,8 @@ from cloudevents.core.exceptions import CloudEventValidationError
 from cloudevents.v1.exceptions import MissingRequiredFields
 from cloudevents.v1.http import from_json as v1_from_json
 
-from simulator.catalog import (
+from simulator.errors import ConfigError
+from simulator.payloads.catalog import (
     ACTIVITY_TYPES,
     AUDIT_COMPONENTS,
     NOTIFICATION_KINDS,
@@ -36,16 +37,15 @@ from simulator.catalog import (
     find_audit_component,
     find_notification_kind,
 )
-from simulator.errors import ConfigError
-from simulator.events import ActivityStream, sample_activities
-from simulator.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
-from simulator.iostreams import (
+from simulator.payloads.events import ActivityStream, sample_activities
+from simulator.payloads.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
+from simulator.payloads.iostreams import (
     CloudActivityStream,
     NotificationStream,
     UserAuditStream,
     sample_events,
 )
-from simulator.world import World
+from simulator.payloads.world import World
 
 WORLD = World.build(11)
 T0 = 1776710636.0  # 2026-04-20T18:43:56Z

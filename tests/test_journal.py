@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from simulator.journal import MAX_LIMIT, Journal, JournalPage, parse_seek
-from simulator.queue import RetentionQueue
+from simulator.core.journal import MAX_LIMIT, Journal, JournalPage, parse_seek
+from simulator.core.queue import RetentionQueue
 
 DAY = 86_400.0
 WEEK = 7 * DAY

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from simulator.clock import ScaledEventLoop, run_virtual
-from simulator.delivery import State
+from simulator.core.delivery import State
 from simulator.producer import Producer, RunResult
-from simulator.report import Recorder
-from simulator.scenario import parse_run
+from simulator.reports.console import Recorder
+from simulator.runfile.scenario import parse_run
+from simulator.shell.clock import ScaledEventLoop, run_virtual
 
 TWO_SUBSCRIPTIONS = """\
 munchkinId: 123-ABC-456

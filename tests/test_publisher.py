@@ -13,10 +13,10 @@ import orjson
 import pytest
 from loopback import virtual
 
+from simulator.core.journal import Journal, JournalEntry
+from simulator.core.queue import RetentionQueue
 from simulator.errors import ConfigError
-from simulator.journal import Journal, JournalEntry
-from simulator.publisher import MAX_PAGE_BYTES, Publisher
-from simulator.queue import RetentionQueue
+from simulator.shell.publisher import MAX_PAGE_BYTES, Publisher
 
 AUTH = {"Authorization": "Bearer ims-token", "x-api-key": "client-id"}
 KEY_PATH = "/prod/keys/pub-key-Ptc2pD9vT9.pem"

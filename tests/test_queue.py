@@ -1,6 +1,6 @@
 """The retention queue holds spans of sequence numbers, oldest first."""
 
-from simulator.queue import RetentionQueue, Span, SpanQueue
+from simulator.core.queue import RetentionQueue, Span, SpanQueue
 
 
 def steady(queue: RetentionQueue, count: int, k0: int = 1, spacing: float = 0.5) -> Span:

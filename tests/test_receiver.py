@@ -17,9 +17,7 @@ import pytest
 from aiohttp import web
 from loopback import served, virtual
 
-from simulator.clock import run_virtual
-from simulator.errors import ConfigError
-from simulator.receiver import (
+from simulator.endpoint.receiver import (
     Behaviour,
     OAuthServer,
     Receiver,
@@ -28,7 +26,9 @@ from simulator.receiver import (
     parse_outage,
     serve,
 )
-from simulator.signing import KeyRing, SigningKey, hmac_signature
+from simulator.errors import ConfigError
+from simulator.payloads.signing import KeyRing, SigningKey, hmac_signature
+from simulator.shell.clock import run_virtual
 
 CLIENT = OAuthServer(client_id="acme-client", client_secret="cs-SECRET-value", token_ttl=10.0)
 GRANT = {"grant_type": "client_credentials"}

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from simulator.delivery import DAY
-from simulator.outcome import Outcome, OutcomeKind
-from simulator.registration import (
+from simulator.core.delivery import DAY
+from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.core.registration import (
     Delivery,
     DropReason,
     IoPolicy,
@@ -15,7 +15,7 @@ from simulator.registration import (
     RegistrationState,
     retryable,
 )
-from simulator.traffic import Burst, Traffic
+from simulator.core.traffic import Burst, Traffic
 
 MINUTE = 60.0
 HOUR = 60 * MINUTE

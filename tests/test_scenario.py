@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from simulator.catalog import find_activity_type, select_activity_types
 from simulator.errors import ConfigError, MissingSecret, ScenarioError, UnknownActivityType
-from simulator.scenario import (
+from simulator.payloads.catalog import find_activity_type, select_activity_types
+from simulator.runfile.scenario import (
     DeliverySpec,
     RunSpec,
     Secret,

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
-from simulator.clock import run_virtual
-from simulator.engine import AttemptRecord
-from simulator.recording import Recording, Verdict
-from simulator.replay import replay
-from simulator.report import Recorder, offset
-from simulator.scenario import load_run
+from simulator.reports.console import Recorder, offset
+from simulator.runfile.scenario import load_run
+from simulator.shell.clock import run_virtual
+from simulator.shell.engine import AttemptRecord
+from simulator.timeline.recording import Recording, Verdict
+from simulator.timeline.replay import replay
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from simulator.errors import ConfigError
-from simulator.signing import (
+from simulator.payloads.signing import (
     KeyRing,
     SigningKey,
     hmac_signature,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from simulator.traffic import Burst, Production, Traffic
+from simulator.core.traffic import Burst, Production, Traffic
 
 
 def test_steady_rate_counts_events_up_to_and_including_t1() -> None:

@@ -1,0 +1,419 @@
+"""`marketo-sim contract`: is a running consumer fit for the real producer?
+
+The battery of named checks (`checks`) runs against the consumer's endpoint, one after
+the other, on the running loop's clock: the real one from the command line (`clock.run`), a
+looptime loop in tests. The contract talks only to the endpoint, to the processed-ids URL or
+command the user names, and to its own key host on 127.0.0.1 (Adobe I/O profile).
+
+Results are truthful: a check that did not run is "skipped" with the reason, never "passed".
+Exit codes: 0 every selected check passed; 1 a check failed or was skipped; 2 bad usage or input;
+3 the consumer could not be reached at all (the first request, a GET on the endpoint, got no
+HTTP answer), in which case no check runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import orjson
+from yarl import URL
+
+from simulator.contract.checks import CHECK_NAMES, CHECKS, Check, Finding, Status, failed
+from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, Probe, RatePlan, Target
+from simulator.contract.processed import (
+    ProbeError,
+    ProcessedCommand,
+    ProcessedSource,
+    ProcessedUrl,
+)
+from simulator.core.outcome import OutcomeKind
+from simulator.errors import ConfigError, MissingSecret
+from simulator.payloads.catalog import select_activity_types
+from simulator.payloads.iostreams import PROFILES, STREAMS
+from simulator.reports.junit import JUnitCase, render_cases
+from simulator.runfile.fields import parse_duration
+from simulator.shell import clock
+from simulator.shell.transport import HttpTransport
+
+EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+MAX_SUSTAIN = 3600.0
+MAX_SUBSCRIPTIONS = 64
+RAMP_CAP = {LEGACY: 64, ADOBE_IO: 32}  # subscriptions: 32 I/O ones hold 320 requests in flight
+MARKS = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP"}
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    status: Status
+    evidence: str
+    duration: float  # seconds of loop time: real seconds on the command line
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRun:
+    target: Target
+    results: tuple[CheckResult, ...]
+    unreachable: str = ""  # why no HTTP answer came, when none did
+
+    @property
+    def exit_code(self) -> int:
+        if self.unreachable:
+            return EXIT_UNREACHABLE
+        if self.results and all(r.status is Status.PASSED for r in self.results):
+            return EXIT_PASSED
+        return EXIT_FAILED
+
+
+def select_checks(
+    profile: str, only: Sequence[str] = (), skip: Sequence[str] = ()
+) -> tuple[Check, ...]:
+    """The checks to run, in battery order: those named in `only` (default: every check that
+    applies to `profile`) minus those in `skip`. A check named in `only` runs even where it does
+    not apply, and is then reported as skipped."""
+    unknown = sorted({*only, *skip} - set(CHECK_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"unknown check {', '.join(map(repr, unknown))}; the checks: {', '.join(CHECK_NAMES)}"
+        )
+    chosen = tuple(
+        c
+        for c in CHECKS
+        if (c.name in only if only else profile in c.profiles) and c.name not in skip
+    )
+    if not chosen:
+        raise ConfigError("no check is left to run: --skip removed every selected check")
+    return chosen
+
+
+async def run_contract(
+    target: Target,
+    *,
+    checks: Sequence[Check] | None = None,
+    processed: ProcessedSource | None = None,
+    rate: RatePlan | None = None,
+    keys: KeyHost | None = None,
+    key_port: int = 0,
+    say: Say | None = None,
+) -> ContractRun:
+    """Run `checks` against the consumer at `target.endpoint`, in order. For the adobe-io profile
+    the key host `keys` signs (one is started on 127.0.0.1:`key_port` when none is given)."""
+    tell = say or (lambda text: None)
+    checks = select_checks(target.profile) if checks is None else checks
+    host = keys
+    if host is None and target.profile == ADOBE_IO:
+        host = KeyHost()
+        await _start(host, key_port)
+        tell(f"public keys at {host.url} (the consumer's key base URL)")
+    rate = rate or RatePlan()
+    try:
+        async with HttpTransport(limit=_connections(target, rate)) as transport:
+            ring = host.ring if host is not None else None
+            probe = Probe(target, transport, keys=ring, processed=processed, rate=rate)
+            outcome, _ = await probe.get(target.endpoint)
+            if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
+                reason = outcome.detail or str(outcome.kind)
+                return ContractRun(target, _not_run(checks, target, reason), reason)
+            results = []
+            for check in checks:
+                results.append(await _run_check(check, probe))
+                tell(summary_line(results[-1]))
+            return ContractRun(target, tuple(results))
+    finally:
+        if host is not None and keys is None:
+            await host.stop()
+        if processed is not None:
+            await processed.close()
+
+
+async def _start(host: KeyHost, port: int) -> None:
+    try:
+        await host.start(port)
+    except OSError as exc:
+        raise ConfigError(
+            f"--key-port {port}: cannot listen on 127.0.0.1: {exc.strerror}"
+        ) from None
+
+
+def _connections(target: Target, rate: RatePlan) -> int:
+    per_subscription = 10 if target.profile == ADOBE_IO else 1
+    return max(100, 2 * rate.ramp_max * per_subscription)
+
+
+async def _run_check(check: Check, probe: Probe) -> CheckResult:
+    started = probe.now()
+    try:
+        finding = await check.run(probe)
+    except ProbeError as exc:
+        finding = failed(f"could not run: {exc}")
+    return CheckResult(check.name, finding.status, finding.evidence, probe.now() - started)
+
+
+def _not_run(checks: Sequence[Check], target: Target, reason: str) -> tuple[CheckResult, ...]:
+    why = f"not run: the consumer at {target.endpoint} could not be reached ({reason})"
+    return tuple(CheckResult(c.name, Status.SKIPPED, why, 0.0) for c in checks)
+
+
+# ---- reports -----------------------------------------------------------------------------------
+
+
+def summary_line(result: CheckResult) -> str:
+    return f"{MARKS[result.status]} {result.name} — {result.evidence}"
+
+
+def summary(run: ContractRun) -> str:
+    """The last line: counts and the exit code, or why nothing ran."""
+    if run.unreachable:
+        return (
+            f"the consumer at {run.target.endpoint} could not be reached ({run.unreachable}); "
+            "no check ran"
+        )
+    n = {status: sum(r.status is status for r in run.results) for status in Status}
+    text = (
+        f"{n[Status.PASSED]} passed, {n[Status.FAILED]} failed, {n[Status.SKIPPED]} skipped: "
+        f"exit {run.exit_code}"
+    )
+    if n[Status.SKIPPED]:
+        text += " (a skipped check is no pass: give it what it needs, or --skip it)"
+    return text
+
+
+def to_json(run: ContractRun) -> bytes:
+    """A list of {name, status, evidence, duration}."""
+    rows = [
+        {
+            "name": r.name,
+            "status": str(r.status),
+            "evidence": r.evidence,
+            "duration": round(r.duration, 3),
+        }
+        for r in run.results
+    ]
+    return orjson.dumps(rows, option=orjson.OPT_INDENT_2)
+
+
+def to_junit(run: ContractRun, *, elapsed: float = 0.0) -> str:
+    """One test case per check: failures carry the evidence, skips the reason."""
+    target = run.target
+    classname = f"contract.{target.profile}.{target.stream}"
+    cases = [_case(r, classname) for r in run.results]
+    properties = {
+        "endpoint": target.endpoint,
+        "profile": target.profile,
+        "stream": target.stream,
+        "seed": str(target.seed),
+    }
+    suite = f"marketo-sim contract {target.endpoint}"
+    return render_cases(suite, cases, properties=properties, elapsed=elapsed)
+
+
+def _case(result: CheckResult, classname: str) -> JUnitCase:
+    failure = details = None
+    if result.status is Status.FAILED:
+        failure = result.evidence
+        details = f"check: {result.name}\nproves: {_proves(result.name)}\nevidence: {failure}"
+    skipped = result.evidence if result.status is Status.SKIPPED else None
+    return JUnitCase(
+        name=result.name,
+        classname=classname,
+        time=result.duration,
+        failure=failure,
+        details=details or "",
+        skipped=skipped,
+    )
+
+
+def _proves(name: str) -> str:
+    return next(c.proves for c in CHECKS if c.name == name)
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Run named checks against a running consumer: is it fit for the real producer? "
+        "A skipped check is no pass: give it what it needs, or --skip it."
+    )
+    parser.epilog = (
+        "exit codes: 0 every selected check passed; 1 a check failed or was skipped; "
+        "2 bad usage or input; 3 the consumer could not be reached. --list names the checks."
+    )
+    add = parser.add_argument
+    add("--endpoint", metavar="URL", help="the consumer's URL (required)")
+    add("--profile", choices=PROFILES, help="marketo-legacy (lead-activity default) or adobe-io")
+    add("--stream", choices=STREAMS, default="lead-activity", help="default: lead-activity")
+    add(
+        "--activity-types", metavar="LIST", help='subscribed types (default all), e.g. "1,New Lead"'
+    )
+    add("--token-env", metavar="NAME", help="environment variable holding the valid token")
+    add("--next-token-env", metavar="NAME", help="... holding a second valid token (token-change)")
+    add("--verifies-signatures", action="store_true", help="the consumer verifies I/O signatures")
+    add("--key-port", type=_port, default=0, metavar="N", help="key host port (default: any free)")
+    processed = parser.add_mutually_exclusive_group()
+    processed.add_argument("--processed-url", metavar="URL", help="a GET lists processed ids")
+    processed.add_argument("--processed-cmd", metavar="CMD", help="prints the processed ids")
+    add("--check", action="append", default=[], metavar="NAME", help="run this check (repeat)")
+    add("--skip", action="append", default=[], metavar="NAME", help="leave this check out")
+    add(
+        "--sustain",
+        type=_sustain,
+        default=30.0,
+        metavar="TIME",
+        help="sustained-rate: how long (30s)",
+    )
+    add(
+        "--subscriptions",
+        type=_subscriptions,
+        default=1,
+        metavar="N",
+        help="sustained-rate: how many (1)",
+    )
+    add("--ramp-max", type=_subscriptions, metavar="N", help="its ramp's bound (4 x N)")
+    add("--junit", type=Path, metavar="FILE", help="write JUnit XML, one case per check")
+    add("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    add("--seed", type=int, default=0, help="seed of the events sent (default 0)")
+    add("--list", action="store_true", help="list the checks and what each proves, then exit")
+
+
+def _bounded_int(text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+    return value
+
+
+def _port(text: str) -> int:
+    return _bounded_int(text, 0, 65535)
+
+
+def _subscriptions(text: str) -> int:
+    return _bounded_int(text, 1, MAX_SUBSCRIPTIONS)
+
+
+def _sustain(text: str) -> float:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not 0 < seconds <= MAX_SUSTAIN:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_SUSTAIN:g}s")
+    return seconds
+
+
+def command(args: argparse.Namespace) -> int:
+    """`marketo-sim contract`: run the battery and report; returns the exit code."""
+    if args.list:
+        for check in CHECKS:
+            print(f"{check.name:15} {check.proves}")
+        return EXIT_PASSED
+    target = target_from(args)
+    checks = select_checks(target.profile, args.check, args.skip)
+    for flag, path in (("--junit", args.junit), ("--json", args.json)):
+        if path is not None and not path.parent.is_dir():
+            raise ConfigError(f"{flag} {path}: no such directory {path.parent}")
+    rate = _rate_plan(args, target.profile)
+    processed = _processed(args)
+    names = ", ".join(check.name for check in checks)
+    print(f"marketo-sim contract {target.endpoint}: {target.profile}, {target.stream}; {names}")
+    elapsed = clock.stopwatch()
+    run = clock.run(
+        run_contract(
+            target, checks=checks, processed=processed, rate=rate, key_port=args.key_port, say=print
+        )
+    )
+    seconds = elapsed()
+    if args.json is not None:
+        args.json.write_bytes(to_json(run) + b"\n")
+    if args.junit is not None:
+        args.junit.write_text(to_junit(run, elapsed=seconds), encoding="utf-8")
+    if run.unreachable:
+        print(f"marketo-sim: error: {summary(run)}", file=sys.stderr)
+    else:
+        print(f"{summary(run)} ({seconds:.2f}s)")
+    return run.exit_code
+
+
+def target_from(args: argparse.Namespace) -> Target:
+    if not args.endpoint:
+        raise ConfigError("--endpoint URL is required")
+    profile = args.profile or (LEGACY if args.stream == "lead-activity" else ADOBE_IO)
+    if profile == LEGACY and args.stream != "lead-activity":
+        raise ConfigError(f"the {args.stream} stream exists only on Adobe I/O (--profile adobe-io)")
+    if args.activity_types is not None and args.stream != "lead-activity":
+        raise ConfigError("--activity-types needs --stream lead-activity")
+    target = Target(
+        endpoint=_http_url("--endpoint", args.endpoint),
+        profile=profile,
+        stream=args.stream,
+        token=_secret("--token-env", args.token_env),
+        next_token=_secret("--next-token-env", args.next_token_env),
+        verifies_signatures=args.verifies_signatures,
+        seed=args.seed,
+    )
+    if args.activity_types is not None:
+        target = replace(target, activity_types=select_activity_types(args.activity_types))
+    return target
+
+
+def _http_url(flag: str, text: str) -> str:
+    try:
+        url = URL(text)
+    except (ValueError, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"{flag} {text!r}: expected an http(s) URL such as http://host:8080/")
+    return text
+
+
+def _secret(flag: str, name: str | None) -> str | None:
+    if name is None:
+        return None
+    value = os.environ.get(name, "")
+    if not value:
+        raise MissingSecret(f"{flag} {name}: the environment variable is not set or is empty")
+    return value
+
+
+def _rate_plan(args: argparse.Namespace, profile: str) -> RatePlan:
+    cap = RAMP_CAP[profile]
+    ramp_max = args.ramp_max if args.ramp_max is not None else 4 * args.subscriptions
+    return RatePlan(
+        sustain=args.sustain, subscriptions=args.subscriptions, ramp_max=min(ramp_max, cap)
+    )
+
+
+def _processed(args: argparse.Namespace) -> ProcessedSource | None:
+    if args.processed_url is not None:
+        return ProcessedUrl(_http_url("--processed-url", args.processed_url))
+    if args.processed_cmd is not None:
+        return ProcessedCommand(args.processed_cmd)
+    return None
+
+
+__all__ = [
+    "CHECKS",
+    "CHECK_NAMES",
+    "CheckResult",
+    "ContractRun",
+    "Finding",
+    "KeyHost",
+    "RatePlan",
+    "Target",
+    "add_arguments",
+    "command",
+    "run_contract",
+    "select_checks",
+    "to_json",
+    "to_junit",
+]

@@ -1,0 +1,375 @@
+"""The delivery state machine of one subscription: pure, like h11's `Connection`.
+
+Rules (the legacy Lead Activity Data Stream contract, each number a `Policy` field):
+
+* ACTIVE: at every push slot (0, 2, 4, ... s) one batch of up to `batch_size` queued events is
+  pushed, oldest first. With `backlog = catch-up` the next batch follows as soon as the previous
+  one is acknowledged while a full batch is waiting; with `paced` it waits for the next slot.
+* A failed push (non-2xx, timeout, connection or TLS error) moves to RETRYING and the *same*
+  batch (same messageId, same events) is retried `retries` times, `retry_interval` after each
+  failure. A success at any point returns to ACTIVE.
+* When the last retry fails the subscription is PAUSED: it re-tries the head batch every
+  `probe_interval` and becomes ACTIVE on the first success. Nothing is skipped; order is kept.
+* Events older than `retention` are expired (counted, never sent), from the queue and from a
+  batch waiting to be retried alike; a retry keeps its messageId with the survivors.
+* DEPROVISIONED stops the subscription and discards its queue (counted).
+
+The machine never awaits and never reads a clock: `poll(now)` says what to send, `record(...)`
+takes the outcome, and `wakeup()` says when to call `poll` again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from simulator.core.queue import RetentionQueue, Span, SpanQueue
+from simulator.core.traffic import Traffic
+from simulator.errors import InvalidTransition
+
+DAY = 86_400.0
+
+
+class State(StrEnum):
+    ACTIVE = "active"
+    RETRYING = "retrying"
+    PAUSED = "paused"
+    DEPROVISIONED = "deprovisioned"
+
+
+class Trigger(StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"
+    EXHAUSTED = "exhausted"  # a failure with no retries left
+    DEPROVISION = "deprovision"
+    REPROVISION = "reprovision"
+
+
+TRANSITIONS: dict[tuple[State, Trigger], State] = {
+    (State.ACTIVE, Trigger.ACKNOWLEDGED): State.ACTIVE,
+    (State.ACTIVE, Trigger.FAILED): State.RETRYING,
+    (State.ACTIVE, Trigger.EXHAUSTED): State.PAUSED,  # only when retries = 0
+    (State.RETRYING, Trigger.ACKNOWLEDGED): State.ACTIVE,
+    (State.RETRYING, Trigger.FAILED): State.RETRYING,
+    (State.RETRYING, Trigger.EXHAUSTED): State.PAUSED,
+    (State.PAUSED, Trigger.ACKNOWLEDGED): State.ACTIVE,
+    (State.PAUSED, Trigger.FAILED): State.PAUSED,
+    (State.ACTIVE, Trigger.DEPROVISION): State.DEPROVISIONED,
+    (State.RETRYING, Trigger.DEPROVISION): State.DEPROVISIONED,
+    (State.PAUSED, Trigger.DEPROVISION): State.DEPROVISIONED,
+    (State.DEPROVISIONED, Trigger.REPROVISION): State.ACTIVE,
+}
+
+
+class Backlog(StrEnum):
+    CATCH_UP = "catch-up"
+    PACED = "paced"
+
+
+class AttemptKind(StrEnum):
+    PUSH = "push"  # first attempt of a batch
+    RETRY = "retry"  # one of the `retries` attempts while RETRYING
+    PROBE = "probe"  # an attempt while PAUSED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """The delivery numbers of the legacy contract; every one can be overridden."""
+
+    batch_size: int = 500
+    push_interval: float = 2.0
+    retries: int = 3
+    retry_interval: float = 180.0
+    probe_interval: float = 180.0
+    retention: float = 7 * DAY
+    backlog: Backlog = Backlog.CATCH_UP
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The events of one push, as spans of sequence numbers; materialised at send time."""
+
+    message_id: str
+    spans: tuple[Span, ...]
+    created_at: float = 0.0  # when the batch was first formed: messageCreatedDate on every try
+
+    @property
+    def count(self) -> int:
+        return sum(span.count for span in self.spans)
+
+    def items(self) -> Iterator[tuple[int, float]]:
+        for span in self.spans:
+            yield from span.items()
+
+    @property
+    def oldest_time(self) -> float | None:
+        return min((span.first_time for span in self.spans), default=None)
+
+    @property
+    def seq_range(self) -> tuple[int, int] | None:
+        if not self.spans:
+            return None
+        return min(s.first for s in self.spans), max(s.end - 1 for s in self.spans)
+
+    def without_expired(self, cutoff: float) -> tuple[Batch, int]:
+        rest = SpanQueue(self.spans)
+        expired = rest.expire(cutoff)
+        return Batch(self.message_id, rest.spans, self.created_at), expired
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """An attempt the engine should make now."""
+
+    batch: Batch
+    attempt: int  # 1 for the first try of this batch, then 2, 3, ...
+    kind: AttemptKind
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    old: State
+    new: State
+    trigger: Trigger
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """Where every produced event is: produced = the sum of all the others, always."""
+
+    produced: int
+    acknowledged: int
+    expired: int
+    discarded: int
+    dropped: int
+    queued: int
+    in_flight: int
+
+    @property
+    def accounted(self) -> int:
+        return (
+            self.acknowledged
+            + self.expired
+            + self.discarded
+            + self.dropped
+            + self.queued
+            + self.in_flight
+        )
+
+    @property
+    def balanced(self) -> bool:
+        return self.produced == self.accounted
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(slots=True)
+class Counters:
+    attempts: int = 0
+    acknowledged_batches: int = 0
+    failed_attempts: int = 0
+    acknowledged: int = 0
+    expired: int = 0
+    discarded: int = 0
+    dropped: int = 0
+
+
+def next_slot(interval: float, after: float, not_before: float) -> float:
+    """The first multiple of `interval` strictly after `after` and not before `not_before`."""
+    k = max(math.floor(after / interval) + 1, math.ceil(not_before / interval - 1e-9))
+    return k * interval
+
+
+def sequential_ids(prefix: str = "", start: int = 1) -> Callable[[], str]:
+    counter = iter(range(start, 2**63))
+    return lambda: f"{prefix}{next(counter)}"
+
+
+@dataclass(slots=True)
+class Subscription:
+    """The machine: a retention queue, a state, and when to act next."""
+
+    name: str
+    policy: Policy = field(default_factory=Policy)
+    traffic: Traffic = field(default_factory=Traffic)
+    new_message_id: Callable[[], str] = field(default_factory=sequential_ids)
+    state: State = State.ACTIVE
+    next_attempt_at: float | None = 0.0
+    queue: RetentionQueue = field(default_factory=RetentionQueue)
+    counters: Counters = field(default_factory=Counters)
+    _held: Batch | None = None  # the batch being tried, kept across retries and probes
+    _attempt: int = 0
+    _failures: int = 0
+    _outstanding: Push | None = None
+
+    # -- time passes -------------------------------------------------------------------------
+
+    def advance(self, now: float) -> None:
+        """Queue what was produced up to `now` and expire what is past retention."""
+        if self.state is State.DEPROVISIONED:
+            return
+        self.queue.fill(self.traffic, now)
+        cutoff = now - self.policy.retention
+        self.counters.expired += self.queue.expire(cutoff)
+        if self._held is not None and self._outstanding is None:
+            self._held, expired = self._held.without_expired(cutoff)
+            self.counters.expired += expired
+            if not self._held.spans:
+                self._held = None
+
+    def inject(self, count: int, now: float) -> None:
+        """`count` events produced at `now` outside the planned traffic (a test's burst)."""
+        self.advance(now)  # what the traffic produced up to now comes first, in sequence order
+        if self.state is State.DEPROVISIONED:
+            raise InvalidTransition(f"{self.name}: deprovisioned, Marketo produces nothing for it")
+        if count > 0:
+            self.queue.produce(count, origin=now, k0=0, spacing=0.0)
+            if self.next_attempt_at is None:  # idle: the traffic had nothing more to send
+                self.next_attempt_at = next_slot(self.policy.push_interval, now, now)
+
+    def wakeup(self) -> float | None:
+        """When `poll` has something to do next; None when nothing is scheduled."""
+        return None if self.state is State.DEPROVISIONED else self.next_attempt_at
+
+    # -- the engine asks what to do, then tells what happened ----------------------------------
+
+    def poll(self, now: float) -> Push | None:
+        """The push to make at `now`, if one is due."""
+        if self._outstanding is not None:
+            raise InvalidTransition(
+                f"{self.name}: can't poll while {self._outstanding.kind} is in flight"
+            )
+        self.advance(now)
+        if self.next_attempt_at is None or now < self.next_attempt_at:
+            return None
+        if self._held is None:
+            self._start_batch(now)
+        if self._held is None:
+            self.next_attempt_at = self._next_slot_with_events(now, now)
+            return None
+        self._attempt += 1
+        kind = {State.ACTIVE: AttemptKind.PUSH, State.RETRYING: AttemptKind.RETRY}.get(
+            self.state, AttemptKind.PROBE
+        )
+        self._outstanding = Push(self._held, self._attempt, kind, now)
+        self.counters.attempts += 1
+        return self._outstanding
+
+    def record(self, push: Push, *, ok: bool, now: float) -> Transition:
+        """Take the outcome of `push`, known at `now`; returns the transition it caused."""
+        if push is not self._outstanding:
+            raise InvalidTransition(f"{self.name}: can't record a push that is not in flight")
+        self._outstanding = None
+        if ok:
+            return self._acknowledged(push, now)
+        return self._failed(now)
+
+    def abandon(self) -> None:
+        """Forget the push in flight without an outcome (the run stopped); its batch stays held
+        and is tried again as soon as the machine is polled."""
+        if self._outstanding is not None:
+            self.next_attempt_at = self._outstanding.at
+            self._attempt -= 1
+            self.counters.attempts -= 1
+            self._outstanding = None
+
+    def deprovision(self, now: float) -> Transition:
+        """Stop for good: queued and held events are discarded (counted)."""
+        self.advance(now)
+        transition = self._move(Trigger.DEPROVISION, now)
+        discarded = self.queue.clear() + (self._held.count if self._held else 0)
+        self.counters.discarded += discarded
+        self._held = self._outstanding = None
+        self.next_attempt_at = None
+        return transition
+
+    def reprovision(self, now: float) -> Transition:
+        """Start again, empty: events produced while deprovisioned never existed for us."""
+        transition = self._move(Trigger.REPROVISION, now)
+        self.queue.produced_until = now
+        self._attempt = self._failures = 0
+        self.next_attempt_at = self._next_slot(now, now)
+        return transition
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def ledger(self) -> Ledger:
+        c = self.counters
+        return Ledger(
+            produced=self.queue.next_seq,
+            acknowledged=c.acknowledged,
+            expired=c.expired,
+            discarded=c.discarded,
+            dropped=c.dropped,
+            queued=len(self.queue),
+            in_flight=self._held.count if self._held else 0,
+        )
+
+    @property
+    def in_flight(self) -> Batch | None:
+        return self._held
+
+    def oldest_event_time(self) -> float | None:
+        if self._held is not None and self._held.spans:
+            return self._held.spans[0].first_time
+        return self.queue.oldest_time
+
+    # -- the rules -----------------------------------------------------------------------------
+
+    def _start_batch(self, now: float) -> None:
+        spans = self.queue.take(self.policy.batch_size)
+        if spans:
+            self._held = Batch(self.new_message_id(), spans, now)
+            self._attempt = 0
+
+    def _acknowledged(self, push: Push, now: float) -> Transition:
+        self.counters.acknowledged_batches += 1
+        self.counters.acknowledged += push.batch.count
+        self._held = None
+        self._failures = 0
+        transition = self._move(Trigger.ACKNOWLEDGED, now)
+        catch_up = self.policy.backlog is Backlog.CATCH_UP
+        if catch_up and len(self.queue) >= self.policy.batch_size:
+            self.next_attempt_at = now
+        elif not self.queue:
+            self.next_attempt_at = self._next_slot_with_events(push.at, now)
+        else:
+            self.next_attempt_at = self._next_slot(push.at, now)
+        return transition
+
+    def _failed(self, now: float) -> Transition:
+        self.counters.failed_attempts += 1
+        self._failures += 1
+        exhausted = self.state is not State.PAUSED and self._failures > self.policy.retries
+        transition = self._move(Trigger.EXHAUSTED if exhausted else Trigger.FAILED, now)
+        wait = (
+            self.policy.probe_interval if self.state is State.PAUSED else self.policy.retry_interval
+        )
+        self.next_attempt_at = now + wait
+        return transition
+
+    def _move(self, trigger: Trigger, now: float) -> Transition:
+        new = TRANSITIONS.get((self.state, trigger))
+        if new is None:
+            raise InvalidTransition(f"{self.name}: can't handle {trigger} when state={self.state}")
+        transition = Transition(self.state, new, trigger, now)
+        self.state = new
+        return transition
+
+    def _next_slot(self, after: float, now: float) -> float:
+        return next_slot(self.policy.push_interval, after, now)
+
+    def _next_slot_with_events(self, after: float, now: float) -> float | None:
+        """The first slot after `after` at which the (empty) queue holds an event again; None
+        when the traffic has ended, so an idle subscription costs no wake-ups."""
+        produced_at = self.traffic.next_event_after(
+            now if self.queue.produced_until is None else self.queue.produced_until
+        )
+        if produced_at is None:
+            return None
+        return self._next_slot(after, max(now, produced_at))

@@ -1,0 +1,425 @@
+"""An Adobe I/O Events webhook registration: pure, like `delivery.Subscription` (§4.5 of the notes).
+
+Rules (each number an `IoPolicy` field):
+
+* The registration is PENDING until the consumer passes the challenge (`verified`); a failed
+  challenge disables it before anything is delivered (`challenge_failed`).
+* Every `flush_interval`, queued events leave in deliveries of up to `max_events` (one event each
+  for single delivery), at most `max_in_flight` at a time. There is no head-of-line blocking:
+  each delivery has its own retry lifecycle, so events can arrive out of order.
+* 2xx succeeds. 429 and 5xx other than 505, timeouts and connection errors are retried after
+  1, 2, 4, 8 and then every 15 minutes, for up to 24 hours after the first failure; then the
+  events are dropped (counted). Any other status (4xx, 505, a 3xx) drops the events at once.
+* States, by the rules of 2026-06: ACTIVE while in the last 24 hours there were fewer than 10
+  attempts or at least 20 % succeeded. When that fails while ACTIVE, the registration turns
+  UNSTABLE and is looked at again 24 hours later: DISABLED if it still fails, else ACTIVE.
+* DISABLED: new events are not delivered (they are dropped from the webhook, counted, and stay in
+  the journal); retries scheduled before keep running inside their 24-hour windows. Only an
+  explicit `enable` re-enables it, after a new challenge; expired retries are not recreated.
+
+Retries are kept in *cohorts*: deliveries that failed together share one schedule and one span
+queue, so a day-long outage holds a few thousand cohorts, not a million objects.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from simulator.core.delivery import DAY, Batch, Counters, Ledger, next_slot, sequential_ids
+from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.core.queue import RetentionQueue, Span, SpanQueue
+from simulator.core.traffic import Traffic
+from simulator.errors import InvalidTransition
+
+MINUTE = 60.0
+
+
+class RegistrationState(StrEnum):
+    PENDING = "pending"  # waiting for the challenge
+    ACTIVE = "active"
+    UNSTABLE = "unstable"
+    DISABLED = "disabled"
+
+
+class DeliveryKind(StrEnum):
+    PUSH = "push"
+    RETRY = "retry"
+
+
+class DropReason(StrEnum):
+    REFUSED = "refused"  # a status that is not retried
+    EXHAUSTED = "exhausted"  # 24 hours of retries
+    DISABLED = "disabled"  # produced while the registration was disabled
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IoPolicy:
+    batch: bool = True
+    max_events: int = 20
+    max_in_flight: int = 10
+    flush_interval: float = 1.0
+    retry_delays: tuple[float, ...] = (1 * MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE, 15 * MINUTE)
+    retry_window: float = DAY
+    window: float = DAY  # the look-back of the state rules
+    min_attempts: int = 10
+    failure_ratio: float = 0.8
+    unstable_hold: float = DAY
+    challenge_timeout: float = 5 * MINUTE  # the async validation URL is valid this long
+    duplicate_rate: float = 0.0  # anomaly: this share of acknowledged deliveries is sent again
+    duplicate_delay: float = 1 * MINUTE  # ... this long after it was acknowledged
+
+    @property
+    def events_per_delivery(self) -> int:
+        return self.max_events if self.batch else 1
+
+    def retry_delay(self, retry: int) -> float:
+        """Wait before retry number `retry` (1, 2, ...): the last delay repeats."""
+        return self.retry_delays[min(retry, len(self.retry_delays)) - 1]
+
+
+def retryable(outcome: Outcome) -> bool:
+    """429 and 5xx but 505 are retried, and so is no answer at all (I/O's internal 6xx)."""
+    if outcome.kind is OutcomeKind.HTTP_ERROR and outcome.status is not None:
+        return outcome.status == 429 or (500 <= outcome.status <= 599 and outcome.status != 505)
+    return outcome.kind is not OutcomeKind.SUCCESS
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One request to make now: a batch (or a single event) and its retry number."""
+
+    batch: Batch
+    retry: int  # 0 for the first attempt; the x-adobe-retry-count header otherwise
+    at: float
+    first_failed: float | None  # when this delivery first failed, for the 24-hour window
+    duplicate: bool = False  # an anomaly: events already acknowledged, sent again on purpose
+
+    @property
+    def kind(self) -> DeliveryKind:
+        return DeliveryKind.RETRY if self.retry else DeliveryKind.PUSH
+
+    @property
+    def attempt(self) -> int:
+        return self.retry + 1
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    old: RegistrationState
+    new: RegistrationState
+    at: float
+    reason: str
+
+
+@dataclass(slots=True)
+class _Cohort:
+    due: float
+    retry: int
+    first_failed: float
+    duplicate: bool
+    events: SpanQueue
+
+
+_Key = tuple[float, int, float, bool]  # (due, retry, first failed, duplicate): one schedule
+
+
+class AttemptWindow:
+    """Attempts and failures in the last `span` seconds, in one-minute buckets (bounded memory)."""
+
+    __slots__ = ("_buckets", "_span")
+
+    def __init__(self, span: float) -> None:
+        self._span = span
+        self._buckets: deque[list[float]] = deque()  # [minute start, attempts, failures]
+
+    def add(self, now: float, *, failed: bool) -> None:
+        minute = math.floor(now / MINUTE) * MINUTE
+        if not self._buckets or self._buckets[-1][0] != minute:
+            self._buckets.append([minute, 0, 0])
+        self._buckets[-1][1] += 1
+        self._buckets[-1][2] += failed
+
+    def counts(self, now: float) -> tuple[int, int]:
+        while self._buckets and self._buckets[0][0] + MINUTE <= now - self._span:
+            self._buckets.popleft()
+        return int(sum(b[1] for b in self._buckets)), int(sum(b[2] for b in self._buckets))
+
+
+@dataclass(slots=True)
+class Registration:
+    """The machine: a queue of new events, retry cohorts, a state, and the attempt window."""
+
+    name: str
+    policy: IoPolicy = field(default_factory=IoPolicy)
+    traffic: Traffic = field(default_factory=Traffic)
+    new_batch_id: Callable[[], str] = field(default_factory=sequential_ids)
+    on_produced: Callable[[Span], None] | None = None  # the journal records every event
+    state: RegistrationState = RegistrationState.PENDING
+    queue: RetentionQueue = field(default_factory=RetentionQueue)
+    counters: Counters = field(default_factory=Counters)
+    dropped_by: dict[DropReason, int] = field(default_factory=lambda: dict.fromkeys(DropReason, 0))
+    window: AttemptWindow = field(init=False)
+    _cohorts: dict[_Key, _Cohort] = field(default_factory=dict)
+    _due: list[_Key] = field(default_factory=list)  # heap of cohort keys
+    _in_flight: dict[int, Delivery] = field(default_factory=dict)
+    _next_flush: float = 0.0
+    _unstable_since: float | None = None
+    _challenge_deadline: float | None = None
+    _changes: list[StateChange] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.window = AttemptWindow(self.policy.window)
+
+    # -- time passes -------------------------------------------------------------------------
+
+    def advance(self, now: float) -> None:
+        """Produce up to `now` (into the queue and the journal) and apply the state rules."""
+        for span in self.queue.fill(self.traffic, now):
+            if self.on_produced is not None:
+                self.on_produced(span)
+        self._review(now)
+        if self.state is RegistrationState.DISABLED:
+            self._drop(self.queue.clear(), DropReason.DISABLED)
+
+    def inject(self, count: int, now: float) -> None:
+        """`count` events produced at `now` outside the planned traffic (a test's burst)."""
+        self.advance(now)
+        if count > 0:
+            span = self.queue.produce(count, origin=now, k0=0, spacing=0.0)
+            if self.on_produced is not None:
+                self.on_produced(span)  # the journal keeps every event
+            if math.isinf(self._next_flush):  # idle: no flush was planned
+                self._next_flush = next_slot(self.policy.flush_interval, now, now)
+
+    def take_changes(self) -> list[StateChange]:
+        """State changes since the last call, oldest first (time passing causes some)."""
+        changes, self._changes = self._changes, []
+        return changes
+
+    def wakeup(self) -> float | None:
+        """When `poll` has something to do next."""
+        times = [self._due[0][0]] if self._due else []
+        if self._unstable_since is not None:
+            times.append(self._unstable_since + self.policy.unstable_hold)
+        if self._challenge_deadline is not None:
+            times.append(self._challenge_deadline)
+        if self.state in (RegistrationState.ACTIVE, RegistrationState.UNSTABLE):
+            times.append(self._flush_time())
+        soonest = min(times, default=math.inf)
+        return None if soonest == math.inf else soonest
+
+    # -- the challenge ---------------------------------------------------------------------------
+
+    def verified(self, now: float) -> StateChange:
+        self._challenge_deadline = None
+        return self._move(RegistrationState.ACTIVE, now, "challenge answered")
+
+    def awaiting_validation(self, now: float) -> None:
+        """The consumer took the validation URL: it has `challenge_timeout` to open it."""
+        self._challenge_deadline = now + self.policy.challenge_timeout
+
+    def challenge_failed(self, now: float, reason: str) -> StateChange:
+        self._challenge_deadline = None
+        return self._move(RegistrationState.DISABLED, now, f"challenge failed: {reason}")
+
+    def enable(self, now: float) -> StateChange:
+        """The manual re-enable: a new challenge is needed before delivery resumes. The attempt
+        history starts afresh (undocumented; otherwise the old failures would make it unstable
+        again at once), but scheduled retries keep their lifecycle, as documented."""
+        if self.state is not RegistrationState.DISABLED:
+            raise InvalidTransition(f"{self.name}: can't enable when state={self.state}")
+        self._unstable_since = None
+        self.window = AttemptWindow(self.policy.window)
+        return self._move(RegistrationState.PENDING, now, "re-enabled by hand")
+
+    # -- the engine asks what to send, then tells what happened ----------------------------------
+
+    def poll(self, now: float) -> list[Delivery]:
+        """The deliveries to start at `now`: due retries first, then new events."""
+        self.advance(now)
+        room = self.policy.max_in_flight - len(self._in_flight)
+        out: list[Delivery] = []
+        while room > 0 and self._due and self._due[0][0] <= now:
+            made = self._from_cohort(now, room)
+            out += made
+            room -= len(made)
+        if (
+            self.state in (RegistrationState.ACTIVE, RegistrationState.UNSTABLE)
+            and now >= self._flush_time()
+        ):
+            while room > 0 and self.queue:
+                out.append(
+                    self._start(self.queue.take(self.policy.events_per_delivery), 0, now, None)
+                )
+                room -= 1
+            if not self.queue:
+                self._next_flush = self._next_flush_with_events(now)
+        self.counters.attempts += len(out)
+        return out
+
+    def record(self, delivery: Delivery, outcome: Outcome, now: float) -> list[StateChange]:
+        if self._in_flight.pop(id(delivery), None) is None:
+            raise InvalidTransition(f"{self.name}: can't record a delivery that is not in flight")
+        self.window.add(now, failed=not outcome.ok)
+        if outcome.ok and not delivery.duplicate:  # a duplicate's events were counted before
+            self._acknowledged(delivery, now)
+        elif not outcome.ok:
+            self.counters.failed_attempts += 1
+            self._failed(delivery, outcome, now)
+        self._review(now)
+        return self.take_changes()
+
+    def abandon(self) -> None:
+        """The run stopped with deliveries in flight: each goes back to a cohort due when it was
+        sent, so a resumed run tries it again; meanwhile it counts as in flight."""
+        for delivery in self._in_flight.values():
+            key = (
+                delivery.at,
+                delivery.retry,
+                delivery.first_failed or delivery.at,
+                delivery.duplicate,
+            )
+            self._schedule(key, delivery.batch.spans)
+        self._in_flight.clear()
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def ledger(self) -> Ledger:
+        c = self.counters
+        retrying = sum(len(c.events) for c in self._cohorts.values() if not c.duplicate)
+        return Ledger(
+            produced=self.queue.next_seq,
+            acknowledged=c.acknowledged,
+            expired=c.expired,
+            discarded=c.discarded,
+            dropped=c.dropped,
+            queued=len(self.queue),
+            in_flight=retrying
+            + sum(d.batch.count for d in self._in_flight.values() if not d.duplicate),
+        )
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def oldest_event_time(self) -> float | None:
+        times = [c.events.oldest_time for c in self._cohorts.values()]
+        times += [d.batch.spans[0].first_time for d in self._in_flight.values()]
+        times.append(self.queue.oldest_time)
+        return min((t for t in times if t is not None), default=None)
+
+    # -- the rules -----------------------------------------------------------------------------
+
+    def _flush_time(self) -> float:
+        return self._next_flush
+
+    def _next_flush_with_events(self, now: float) -> float:
+        """The first flush after `now` at which an event will be queued (idle costs no wake-ups)."""
+        produced_at = self.traffic.next_event_after(now)
+        if produced_at is None:
+            return math.inf
+        return next_slot(self.policy.flush_interval, now, max(now, produced_at))
+
+    def _start(
+        self,
+        spans: Iterable[Span],
+        retry: int,
+        now: float,
+        first_failed: float | None,
+        duplicate: bool = False,
+    ) -> Delivery:
+        batch = Batch(self.new_batch_id(), tuple(spans), now)
+        delivery = Delivery(batch, retry, now, first_failed, duplicate)
+        self._in_flight[id(delivery)] = delivery
+        return delivery
+
+    def _from_cohort(self, now: float, room: int) -> list[Delivery]:
+        key = self._due[0]
+        cohort = self._cohorts[key]
+        out = []
+        while room > len(out) and cohort.events:
+            spans = cohort.events.take(self.policy.events_per_delivery)
+            first_failed = None if cohort.duplicate else cohort.first_failed
+            out.append(self._start(spans, cohort.retry, now, first_failed, cohort.duplicate))
+        if not cohort.events:
+            heapq.heappop(self._due)
+            del self._cohorts[key]
+        return out
+
+    def _acknowledged(self, delivery: Delivery, now: float) -> None:
+        self.counters.acknowledged_batches += 1
+        self.counters.acknowledged += delivery.batch.count
+        if _chance(self.name, delivery.batch.message_id) < self.policy.duplicate_rate:
+            due = now + self.policy.duplicate_delay
+            self._schedule((due, 0, now, True), delivery.batch.spans)
+
+    def _failed(self, delivery: Delivery, outcome: Outcome, now: float) -> None:
+        if delivery.duplicate:
+            return  # a duplicate that fails is not retried: its events were delivered already
+        if not retryable(outcome):
+            self._drop(delivery.batch.count, DropReason.REFUSED)
+            return
+        first_failed = now if delivery.first_failed is None else delivery.first_failed
+        retry = delivery.retry + 1
+        due = now + self.policy.retry_delay(retry)
+        if due > first_failed + self.policy.retry_window:
+            self._drop(delivery.batch.count, DropReason.EXHAUSTED)
+            return
+        self._schedule((due, retry, first_failed, False), delivery.batch.spans)
+
+    def _schedule(self, key: _Key, spans: Iterable[Span]) -> None:
+        """Add events to the cohort that shares their schedule."""
+        cohort = self._cohorts.get(key)
+        if cohort is None:
+            cohort = self._cohorts[key] = _Cohort(*key, events=SpanQueue())
+            heapq.heappush(self._due, key)
+        for span in spans:
+            cohort.events.append(span)
+
+    def _drop(self, count: int, reason: DropReason) -> None:
+        self.counters.dropped += count
+        self.dropped_by[reason] += count
+
+    def _review(self, now: float) -> None:
+        """Apply the state rules at `now`."""
+        if self._challenge_deadline is not None and now >= self._challenge_deadline:
+            self.challenge_failed(now, "the validation URL was not opened in time")
+        failing = self._failing(now)
+        if self.state is RegistrationState.ACTIVE and failing:
+            self._unstable_since = now
+            self._move(RegistrationState.UNSTABLE, now, self._why(now))
+        elif self.state is RegistrationState.UNSTABLE:
+            assert self._unstable_since is not None
+            if now >= self._unstable_since + self.policy.unstable_hold:
+                self._unstable_since = None
+                new = RegistrationState.DISABLED if failing else RegistrationState.ACTIVE
+                self._move(new, now, self._why(now))
+
+    def _failing(self, now: float) -> bool:
+        attempts, failures = self.window.counts(now)
+        return (
+            attempts >= self.policy.min_attempts
+            and failures >= self.policy.failure_ratio * attempts
+        )
+
+    def _why(self, now: float) -> str:
+        attempts, failures = self.window.counts(now)
+        hours = self.policy.window / 3600
+        return f"{failures} of {attempts} attempts failed in the last {hours:g} h"
+
+    def _move(self, new: RegistrationState, now: float, reason: str) -> StateChange:
+        change = StateChange(self.state, new, now, reason)
+        self.state = new
+        self._changes.append(change)
+        return change
+
+
+def _chance(name: str, batch_id: str) -> float:
+    """A stable draw in [0, 1) for one delivery: anomalies repeat exactly from run to run."""
+    return zlib.crc32(f"{name}/{batch_id}".encode()) / 2**32

@@ -1,0 +1,131 @@
+"""The flags of `marketo-sim receive` and what they ask of the dev endpoint.
+
+`marketo-sim receive` runs the receiver alone, as a stand-in consumer for a real producer. This
+module turns its flags into the Receiver's settings: the static token and the mock identity
+provider (secrets are read from environment variables, never from the command line), the
+Behaviour with its outage windows, and the I/O Events options; each comes with lines describing
+it for the start of the run, which name where a secret came from but never show it. Running the
+receiver with them is `simulator.endpoint.receiver.serve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import IO, Any
+
+from simulator.endpoint.idp import OAuthServer
+from simulator.endpoint.misbehaviour import Behaviour, parse_outage
+from simulator.endpoint.verification import CHALLENGE_STYLES
+from simulator.errors import ConfigError, MissingSecret
+
+__all__ = ["add_arguments", "auth_from_args", "behaviour_from_args", "io_from_args", "open_bodies"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of `marketo-sim receive`."""
+    add = parser.add_argument
+    add("--port", type=int, default=3000, help="port on 127.0.0.1 (default 3000; 0 = any)")
+    add("--token-env", metavar="NAME", help="require this API token, read from $NAME")
+    add("--oauth-client-id", metavar="ID", help="run a mock identity provider for this client")
+    add("--oauth-secret-env", metavar="NAME", help="the client secret, read from $NAME")
+    add("--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="token lifetime")
+    add("--status", type=int, default=200, help="status for deliveries (default 200)")
+    add("--failure-rate", type=float, default=0.0, help="share of deliveries that fail (0..1)")
+    add("--failure-status", type=int, default=503, help="status of those failures (default 503)")
+    add("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before answering")
+    add("--hang", action="store_true", help="never answer deliveries")
+    add("--reset", action="store_true", help="drop the connection without answering")
+    add(
+        "--outage",
+        type=parse_outage,
+        action="append",
+        default=[],
+        metavar="START:END[:MODE]",
+        help="seconds after start; MODE refuse (default), hang, reset or a status; repeatable",
+    )
+    add("--bodies", metavar="FILE", help="write accepted batches to FILE as JSON lines")
+    add("--seed", type=int, default=0, help="seed of the failure-rate draws and tokens")
+    add("--quiet", action="store_true", help="no line per request, only the final stats")
+    add(
+        "--challenge",
+        choices=CHALLENGE_STYLES,
+        default="text",
+        help="answer to the I/O Events GET challenge: text (default), json, or refuse (ignore it)",
+    )
+    add("--confirm-validation", action="store_true", help="GET a posted I/O validationUrl")
+    add("--verify-signatures", action="store_true", help="check I/O digital signatures")
+    add("--key-base-url", metavar="URL", help="where public-key paths are fetched (loopback)")
+    add("--reject-bad-signatures", action="store_true", help="answer 401 to a bad signature")
+    add("--hmac-secret-env", metavar="NAME", help="check x-adobe-signature with $NAME's secret")
+
+
+def _secret(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise MissingSecret(f"environment variable {name} is not set")
+    return value
+
+
+def auth_from_args(args: argparse.Namespace) -> tuple[str | None, OAuthServer | None, list[str]]:
+    """The static token and identity provider the flags ask for, and lines describing them
+    (which never contain a secret)."""
+    token, oauth, lines = None, None, []
+    if args.token_env:
+        token = _secret(args.token_env)
+        lines.append(f"token: set (from ${args.token_env})")
+    if bool(args.oauth_client_id) != bool(args.oauth_secret_env):
+        raise ConfigError("--oauth-client-id and --oauth-secret-env go together")
+    if args.oauth_client_id:
+        secret = _secret(args.oauth_secret_env)
+        oauth = OAuthServer(
+            client_id=args.oauth_client_id, client_secret=secret, token_ttl=args.token_ttl
+        )
+        lines.append(
+            f"oauth: client_id={args.oauth_client_id} secret: set (from ${args.oauth_secret_env})"
+            f" ttl={args.token_ttl:g}s"
+        )
+    if not lines:
+        lines.append("auth: none (every delivery is accepted)")
+    return token, oauth, lines
+
+
+def io_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """The Receiver's I/O Events options from the flags, and lines describing them (the HMAC
+    secret is only named, never shown)."""
+    options: dict[str, Any] = {
+        "challenge_style": args.challenge,
+        "confirm_validation": args.confirm_validation,
+        "verify_signatures": args.verify_signatures,
+        "key_base_url": args.key_base_url,
+        "reject_bad_signatures": args.reject_bad_signatures,
+        "client_secret": _secret(args.hmac_secret_env) if args.hmac_secret_env else None,
+    }
+    checks = []
+    if args.verify_signatures:
+        checks.append(f"digital (keys from {args.key_base_url})")
+    if args.hmac_secret_env:
+        checks.append(f"hmac (secret: set from ${args.hmac_secret_env})")
+    signatures = " + ".join(checks) or "not checked"
+    if checks:
+        signatures += ", bad ones answered 401" if args.reject_bad_signatures else ", counted only"
+    confirm = ", validationUrl confirmed" if args.confirm_validation else ""
+    return options, [f"challenge: {args.challenge}{confirm}", f"signatures: {signatures}"]
+
+
+def behaviour_from_args(args: argparse.Namespace) -> Behaviour:
+    """The Behaviour the flags ask for; ConfigError on a bad value."""
+    return Behaviour(
+        status=args.status,
+        failure_rate=args.failure_rate,
+        failure_status=args.failure_status,
+        latency=args.latency,
+        hang=args.hang,
+        reset=args.reset,
+        outages=tuple(args.outage),
+    )
+
+
+def open_bodies(path: str) -> IO[str]:
+    """The --bodies file, truncated: one JSON line per accepted batch of this run."""
+    return open(path, "w", encoding="utf-8")

@@ -1,0 +1,244 @@
+"""What a scenario adds to a run file: a timeline of steps and the expectations checked after.
+
+A step happens `at` a simulated time since the start, or `after` the previous step, and does
+exactly one thing. An expectation states one or more checks; each check is judged on its own and
+becomes one line of the verdict (and one JUnit test case). These are models only: the
+`director` plays the steps and `verdicts` judges the expectations.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import PlainValidator, WithJsonSchema, model_validator
+from pydantic.alias_generators import to_camel
+
+from simulator.runfile.fields import Duration, Invalid, Range, Rate, Spec, Status, describe
+
+# -- comparisons -------------------------------------------------------------------------------
+
+_COMPARISON = re.compile(r"\s*(>=|<=|==|>|<)?\s*(\d+)\s*")
+
+
+def _comparison(value: Any) -> tuple[str, int]:
+    """5 means exactly 5; ">= 5", "< 3", "> 0" compare."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a count or a comparison like '>= 5' (got {describe(value)})")
+    if isinstance(value, int) and value >= 0:
+        return ("==", value)
+    if isinstance(value, str) and (match := _COMPARISON.fullmatch(value)):
+        return (match.group(1) or "==", int(match.group(2)))
+    raise ValueError(f"must be a count or a comparison like '>= 5' (got {describe(value)})")
+
+
+Comparison = Annotated[
+    tuple[str, int],
+    PlainValidator(_comparison),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*(>=|<=|==|>|<)?\s*\d+\s*$"},
+            ],
+            "description": "an exact count, or a comparison like '>= 5'",
+        }
+    ),
+]
+
+
+def holds(comparison: tuple[str, int], value: int) -> bool:
+    op, bound = comparison
+    return {
+        "==": value == bound,
+        ">=": value >= bound,
+        "<=": value <= bound,
+        ">": value > bound,
+        "<": value < bound,
+    }[op]
+
+
+def show(comparison: tuple[str, int]) -> str:
+    op, bound = comparison
+    return f"{bound}" if op == "==" else f"{op} {bound}"
+
+
+# -- timeline steps ----------------------------------------------------------------------------
+
+
+class EndpointChange(Spec):
+    """The embedded endpoint's behaviour from this step on; keys left out keep their value."""
+
+    status: Status | None = None
+    failure_rate: Rate | None = None
+    failure_status: Status | None = None
+    latency: Duration | None = None
+    hang: bool | None = None
+    reset: bool | None = None
+    refuse: bool | None = None
+    """Drop every connection at once, like an endpoint that is down."""
+    challenge: Literal["text", "json", "refuse"] | None = None
+
+
+class BurstStep(Spec):
+    subscription: str
+    count: Annotated[int, Range(1)]
+
+
+class RateStep(Spec):
+    subscription: str
+    rate: Annotated[float, Range(0)]
+    """Events per second from this step on."""
+
+
+class AnomalyStep(Spec):
+    subscription: str
+    kind: Literal["duplicate", "reorder", "unknown-activity-type", "unknown-field"]
+    """duplicate: the last acknowledged batch is sent again; reorder: the next batch newest
+    first; unknown-activity-type / unknown-field: the next batch carries one."""
+
+
+_ACTIONS = (
+    "endpoint",
+    "burst",
+    "rate",
+    "expire_tokens",
+    "idp_failures",
+    "rotate_keys",
+    "deprovision",
+    "reprovision",
+    "enable",
+    "anomaly",
+    "backfill",
+)
+
+
+class StepSpec(Spec):
+    """One thing that happens at one simulated time."""
+
+    at: Duration | None = None
+    """Simulated time since the start."""
+    after: Duration | None = None
+    """Time since the previous step."""
+    note: str | None = None
+    """Shown in logs and the report."""
+    endpoint: EndpointChange | Literal["normal"] | None = None
+    """Change the embedded endpoint; normal restores the receiver: section."""
+    burst: BurstStep | None = None
+    rate: RateStep | None = None
+    expire_tokens: bool | None = None
+    """The identity provider revokes every token it issued (a token expiring mid-stream)."""
+    idp_failures: Annotated[int, Range(1)] | None = None
+    """The next N token requests fail with 503 (an identity-provider outage)."""
+    rotate_keys: bool | None = None
+    """Adobe I/O signs with a new key; the previous one still verifies."""
+    deprovision: str | None = None
+    reprovision: str | None = None
+    enable: str | None = None
+    """Re-enable a disabled Adobe I/O registration by hand."""
+    anomaly: AnomalyStep | None = None
+    backfill: str | None = None
+    """Read an Adobe I/O registration's journal from the start over HTTP, as a consumer
+    back-filling after an outage (see the backfilled expectation)."""
+
+    @model_validator(mode="after")
+    def _one_time_one_action(self) -> StepSpec:
+        if (self.at is None) == (self.after is None):
+            raise Invalid("needs either at (a time) or after (since the previous step)")
+        actions = [name for name in _ACTIONS if getattr(self, name) is not None]
+        if not actions:
+            raise Invalid(f"needs one action: {', '.join(to_camel(a) for a in _ACTIONS)}")
+        if len(actions) > 1:
+            raise Invalid("does one thing per step: split it", at=to_camel(actions[1]))
+        return self
+
+    @property
+    def action(self) -> str:
+        return next(name for name in _ACTIONS if getattr(self, name) is not None)
+
+    @property
+    def subscription(self) -> str | None:
+        """The subscription the step acts on, if any."""
+        value = getattr(self, self.action)
+        if self.action in ("deprovision", "reprovision", "enable", "backfill"):
+            return str(value)
+        return getattr(value, "subscription", None)
+
+    def label(self) -> str:
+        if self.note:
+            return self.note
+        value = getattr(self, self.action)
+        if isinstance(value, Spec):
+            shown = ", ".join(f"{k}={v}" for k, v in value.model_dump(exclude_none=True).items())
+            return f"{to_camel(self.action)}: {shown}"
+        return f"{to_camel(self.action)}: {value}"
+
+
+# -- expectations ------------------------------------------------------------------------------
+
+
+class EndpointCounts(Spec):
+    """What the embedded endpoint counted by the end of the run."""
+
+    batches: Comparison | None = None
+    events: Comparison | None = None
+    duplicates: Comparison | None = None
+    unauthorized: Comparison | None = None
+    signatures_invalid: Comparison | None = None
+    signatures_valid: Comparison | None = None
+
+
+LEDGER_CHECKS = (
+    "produced",
+    "acknowledged",
+    "expired",
+    "discarded",
+    "dropped",
+    "queued",
+    "in_flight",
+)
+
+
+class ExpectSpec(Spec):
+    """Checks on one subscription (or on the endpoint); each key is one check."""
+
+    subscription: str | None = None
+    state: (
+        Literal["active", "retrying", "paused", "deprovisioned", "pending", "unstable", "disabled"]
+        | None
+    ) = None
+    """Its state: reached `by` a time, held `at` a time, or at the end."""
+    by: Duration | None = None
+    at: Duration | None = None
+    produced: Comparison | None = None
+    acknowledged: Comparison | None = None
+    expired: Comparison | None = None
+    discarded: Comparison | None = None
+    dropped: Comparison | None = None
+    queued: Comparison | None = None
+    in_flight: Comparison | None = None
+    no_loss: Literal[True] | None = None
+    """Nothing expired, dropped or discarded, and the ledger balances."""
+    max_latency: Duration | None = None
+    """Every acknowledged event was acknowledged within this long of being produced."""
+    ordered: Literal[True] | None = None
+    """The endpoint received the subscription's events in production order."""
+    attempts: Comparison | None = None
+    """The number of push attempts made."""
+    backfilled: Comparison | None = None
+    """Events read back from the journal by backfill steps."""
+    endpoint: EndpointCounts | None = None
+
+    @model_validator(mode="after")
+    def _checks(self) -> ExpectSpec:
+        given = self.model_fields_set - {"subscription", "by", "at"}
+        if not given:
+            raise Invalid("needs at least one check (state, acknowledged, noLoss, ...)")
+        if (self.by is not None or self.at is not None) and self.state is None:
+            raise Invalid("only applies with state", at="by" if self.by is not None else "at")
+        if self.by is not None and self.at is not None:
+            raise Invalid("give by (reached by then) or at (held then), not both", at="at")
+        if self.subscription is None and given - {"endpoint"}:
+            first = sorted(given - {"endpoint"})[0]
+            raise Invalid("needs subscription: which one to check", at=to_camel(first))
+        return self

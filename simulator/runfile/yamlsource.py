@@ -1,0 +1,247 @@
+"""YAML with positions, and errors that name file, line and field.
+
+A file is read into a `yaml` node tree, which keeps each node's position, as well as into plain
+data for pydantic. When validation fails, pydantic reports *where* as a `loc` path such as
+`("subscriptions", 0, "batchSize")`; the line comes from walking the same path through the node
+tree. Validators that raise `fields.Invalid(message, at=...)` extend that path, to point below
+the value they check (a list item, a sibling key). Every failure becomes one `ScenarioError`.
+
+An error is reported at the line of the deepest node its path reaches (a key, or a list item);
+a missing key at the mapping that lacks it. When there are several, the first by position wins,
+with a missing key ordered at the end of its mapping, so that a misspelled key is reported rather
+than the "is required" it causes.
+
+Nothing here knows a particular file format: the root model (for "did you mean" among known
+keys) and any reserved keys come in as parameters, so run files and scenario files share it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from simulator.errors import MissingSecret, ScenarioError
+from simulator.runfile.fields import Unset, describe
+
+Loc = tuple[str | int, ...]
+
+
+class SecretNotSet(ScenarioError, MissingSecret):
+    """The file names an environment variable for a secret, and that variable is unset."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading YAML, keeping the node tree.
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves timestamps as text, so they are checked (and located) by us."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def read_yaml(text: str, file: str) -> tuple[yaml.Node, Any] | None:
+    """The root node and the data of the single document in `text`; None if there is none."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _check_keys(root, file)
+        return root, loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, file) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "unreadable"
+    if "'\\t'" in problem:
+        problem = "a tab character: indent with spaces"
+    elif problem.startswith("but"):  # "expected a single document ... but found another document"
+        problem = f"{exc.context} {problem}"
+    elif problem.startswith("expected") or problem.endswith("not allowed here"):
+        problem += " (check the indentation)"
+    return ScenarioError(
+        f"invalid YAML: {problem}", file=file, line=mark.line + 1 if mark else None
+    )
+
+
+def _check_keys(root: yaml.Node, file: str) -> None:
+    """Refuse what PyYAML lets through: a repeated key (it keeps the last) and non-text keys."""
+    problems: list[ScenarioError] = []
+    visited: set[int] = set()  # aliases share nodes, and may even make cycles
+    stack: list[tuple[yaml.Node, Loc]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            problems.extend(_key_problems(node, path, file))
+            stack.extend((v, (*path, k.value)) for k, v in node.value if k.tag == _TEXT)
+    if problems:
+        raise min(problems, key=lambda error: error.line or 0)
+
+
+_TEXT = "tag:yaml.org,2002:str"
+
+
+def _key_problems(mapping: yaml.MappingNode, path: Loc, file: str) -> list[ScenarioError]:
+    problems, first = [], {}
+    for key, _ in mapping.value:
+        line, field = key.start_mark.line + 1, field_path(path)
+        if key.tag.endswith(":merge"):
+            message = "merge keys (<<) are not supported: write the keys out"
+        elif key.tag != _TEXT:  # 1:, yes:, null:, [a]: are not field names
+            got = repr(key.value) if isinstance(key, yaml.ScalarNode) else "a list or mapping"
+            message = f"keys must be text (got {got})"
+        elif key.value in first:
+            field = field_path((*path, key.value))
+            message = f"duplicate key (first at line {first[key.value]})"
+        else:
+            first[key.value] = line
+            continue
+        problems.append(ScenarioError(message, file=file, line=line, field=field))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation errors, located.
+
+
+def first_error(
+    exc: ValidationError,
+    root: yaml.Node,
+    file: str,
+    model: type[BaseModel],
+    reserved: Mapping[str, str] | None = None,
+) -> ScenarioError:
+    """The error of `exc` that comes first in the file, as a ScenarioError with file and line.
+
+    `model` is the root model that was validated; `reserved` maps top-level keys it refuses
+    for now to the message that says why.
+    """
+    located = []
+    for details in exc.errors():
+        loc, message = explain(details, model, reserved)
+        unset = isinstance(details.get("ctx", {}).get("error"), Unset)
+        error_type = SecretNotSet if unset else ScenarioError
+        line, position = _locate(root, loc)
+        error = error_type(message, file=file, line=line, field=field_path(loc))
+        located.append((position, error))
+    return min(located, key=lambda pair: pair[0])[1]
+
+
+_TYPE_MESSAGES = {
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
+    "string_type": "must be text",
+    "bool_type": "must be true or false",
+    "model_type": "must be a mapping",
+    "dict_type": "must be a mapping",
+    "tuple_type": "must be a list",
+    "datetime_type": "must be a date and time like 2026-01-01T00:00:00Z",
+    "finite_number": "must be a finite number",
+}
+
+
+def explain(
+    details: ErrorDetails, model: type[BaseModel], reserved: Mapping[str, str] | None = None
+) -> tuple[Loc, str]:
+    """The location (pydantic's plus any `Invalid.at`) and a one-line message for an error."""
+    loc, kind, ctx = details["loc"], details["type"], details.get("ctx", {})
+    if kind == "value_error":
+        cause = ctx["error"]
+        return (*loc, *getattr(cause, "at", ())), str(cause)
+    if kind == "extra_forbidden":
+        return loc, _unknown_key(loc, model, reserved or {})
+    if kind == "literal_error":
+        return loc, f"must be {ctx['expected']} (got {describe(details['input'])})"
+    if kind == "missing":
+        return loc, "is required"
+    message = _TYPE_MESSAGES.get(kind) or details["msg"]
+    return loc, f"{message} (got {describe(details['input'])})"
+
+
+def _unknown_key(loc: Loc, model: type[BaseModel], reserved: Mapping[str, str]) -> str:
+    key = str(loc[-1])
+    if len(loc) == 1 and key in reserved:
+        return reserved[key]
+    known = _known_keys(model, loc[:-1])
+    if f"{key}Env" in known:
+        return f"never put a secret in the file: export it and name the variable with {key}Env"
+    suggestion = _closest(key, known)
+    if suggestion:
+        return f"unknown key (did you mean {suggestion!r}?)"
+    return f"unknown key (expected one of: {', '.join(sorted(known))})"
+
+
+def _known_keys(root: type[BaseModel], path: Loc) -> list[str]:
+    model: Any = root
+    for part in path:
+        if isinstance(part, int):
+            continue  # an item of a list field: the model was picked with the field
+        field = next(f for f in model.model_fields.values() if f.alias == part)
+        model = _model_in(field.annotation)
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside `X`, `X | None` or `tuple[X, ...]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, get_args(annotation))), None)
+
+
+def _closest(key: str, known: list[str]) -> str | None:
+    def squash(name: str) -> str:
+        return name.replace("_", "").replace("-", "").lower()
+
+    same = [name for name in known if squash(name) == squash(key)]  # batch_size -> batchSize
+    return (same or difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [None])[0]
+
+
+def _locate(root: yaml.Node, loc: Loc) -> tuple[int, tuple[int, int]]:
+    """The line to report for `loc`, and a (line, column) position to order errors by.
+
+    The line is that of the deepest node on the path: a mapping entry's key, or a list item. A
+    missing key is reported at the mapping that lacks it, but ordered at the mapping's end, where
+    it would be added: so a misspelled key is reported before the "is required" it causes.
+    """
+    marker = node = root
+    for part in loc:
+        found = _child(node, part)
+        if found is None:
+            return marker.start_mark.line + 1, (node.end_mark.line, node.end_mark.column)
+        marker, node = found
+    mark = marker.start_mark
+    return mark.line + 1, (mark.line, mark.column)
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        return next(((k, v) for k, v in node.value if k.value == str(part)), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part], node.value[part]
+    return None
+
+
+def field_path(loc: Loc) -> str:
+    """`loc` as the field name in messages: `subscriptions[0].batchSize`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path

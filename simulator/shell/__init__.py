@@ -1,0 +1,10 @@
+"""The producer's I/O shell: the clock, the HTTP transport, auth, the asyncio engine and its lanes.
+
+Thin on purpose: a lane asks its pure machine (`simulator.core`) what to do, does it over the
+network, and tells the machine the outcome. Real time enters the simulator here, in `clock`.
+
+May import: `simulator.core`, `simulator.payloads`, `simulator.errors`, asyncio and aiohttp.
+Offers: `clock` (real, scaled and virtual time), `transport` (POST with the 20 s timeout, as an
+`Outcome`), `auth` (tokens and OAuth), `engine` (the push loop and the legacy lane), `iolane`
+(the Adobe I/O lane), `publisher` (the producer-side I/O service), `servers` (loopback start-up).
+"""

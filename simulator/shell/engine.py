@@ -1,0 +1,268 @@
+"""The asyncio push engine: a thin shell that executes what the delivery machines decide.
+
+One task per subscription loops: ask the machine (`poll`), materialise and encode the batch it
+names, POST it through the transport, tell the machine the outcome (`record`), sleep until the
+machine's next `wakeup`. Every attempt and state change goes to the observers as a record; the
+engine itself prints nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from simulator import __version__
+from simulator.core.delivery import Counters, Ledger, Push, Subscription
+from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.errors import AuthError
+from simulator.payloads import anomalies
+from simulator.payloads.events import ActivityStream
+from simulator.payloads.formats import CONTENT_TYPE, legacy_batch
+from simulator.shell.auth import Auth, NoAuth
+from simulator.shell.clock import Clock
+from simulator.shell.transport import Transport
+
+USER_AGENT = f"marketo-stream-simulator/{__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One push attempt, as the `--log` file and the observers see it."""
+
+    at: float  # when the attempt began, in simulated seconds since the start of the run
+    wall: float  # the same instant as simulated Unix time
+    subscription: str
+    message_id: str
+    attempt: int
+    kind: str  # push, retry or probe
+    events: int
+    outcome: OutcomeKind
+    status: int | None
+    latency: float
+    state: str  # the subscription's or registration's state after the attempt
+    detail: str = ""
+    oldest_event: float | None = None  # when the oldest event it carried was produced
+    seqs: tuple[int, int] | None = None  # the lowest and highest sequence number it carried
+    done_at: float | None = None  # when the outcome was known (token waits included)
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    at: float
+    wall: float
+    subscription: str
+    old: str
+    new: str
+    reason: str
+
+
+class Observer(Protocol):
+    def attempt(self, record: AttemptRecord) -> None: ...
+
+    def state_changed(self, change: StateChange) -> None: ...
+
+
+class Lane(Protocol):
+    """One subscription or registration: drives its own machine inside the engine."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def machine(self) -> Machine: ...
+
+    async def drive(self, engine: Engine, until: float | None) -> None: ...
+
+
+class Machine(Protocol):
+    """What the engine and the reports read from a delivery machine, legacy or I/O."""
+
+    name: str
+    counters: Counters
+
+    @property
+    def state(self) -> str: ...
+
+    def advance(self, now: float) -> None: ...
+
+    def inject(self, count: int, now: float) -> None: ...
+
+    def wakeup(self) -> float | None: ...
+
+    def ledger(self) -> Ledger: ...
+
+    def abandon(self) -> None: ...
+
+    def oldest_event_time(self) -> float | None: ...
+
+
+class Engine:
+    def __init__(
+        self,
+        lanes: Sequence[Lane],
+        *,
+        munchkin_id: str,
+        clock: Clock,
+        transport: Transport,
+        observers: Sequence[Observer] = (),
+    ) -> None:
+        self.lanes = list(lanes)
+        self.munchkin_id = munchkin_id
+        self.clock = clock
+        self.transport = transport
+        self.observers = list(observers)
+
+    async def run(self, until: float | None = None) -> None:
+        """Push until simulated time `until` (exclusive; None: until cancelled or nothing is left
+        to do). A push still in flight at the end is abandoned and stays counted as in flight."""
+        delay = None if until is None else max(0.0, until - self.clock.now())
+        try:
+            # A lane that crashes (a bug, a failing observer) ends the run loudly, never silently.
+            async with asyncio.timeout(delay), asyncio.TaskGroup() as lanes:
+                for lane in self.lanes:
+                    lanes.create_task(lane.drive(self, until), name=lane.name)
+        except TimeoutError:
+            pass  # the end of the run
+        finally:
+            now = self.clock.now()
+            for lane in self.lanes:
+                lane.machine.abandon()
+                lane.machine.advance(now)  # the ledger counts what was produced up to the end
+
+    def ledgers(self) -> dict[str, Ledger]:
+        return {lane.name: lane.machine.ledger() for lane in self.lanes}
+
+    def emit_attempt(self, record: AttemptRecord) -> None:
+        for observer in self.observers:
+            observer.attempt(record)
+
+    def emit_change(self, name: str, old: str, new: str, at: float, reason: str) -> None:
+        change = StateChange(at, self.clock.wall(at), name, old, new, reason)
+        for observer in self.observers:
+            observer.state_changed(change)
+
+
+async def sleep_or_poke(clock: Clock, deadline: float | None, poke: asyncio.Event) -> None:
+    """Sleep until `deadline` (None: no deadline) or until something sets `poke`."""
+    poke.clear()
+    waiters = [asyncio.ensure_future(poke.wait())]
+    if deadline is not None and deadline > clock.now():
+        waiters.append(asyncio.ensure_future(clock.sleep_until(deadline)))
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+@dataclass(slots=True)
+class LegacyLane:
+    """A legacy Lead Activity subscription: one batch in flight, retried whole, in order."""
+
+    machine: Subscription
+    stream: ActivityStream
+    url: str
+    timeout: float
+    auth: Auth = field(default_factory=NoAuth)
+    anomalies: list[str] = field(default_factory=list)  # forced on the next push
+    _body_cache: tuple[str, int, bytes] | None = None  # a retried batch is encoded once
+    _last_acknowledged: tuple[Push, bytes] | None = None
+    _poke: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def name(self) -> str:
+        return self.machine.name
+
+    def poke(self) -> None:
+        """Something outside changed the machine (a scenario step): look again now."""
+        self._poke.set()
+
+    async def drive(self, engine: Engine, until: float | None) -> None:
+        machine, clock = self.machine, engine.clock
+        while until is None or clock.now() < until:
+            if "duplicate" in self.anomalies and self._last_acknowledged is not None:
+                await self._duplicate(engine)
+            push = machine.poll(clock.now())
+            if push is None:
+                wake = machine.wakeup()
+                if wake is None and until is None:
+                    return  # nothing will ever happen again
+                deadline = until if wake is None else (wake if until is None else min(wake, until))
+                await sleep_or_poke(clock, deadline, self._poke)
+                continue
+            outcome, body = await self._attempt(engine, push)
+            old = machine.state
+            transition = machine.record(push, ok=outcome.ok, now=clock.now())
+            if outcome.ok:
+                self._last_acknowledged = (push, body)
+            engine.emit_attempt(self._record(engine, push, outcome, transition.new))
+            if transition.new is not old:
+                at, why = transition.at, transition.trigger
+                engine.emit_change(self.name, old, transition.new, at, why)
+
+    async def _duplicate(self, engine: Engine) -> None:
+        """Send the last acknowledged batch again, as an at-least-once producer may."""
+        self.anomalies.remove("duplicate")
+        assert self._last_acknowledged is not None
+        push, body = self._last_acknowledged
+        headers = await self._headers()
+        outcome = await engine.transport.post(self.url, body, headers, timeout=self.timeout)
+        again = Push(push.batch, push.attempt, push.kind, engine.clock.now())
+        record = self._record(engine, again, outcome, self.machine.state)
+        engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
+
+    async def _headers(self) -> dict[str, str]:
+        headers = await self.auth.headers()
+        return headers | {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
+
+    async def _attempt(self, engine: Engine, push: Push) -> tuple[Outcome, bytes]:
+        try:
+            headers = await self._headers()
+        except AuthError as exc:
+            return Outcome(OutcomeKind.AUTH_ERROR, None, 0.0, str(exc)), b""
+        body = self._body(engine, push)
+        outcome = await engine.transport.post(self.url, body, headers, timeout=self.timeout)
+        if outcome.status == 401:
+            self.auth.unauthorized()
+        return outcome, body
+
+    def _body(self, engine: Engine, push: Push) -> bytes:
+        batch = push.batch
+        key = (batch.message_id, batch.count)
+        if self._body_cache is not None and self._body_cache[:2] == key:
+            return self._body_cache[2]
+        wall = engine.clock.wall
+        activities = self.stream.activities((seq, wall(t)) for seq, t in batch.items())
+        for kind in [k for k in self.anomalies if k != "duplicate"]:
+            self.anomalies.remove(kind)
+            activities = anomalies.legacy(kind, activities)
+        body = legacy_batch(
+            munchkin_id=engine.munchkin_id,
+            message_id=batch.message_id,
+            created_at=wall(batch.created_at),
+            activities=activities,
+        )
+        self._body_cache = (*key, body)
+        return body
+
+    def _record(self, engine: Engine, push: Push, outcome: Outcome, state: str) -> AttemptRecord:
+        return AttemptRecord(
+            at=push.at,
+            wall=engine.clock.wall(push.at),
+            subscription=self.name,
+            message_id=push.batch.message_id,
+            attempt=push.attempt,
+            kind=push.kind,
+            events=push.batch.count,
+            outcome=outcome.kind,
+            status=outcome.status,
+            latency=outcome.latency,
+            state=state,
+            detail=outcome.detail,
+            oldest_event=push.batch.oldest_time,
+            seqs=push.batch.seq_range,
+            done_at=engine.clock.now(),
+        )

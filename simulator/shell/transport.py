@@ -1,0 +1,153 @@
+"""The one place that talks HTTP to the consumer, and turns what happens into an `Outcome`.
+
+Nothing above this module sees an aiohttp type. The consumer is not trusted: redirects are not
+followed (a 3xx is a failed push), at most `max_response_bytes` of a response body are read, and
+the timeout covers the whole exchange, connection set-up included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import ssl
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import aiohttp
+
+from simulator.core.outcome import Outcome, OutcomeKind, classify_status
+
+
+class Transport(Protocol):
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
+    ) -> Outcome: ...
+
+    async def get(
+        self, url: str, headers: Mapping[str, str], *, timeout: float
+    ) -> tuple[Outcome, bytes]: ...
+
+
+def _timeout(total: float) -> aiohttp.ClientTimeout:
+    # aiohttp rounds timeouts of ceil_threshold (5 s) and more up to a whole second of loop time;
+    # an infinite threshold keeps 20 s exactly 20 s, so 19.5 s answers succeed and 20.5 s do not.
+    return aiohttp.ClientTimeout(total=total, ceil_threshold=math.inf)
+
+
+class HttpTransport:
+    """POSTs over one shared aiohttp session."""
+
+    def __init__(self, *, max_response_bytes: int = 65_536, limit: int = 100) -> None:
+        self.max_response_bytes = max_response_bytes
+        self._limit = limit
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # A keep-alive longer than the 3-minute retry interval lets probes reuse a connection
+            # and spares the virtual clock a cleanup timer every 15 s of idle time.
+            connector = aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=300.0)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                skip_auto_headers=("User-Agent",),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> HttpTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
+    ) -> Outcome:
+        outcome, _ = await self._exchange("POST", url, headers, timeout, data=body)
+        return outcome
+
+    async def get(
+        self, url: str, headers: Mapping[str, str], *, timeout: float
+    ) -> tuple[Outcome, bytes]:
+        """GET with the same rules as `post`; also returns the (bounded) body, for challenges."""
+        return await self._exchange("GET", url, headers, timeout)
+
+    async def _exchange(
+        self, method: str, url: str, headers: Mapping[str, str], timeout: float, **kwargs: Any
+    ) -> tuple[Outcome, bytes]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with self.session.request(
+                method,
+                url,
+                headers=dict(headers),
+                allow_redirects=False,
+                timeout=_timeout(timeout),
+                **kwargs,
+            ) as response:
+                body = await _read_bounded(response, self.max_response_bytes)
+                status = response.status
+        except TimeoutError:
+            took = loop.time() - started
+            return Outcome(OutcomeKind.TIMEOUT, None, took, f"no answer in {timeout:g}s"), b""
+        except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
+            took = loop.time() - started
+            return Outcome(OutcomeKind.CONNECTION_ERROR, None, took, describe(exc)), b""
+        took = loop.time() - started
+        return Outcome(classify_status(status), status, took, _reason(status)), body
+
+    async def form(
+        self,
+        url: str,
+        fields: Mapping[str, str],
+        headers: Mapping[str, str],
+        *,
+        timeout: float,
+    ) -> tuple[int, bytes]:
+        """POST a form and return status and (bounded) body; raises `aiohttp.ClientError`."""
+        async with self.session.post(
+            url,
+            data=dict(fields),
+            headers=dict(headers),
+            allow_redirects=False,
+            timeout=_timeout(timeout),
+        ) as response:
+            return response.status, await _read_bounded(response, self.max_response_bytes)
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Up to `limit` bytes of the body: `read(n)` returns what is buffered, so loop until the
+    body ends or the bound is reached (the rest is never read: the consumer is not trusted)."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0 and (chunk := await response.content.read(left)):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _reason(status: int) -> str:
+    if 300 <= status < 400:
+        return "redirect not followed"
+    return ""
+
+
+def describe(exc: BaseException) -> str:
+    """A short, secret-free description of a connection failure."""
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
+        return f"TLS error: {exc.__class__.__name__}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = f" ({exc.strerror.lower()})" if exc.strerror else ""
+        return f"cannot connect to {exc.host}:{exc.port}{reason}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "server closed the connection without answering"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return f"{exc.__class__.__name__}: {exc}"[:200]
