@@ -20,12 +20,12 @@ from pathlib import Path
 import aiohttp
 
 from simulator.core.delivery import DAY, Policy, Subscription
+from simulator.core.timefmt import offset
 from simulator.core.traffic import Burst, Traffic
 from simulator.endpoint.receiver import Receiver
 from simulator.payloads.events import ActivityStream
 from simulator.payloads.formats import CONTENT_TYPE, legacy_batch
 from simulator.payloads.world import World
-from simulator.reports.console import offset
 from simulator.runfile.scenario import load_run
 from simulator.shell import clock
 from simulator.shell.engine import Engine, LegacyLane

@@ -18,15 +18,16 @@ import orjson
 from rich.console import Console
 
 from simulator import __version__
+from simulator.core.records import Observer
+from simulator.core.timefmt import offset
 from simulator.endpoint import receiver
 from simulator.errors import ConfigError, SimulatorError
 from simulator.payloads.formats import legacy_batch
 from simulator.payloads.iostreams import PROFILES, STREAMS, sample_events
 from simulator.producer import Producer, RunResult
-from simulator.reports.console import AttemptLog, ConsoleReport, Narrator, offset, summary
+from simulator.reports.console import AttemptLog, ConsoleReport, Narrator, summary
 from simulator.runfile.scenario import load_run, parse_duration, run_json_schema
 from simulator.shell import clock
-from simulator.shell.engine import Observer
 from simulator.timeline.director import Director
 from simulator.timeline.recording import Recording
 from simulator.timeline.replay import against, replay

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from simulator.core.delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
 from simulator.core.journal import Journal
+from simulator.core.records import Machine, Observer
 from simulator.core.registration import IoPolicy, Registration
 from simulator.core.traffic import Burst, Traffic
 from simulator.endpoint.receiver import Behaviour, OAuthServer, Receiver, Window
@@ -25,7 +26,7 @@ from simulator.payloads.world import World
 from simulator.runfile.scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from simulator.shell.clock import VIRTUAL_EPOCH, Clock
-from simulator.shell.engine import Engine, Lane, LegacyLane, Machine, Observer
+from simulator.shell.engine import Engine, Lane, LegacyLane
 from simulator.shell.iolane import IoLane, IoSettings, IoSource
 from simulator.shell.publisher import Publisher
 from simulator.shell.transport import HttpTransport

@@ -43,6 +43,7 @@ import pytest
 from aiohttp import web
 
 from simulator.core.delivery import DAY, Ledger
+from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.core.registration import Registration, RegistrationState
 from simulator.endpoint.received import ReceivedBatch
 from simulator.errors import ConfigError, InvalidTransition
@@ -50,7 +51,7 @@ from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import RunSpec, load_run, parse_run
 from simulator.shell.clock import VIRTUAL_EPOCH, Clock
-from simulator.shell.engine import AttemptRecord, Lane, Machine, StateChange
+from simulator.shell.engine import Lane
 from simulator.shell.servers import serve_on_loopback
 from simulator.timeline.director import Director
 from simulator.timeline.replay import against

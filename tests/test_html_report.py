@@ -11,6 +11,7 @@ import pytest
 
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
+from simulator.core.records import AttemptRecord, StateChange
 from simulator.reports.html import (
     MAX_COLUMNS,
     MAX_POINTS,
@@ -20,7 +21,6 @@ from simulator.reports.html import (
     render_html,
     state_segments,
 )
-from simulator.shell.engine import AttemptRecord, StateChange
 from simulator.timeline.recording import Recording, Sample, Verdict
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z

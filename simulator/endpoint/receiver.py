@@ -49,6 +49,7 @@ from typing import IO, Any
 import orjson
 from aiohttp import web
 
+from simulator.core.timefmt import hours_offset
 from simulator.endpoint.bodies import Parsed, body_line, event_id, parse_batch, parse_delivery
 from simulator.endpoint.flags import (
     add_arguments,
@@ -94,20 +95,11 @@ __all__ = [
     "behaviour_to_json",
     "describe_behaviour",
     "event_id",
-    "format_time",
     "parse_batch",
     "parse_delivery",
     "parse_outage",
     "serve",
 ]
-
-
-def format_time(seconds: float) -> str:
-    """Receiver time as `+HH:MM:SS.mmm` (hours grow past 99 rather than wrap)."""
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"+{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
 def _drop_connection(request: web.BaseRequest) -> web.Response:
@@ -271,7 +263,7 @@ class Receiver:
 
     def _say(self, at: float, text: str) -> None:
         if self._log is not None:
-            self._log(f"{format_time(at)} {text}")
+            self._log(f"{hours_offset(at)} {text}")
 
     def _answer(self, status: int, text: str | None = None, **kwargs: Any) -> web.Response:
         self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import IO, Any
 
 import orjson
@@ -18,7 +17,8 @@ from rich.table import Table
 
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
-from simulator.shell.engine import AttemptRecord, Machine, StateChange
+from simulator.core.records import AttemptRecord, Machine, StateChange
+from simulator.core.timefmt import duration, iso, offset
 
 # States of both machines (legacy subscriptions and I/O registrations), by their printed names.
 STATE_STYLE = {
@@ -30,33 +30,6 @@ STATE_STYLE = {
     "disabled": "red",
     "deprovisioned": "dim",
 }
-
-
-def offset(t: float) -> str:
-    """Simulated seconds since the start as +HH:MM:SS.mmm (days when needed)."""
-    days, rest = divmod(t, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = f"+{int(hours):02d}:{int(minutes):02d}:{seconds:06.3f}"
-    return f"+{int(days)}d{text[1:]}" if days else text
-
-
-def duration(seconds: float) -> str:
-    """A short human duration: 45s, 3m02s, 2h05m, 6d23h."""
-    s = round(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    if s < 86_400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86_400}d{s % 86_400 // 3600:02d}h"
-
-
-def iso(wall: float) -> str:
-    return (
-        datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
 
 
 @dataclass(slots=True)

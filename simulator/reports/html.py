@@ -17,8 +17,8 @@ from itertools import groupby
 
 from simulator import __version__
 from simulator.core.delivery import Ledger
-from simulator.reports.console import duration, iso, offset
-from simulator.shell.engine import AttemptRecord
+from simulator.core.records import AttemptRecord
+from simulator.core.timefmt import duration, iso, offset
 from simulator.timeline.recording import Recording, Sample, Verdict
 
 DAY = 86_400.0

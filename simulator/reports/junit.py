@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from simulator.reports.console import duration, iso, offset
+from simulator.core.timefmt import duration, iso, offset
 from simulator.timeline.recording import Recording, Verdict
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

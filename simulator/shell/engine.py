@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from simulator import __version__
-from simulator.core.delivery import Counters, Ledger, Push, Subscription
+from simulator.core.delivery import Ledger, Push, Subscription
 from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.core.records import AttemptRecord, Machine, Observer, StateChange
 from simulator.errors import AuthError
 from simulator.payloads import anomalies
 from simulator.payloads.events import ActivityStream
@@ -26,43 +27,6 @@ from simulator.shell.clock import Clock
 from simulator.shell.transport import Transport
 
 USER_AGENT = f"marketo-stream-simulator/{__version__}"
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptRecord:
-    """One push attempt, as the `--log` file and the observers see it."""
-
-    at: float  # when the attempt began, in simulated seconds since the start of the run
-    wall: float  # the same instant as simulated Unix time
-    subscription: str
-    message_id: str
-    attempt: int
-    kind: str  # push, retry or probe
-    events: int
-    outcome: OutcomeKind
-    status: int | None
-    latency: float
-    state: str  # the subscription's or registration's state after the attempt
-    detail: str = ""
-    oldest_event: float | None = None  # when the oldest event it carried was produced
-    seqs: tuple[int, int] | None = None  # the lowest and highest sequence number it carried
-    done_at: float | None = None  # when the outcome was known (token waits included)
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    at: float
-    wall: float
-    subscription: str
-    old: str
-    new: str
-    reason: str
-
-
-class Observer(Protocol):
-    def attempt(self, record: AttemptRecord) -> None: ...
-
-    def state_changed(self, change: StateChange) -> None: ...
 
 
 class Lane(Protocol):
@@ -75,28 +39,6 @@ class Lane(Protocol):
     def machine(self) -> Machine: ...
 
     async def drive(self, engine: Engine, until: float | None) -> None: ...
-
-
-class Machine(Protocol):
-    """What the engine and the reports read from a delivery machine, legacy or I/O."""
-
-    name: str
-    counters: Counters
-
-    @property
-    def state(self) -> str: ...
-
-    def advance(self, now: float) -> None: ...
-
-    def inject(self, count: int, now: float) -> None: ...
-
-    def wakeup(self) -> float | None: ...
-
-    def ledger(self) -> Ledger: ...
-
-    def abandon(self) -> None: ...
-
-    def oldest_event_time(self) -> float | None: ...
 
 
 class Engine:

@@ -23,12 +23,13 @@ from yarl import URL
 from simulator.core.delivery import Batch
 from simulator.core.journal import Journal, JournalEntry
 from simulator.core.outcome import Outcome
+from simulator.core.records import AttemptRecord
 from simulator.core.registration import Delivery, Registration, RegistrationState, StateChange
 from simulator.payloads import anomalies
 from simulator.payloads.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
 from simulator.payloads.signing import HMAC_HEADER, KeyRing, hmac_signature
 from simulator.shell.clock import Clock
-from simulator.shell.engine import AttemptRecord, Engine, sleep_or_poke
+from simulator.shell.engine import Engine, sleep_or_poke
 
 _IDS = uuid.UUID("0d7f4c8e-3a1b-4e52-9a6c-5b2e8f1d7c30")
 

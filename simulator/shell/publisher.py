@@ -50,7 +50,7 @@ from multidict import MultiMapping
 from yarl import URL
 
 from simulator.core.journal import Journal, JournalEntry, JournalPage, parse_seek
-from simulator.endpoint.receiver import format_time
+from simulator.core.timefmt import hours_offset
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
 
@@ -250,7 +250,7 @@ class Publisher:
     def _say(self, text: str) -> None:
         if self._log is not None:
             at = 0.0 if self._t0 is None else asyncio.get_running_loop().time() - self._t0
-            self._log(f"{format_time(at)} {text}")
+            self._log(f"{hours_offset(at)} {text}")
 
     def _lookup(self, request: web.Request) -> Registration | None:
         """The registration a journal URL names, if the URL's org and credential are ours."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from simulator.core.delivery import Ledger
-from simulator.shell.engine import AttemptRecord, StateChange
+from simulator.core.records import AttemptRecord, StateChange
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 
+from simulator.core.records import Machine, Observer
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import RunSpec
-from simulator.shell.engine import Machine, Observer
 from simulator.timeline.director import Director
 from simulator.timeline.recording import Recording, Sample
 from simulator.timeline.verdicts import Facts, judge

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
-from simulator.reports.console import duration, offset
+from simulator.core.records import AttemptRecord, StateChange
+from simulator.core.timefmt import duration, offset
 from simulator.runfile.steps import LEDGER_CHECKS, ExpectSpec, holds, show
-from simulator.shell.engine import AttemptRecord, StateChange
 from simulator.timeline.recording import Verdict
 
 
