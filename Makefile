@@ -17,13 +17,16 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/marketo-sim run scenarios/quickstart.yaml --speed 60
 
-test: $(STAMP)
-	$(BIN)/ruff check simulator tests examples
-	$(BIN)/python -m pytest -q
-
+# The static checks, cheapest first: style, formatting, the fence between the rooms (contracts in
+# pyproject.toml), then the types. `make test` runs them before the suite.
 lint: $(STAMP)
 	$(BIN)/ruff check simulator tests examples
 	$(BIN)/ruff format --check simulator tests examples
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m simulator.bench
@@ -32,4 +35,4 @@ schema: $(STAMP)
 	$(BIN)/marketo-sim schema > scenarios/schema.json
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .import_linter_cache
