@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench schema install clean
+.PHONY: run test lint map bench schema install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# Redraw README.md's module map from the package docstrings (a test fails when it is stale).
+map: $(STAMP)
+	$(BIN)/python tests/module_map.py
 
 bench: $(STAMP)
 	$(BIN)/python -m simulator.bench
