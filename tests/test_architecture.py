@@ -15,7 +15,7 @@ PURE = (
     "fields",
     "formats",
     "journal",
-    "misbehaviour",
+    "behaviour",
     "bodies",
     "received",
     "recording",

@@ -14,8 +14,8 @@ import argparse
 import os
 from typing import IO, Any
 
+from simulator.core.behaviour import Behaviour, parse_outage
 from simulator.endpoint.idp import OAuthServer
-from simulator.endpoint.misbehaviour import Behaviour, parse_outage
 from simulator.endpoint.verification import CHALLENGE_STYLES
 from simulator.errors import ConfigError, MissingSecret
 

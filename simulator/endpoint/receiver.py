@@ -49,17 +49,7 @@ from typing import IO, Any
 import orjson
 from aiohttp import web
 
-from simulator.core.timefmt import hours_offset
-from simulator.endpoint.bodies import Parsed, body_line, event_id, parse_batch, parse_delivery
-from simulator.endpoint.flags import (
-    add_arguments,
-    auth_from_args,
-    behaviour_from_args,
-    io_from_args,
-    open_bodies,
-)
-from simulator.endpoint.idp import IdentityProvider, OAuthServer
-from simulator.endpoint.misbehaviour import (
+from simulator.core.behaviour import (
     DEFAULT_BEHAVIOUR,
     MODES,
     Behaviour,
@@ -70,6 +60,16 @@ from simulator.endpoint.misbehaviour import (
     describe_behaviour,
     parse_outage,
 )
+from simulator.core.timefmt import hours_offset
+from simulator.endpoint.bodies import Parsed, body_line, event_id, parse_batch, parse_delivery
+from simulator.endpoint.flags import (
+    add_arguments,
+    auth_from_args,
+    behaviour_from_args,
+    io_from_args,
+    open_bodies,
+)
+from simulator.endpoint.idp import IdentityProvider, OAuthServer
 from simulator.endpoint.received import ReceivedBatch, SeenIds, Stats
 from simulator.endpoint.verification import (
     CHALLENGE_STYLES,
