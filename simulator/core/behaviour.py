@@ -1,4 +1,5 @@
-"""How the dev consumer misbehaves on command: the `Behaviour` and its outage `Window`s.
+"""How the dev consumer misbehaves on command: the `Behaviour` and its outage `Window`s, and the
+lists of outage modes and challenge styles, each defined here once.
 
 A test or a scenario needs a consumer that fails in known ways: fixed or random failure
 statuses, latency, hangs, resets and outage windows in receiver time. This module holds those
@@ -16,23 +17,41 @@ import argparse
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from simulator.errors import ConfigError
 
 __all__ = [
+    "CHALLENGE_STYLES",
     "DEFAULT_BEHAVIOUR",
-    "MODES",
+    "OUTAGE_MODES",
     "Behaviour",
+    "ChallengeStyle",
+    "OutageMode",
     "Window",
     "behaviour_from_json",
     "behaviour_to_json",
+    "check_challenge_style",
     "check_status",
     "describe_behaviour",
     "parse_outage",
 ]
 
-MODES = ("refuse", "status", "hang", "reset")
+OutageMode = Literal["refuse", "status", "hang", "reset"]
+OUTAGE_MODES: tuple[OutageMode, ...] = get_args(OutageMode)
+
+# How the consumer answers the Adobe I/O challenge GET: echoed as text, as JSON, or ignored.
+ChallengeStyle = Literal["text", "json", "refuse"]
+CHALLENGE_STYLES: tuple[ChallengeStyle, ...] = get_args(ChallengeStyle)
+
+
+def check_challenge_style(text: str) -> ChallengeStyle:
+    """`text` as a challenge style; ConfigError naming the styles if it is none of them."""
+    for style in CHALLENGE_STYLES:
+        if text == style:
+            return style
+    expected = ", ".join(CHALLENGE_STYLES)
+    raise ConfigError(f"challenge_style {text!r}: expected one of {expected}")
 
 
 def check_status(name: str, value: int) -> None:
@@ -50,14 +69,15 @@ class Window:
 
     start: float
     end: float
-    mode: str = "refuse"
+    mode: OutageMode = "refuse"
     status: int = 503
 
     def __post_init__(self) -> None:
         if not (0 <= self.start < self.end and math.isfinite(self.start)):
             raise ConfigError(f"outage {self.start}-{self.end}: need 0 <= start < end")
-        if self.mode not in MODES:
-            raise ConfigError(f"outage mode {self.mode!r}: expected one of {', '.join(MODES)}")
+        if self.mode not in OUTAGE_MODES:
+            expected = ", ".join(OUTAGE_MODES)
+            raise ConfigError(f"outage mode {self.mode!r}: expected one of {expected}")
         check_status("outage status", self.status)
 
     def covers(self, now: float) -> bool:

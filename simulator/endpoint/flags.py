@@ -14,9 +14,8 @@ import argparse
 import os
 from typing import IO, Any
 
-from simulator.core.behaviour import Behaviour, parse_outage
+from simulator.core.behaviour import CHALLENGE_STYLES, Behaviour, parse_outage
 from simulator.endpoint.idp import OAuthServer
-from simulator.endpoint.verification import CHALLENGE_STYLES
 from simulator.errors import ConfigError, MissingSecret
 
 __all__ = ["add_arguments", "auth_from_args", "behaviour_from_args", "io_from_args", "open_bodies"]

@@ -50,12 +50,15 @@ import orjson
 from aiohttp import web
 
 from simulator.core.behaviour import (
+    CHALLENGE_STYLES,
     DEFAULT_BEHAVIOUR,
-    MODES,
+    OUTAGE_MODES,
     Behaviour,
+    ChallengeStyle,
     Window,
     behaviour_from_json,
     behaviour_to_json,
+    check_challenge_style,
     check_status,
     describe_behaviour,
     parse_outage,
@@ -71,18 +74,13 @@ from simulator.endpoint.flags import (
 )
 from simulator.endpoint.idp import IdentityProvider, OAuthServer
 from simulator.endpoint.received import ReceivedBatch, SeenIds, Stats
-from simulator.endpoint.verification import (
-    CHALLENGE_STYLES,
-    Verifier,
-    answer_challenge,
-    check_io_options,
-)
+from simulator.endpoint.verification import Verifier, answer_challenge, check_io_options
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
 
 __all__ = [
     "CHALLENGE_STYLES",
-    "MODES",
+    "OUTAGE_MODES",
     "Behaviour",
     "OAuthServer",
     "Parsed",
@@ -194,15 +192,12 @@ class Receiver:
         self.app.router.add_post("/{tail:.*}", self._deliver)
 
     @property
-    def challenge_style(self) -> str:
+    def challenge_style(self) -> ChallengeStyle:
         return self._challenge_style
 
     @challenge_style.setter
     def challenge_style(self, style: str) -> None:
-        if style not in CHALLENGE_STYLES:
-            expected = ", ".join(CHALLENGE_STYLES)
-            raise ConfigError(f"challenge_style {style!r}: expected one of {expected}")
-        self._challenge_style = style
+        self._challenge_style = check_challenge_style(style)
 
     @property
     def oauth(self) -> OAuthServer | None:

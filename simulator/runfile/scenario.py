@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from simulator.core.behaviour import ChallengeStyle, OutageMode
 from simulator.errors import ConfigError, ScenarioError
 from simulator.payloads import catalog
 from simulator.runfile.fields import (
@@ -287,7 +288,7 @@ class OutageSpec(Spec):
 
     start: Duration = Field(alias="from")
     end: PositiveDuration = Field(alias="to")
-    mode: Literal["refuse", "status", "hang", "reset"] = "refuse"
+    mode: OutageMode = "refuse"
     status: Status = 503
     """The answer in mode status."""
 
@@ -318,7 +319,7 @@ class ReceiverSpec(Spec):
     reset: bool = False
     """Read each push, then drop the connection without answering."""
     outages: Items[OutageSpec] = ()
-    challenge: Literal["text", "json", "refuse"] = "text"
+    challenge: ChallengeStyle = "text"
     """How it answers the Adobe I/O challenge GET; refuse fails it."""
     confirm_validation: bool = False
     """Open the validation URL of an async challenge, as a person would."""

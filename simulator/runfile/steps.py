@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import PlainValidator, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
+from simulator.core.behaviour import ChallengeStyle
+from simulator.payloads.anomalies import AnomalyKind
 from simulator.runfile.fields import Duration, Invalid, Range, Rate, Spec, Status, describe
 
 # -- comparisons -------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ class EndpointChange(Spec):
     reset: bool | None = None
     refuse: bool | None = None
     """Drop every connection at once, like an endpoint that is down."""
-    challenge: Literal["text", "json", "refuse"] | None = None
+    challenge: ChallengeStyle | None = None
 
 
 class BurstStep(Spec):
@@ -93,7 +95,7 @@ class RateStep(Spec):
 
 class AnomalyStep(Spec):
     subscription: str
-    kind: Literal["duplicate", "reorder", "unknown-activity-type", "unknown-field"]
+    kind: AnomalyKind
     """duplicate: the last acknowledged batch is sent again; reorder: the next batch newest
     first; unknown-activity-type / unknown-field: the next batch carries one."""
 
