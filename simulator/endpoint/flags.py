@@ -5,20 +5,28 @@ module turns its flags into the Receiver's settings: the static token and the mo
 provider (secrets are read from environment variables, never from the command line), the
 Behaviour with its outage windows, and the I/O Events options; each comes with lines describing
 it for the start of the run, which name where a secret came from but never show it. Running the
-receiver with them is `simulator.endpoint.receiver.serve`.
+receiver with them is `simulator.endpoint.command.serve`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import IO, Any
+from dataclasses import dataclass
+from typing import IO
 
-from simulator.core.behaviour import CHALLENGE_STYLES, Behaviour, parse_outage
+from simulator.core.behaviour import CHALLENGE_STYLES, Behaviour, ChallengeStyle, parse_outage
 from simulator.endpoint.idp import OAuthServer
 from simulator.errors import ConfigError, MissingSecret
 
-__all__ = ["add_arguments", "auth_from_args", "behaviour_from_args", "io_from_args", "open_bodies"]
+__all__ = [
+    "IoOptions",
+    "add_arguments",
+    "auth_from_args",
+    "behaviour_from_args",
+    "io_from_args",
+    "open_bodies",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,17 +97,30 @@ def auth_from_args(args: argparse.Namespace) -> tuple[str | None, OAuthServer | 
     return token, oauth, lines
 
 
-def io_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IoOptions:
+    """The Receiver's I/O Events options the flags ask for; each is the Receiver's keyword
+    argument of the same name."""
+
+    challenge_style: ChallengeStyle = "text"
+    confirm_validation: bool = False
+    verify_signatures: bool = False
+    key_base_url: str | None = None
+    reject_bad_signatures: bool = False
+    client_secret: str | None = None
+
+
+def io_from_args(args: argparse.Namespace) -> tuple[IoOptions, list[str]]:
     """The Receiver's I/O Events options from the flags, and lines describing them (the HMAC
     secret is only named, never shown)."""
-    options: dict[str, Any] = {
-        "challenge_style": args.challenge,
-        "confirm_validation": args.confirm_validation,
-        "verify_signatures": args.verify_signatures,
-        "key_base_url": args.key_base_url,
-        "reject_bad_signatures": args.reject_bad_signatures,
-        "client_secret": _secret(args.hmac_secret_env) if args.hmac_secret_env else None,
-    }
+    options = IoOptions(
+        challenge_style=args.challenge,
+        confirm_validation=args.confirm_validation,
+        verify_signatures=args.verify_signatures,
+        key_base_url=args.key_base_url,
+        reject_bad_signatures=args.reject_bad_signatures,
+        client_secret=_secret(args.hmac_secret_env) if args.hmac_secret_env else None,
+    )
     checks = []
     if args.verify_signatures:
         checks.append(f"digital (keys from {args.key_base_url})")
