@@ -1,9 +1,10 @@
 """Run files: one YAML file describes a simulated run, and `load_run` turns it into frozen specs.
 
 The file format (camelCase keys, like Marketo's own `munchkinId`) is the pydantic models below:
-`RunSpec` at the top, then `ReceiverSpec`, `SubscriptionSpec` and their parts. The same models give
-the JSON Schema (`run_json_schema()`), so the format is written down exactly once. Scenario files
-are run files with a `timeline:` and an `expect:` (their models are in `steps`).
+`RunSpec` at the top, then `SubscriptionSpec` and its parts; the embedded receiver's are in
+`endpointspec`. The same models give the JSON Schema (`run_json_schema()`), so the format is
+written down exactly once. Scenario files are run files with a `timeline:` and an `expect:`
+(their models are in `steps`).
 
 Validation is strict: unknown keys, wrong types ("500" for 500, `true` for 1) and out-of-range
 values are errors, never coerced. The field types and their checks are in `fields`; reading the
@@ -32,9 +33,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from simulator.core.behaviour import ChallengeStyle, OutageMode
 from simulator.errors import ConfigError, ScenarioError
 from simulator.payloads import catalog
+from simulator.runfile.endpointspec import OAuthServerSpec, OutageSpec, ReceiverSpec
 from simulator.runfile.fields import (
     DAY,
     ActivityTypes,
@@ -52,11 +53,9 @@ from simulator.runfile.fields import (
     Scheme,
     Secret,
     Spec,
-    Status,
     Timestamp,
     describe,
     parse_duration,
-    seconds,
 )
 from simulator.runfile.steps import ExpectSpec, StepSpec
 from simulator.runfile.yamlsource import SecretNotSet, explain, field_path, first_error, read_yaml
@@ -273,60 +272,6 @@ def _check_names(names: str | tuple[str, ...], key: str, finder: str) -> None:
             find(name)
         except ConfigError as exc:
             raise Invalid(str(exc), at=(key, index)) from None
-
-
-class OAuthServerSpec(Spec):
-    """The embedded receiver's mock identity provider."""
-
-    client_id: EnvSecret = Field(alias="clientIdEnv")
-    client_secret: EnvSecret = Field(alias="clientSecretEnv")
-    token_ttl: PositiveDuration = 3600.0
-
-
-class OutageSpec(Spec):
-    """A window of simulated time, since the start, in which the embedded receiver fails."""
-
-    start: Duration = Field(alias="from")
-    end: PositiveDuration = Field(alias="to")
-    mode: OutageMode = "refuse"
-    status: Status = 503
-    """The answer in mode status."""
-
-    @model_validator(mode="after")
-    def _window(self) -> OutageSpec:
-        if self.end <= self.start:
-            raise Invalid(f"must be after from ({seconds(self.start)})", at="to")
-        if self.mode != "status" and "status" in self.model_fields_set:
-            raise Invalid("only applies with mode: status", at="status")
-        return self
-
-
-class ReceiverSpec(Spec):
-    """The embedded development endpoint (used by subscriptions whose endpoint is embedded)."""
-
-    token: EnvSecret | None = Field(None, alias="tokenEnv")
-    """Variable holding the static token it expects."""
-    oauth: OAuthServerSpec | None = None
-    status: Status = 200
-    """The answer when nothing below makes it fail."""
-    failure_rate: Rate = 0.0
-    """Share of pushes answered with failureStatus (seeded draws)."""
-    failure_status: Status = 503
-    latency: Duration = 0.0
-    """Delay before each answer; at or above the delivery timeout, pushes time out."""
-    hang: bool = False
-    """Never answer, so every push times out."""
-    reset: bool = False
-    """Read each push, then drop the connection without answering."""
-    outages: Items[OutageSpec] = ()
-    challenge: ChallengeStyle = "text"
-    """How it answers the Adobe I/O challenge GET; refuse fails it."""
-    confirm_validation: bool = False
-    """Open the validation URL of an async challenge, as a person would."""
-    verify_signatures: bool = False
-    """Check both Adobe I/O digital signatures with the keys the simulator serves."""
-    reject_bad_signatures: bool = False
-    """Answer 401 to a delivery whose signatures do not verify."""
 
 
 class AdobeIoSpec(Spec):

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import PlainValidator, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
-from simulator.core.behaviour import ChallengeStyle
 from simulator.payloads.anomalies import AnomalyKind
-from simulator.runfile.fields import Duration, Invalid, Range, Rate, Spec, Status, describe
+from simulator.runfile.endpointspec import EndpointChange
+from simulator.runfile.fields import Duration, Invalid, Range, Spec, describe
 
 # -- comparisons -------------------------------------------------------------------------------
 
@@ -66,20 +66,6 @@ def show(comparison: tuple[str, int]) -> str:
 
 
 # -- timeline steps ----------------------------------------------------------------------------
-
-
-class EndpointChange(Spec):
-    """The embedded endpoint's behaviour from this step on; keys left out keep their value."""
-
-    status: Status | None = None
-    failure_rate: Rate | None = None
-    failure_status: Status | None = None
-    latency: Duration | None = None
-    hang: bool | None = None
-    reset: bool | None = None
-    refuse: bool | None = None
-    """Drop every connection at once, like an endpoint that is down."""
-    challenge: ChallengeStyle | None = None
 
 
 class BurstStep(Spec):
