@@ -1,40 +1,50 @@
-"""How the dev consumer misbehaves on command: the `Behaviour` and its outage `Window`s, and the
+"""How the dev consumer misbehaves on command: the `Behaviour`, its outage `Window`s, and the
 lists of outage modes and challenge styles, each defined here once.
 
 A test or a scenario needs a consumer that fails in known ways: fixed or random failure
-statuses, latency, hangs, resets and outage windows in receiver time. This module holds those
-values and everything done with them that needs no network: their checks (a bad value is a
-`ConfigError` when it is made), their JSON form for `PUT /_sim/behaviour`, their one-line
-description and the parser of the `--outage START:END[:MODE]` flag. Acting on them over HTTP
-(dropping a connection, hanging, answering a status) is the Receiver's job.
+statuses, latency, hangs, resets and outage windows in receiver time. `Behaviour` is the one
+description of that: its fields, their types, their defaults and their checks (a bad value is a
+`ConfigError` when it is made). Every form that describes a behaviour names its fields as
+`Behaviour` does and becomes one through a single conversion, `changed`:
+- the run file's `receiver:` section and `endpoint:` steps (`simulator.runfile.endpointspec`);
+- the flags of `marketo-sim receive` (`simulator.endpoint.flags`, generated from the fields);
+- the JSON of `PUT /_sim/behaviour` (`behaviour_from_json`, typed by the fields).
+
+Also here: opening and closing a refuse window at run time (`refusing`), the JSON form and the
+one-line description. Acting on a Behaviour over HTTP (dropping a connection, hanging, answering
+a status) is the Receiver's job.
 
 Pure: no asyncio, no aiohttp, no clock.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from simulator.errors import ConfigError
 
 __all__ = [
+    "BEHAVIOUR_FIELDS",
     "CHALLENGE_STYLES",
     "DEFAULT_BEHAVIOUR",
     "OUTAGE_MODES",
+    "SCALARS",
     "Behaviour",
     "ChallengeStyle",
     "OutageMode",
     "Window",
     "behaviour_from_json",
     "behaviour_to_json",
+    "changed",
     "check_challenge_style",
     "check_status",
     "describe_behaviour",
-    "parse_outage",
+    "refusing",
+    "window_from",
 ]
 
 OutageMode = Literal["refuse", "status", "hang", "reset"]
@@ -109,17 +119,28 @@ class Behaviour:
 DEFAULT_BEHAVIOUR = Behaviour()
 
 
-# --- Behaviour <-> JSON (for PUT /_sim/behaviour) ------------------------------------------------
+# --- the fields, read from the records themselves ------------------------------------------------
 
-_SCALARS: dict[str, type] = {
-    "status": int,
-    "failure_rate": float,
-    "failure_status": int,
-    "latency": float,
-    "hang": bool,
-    "reset": bool,
+
+def _field_types(record: type) -> dict[str, type]:
+    """Each field of a dataclass with the plain type its values must have (a Literal's: str)."""
+    hints = get_type_hints(record)
+    types = {}
+    for field in dataclasses.fields(record):
+        hint = hints[field.name]
+        types[field.name] = type(get_args(hint)[0]) if get_origin(hint) is Literal else hint
+    return types
+
+
+BEHAVIOUR_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Behaviour))
+# Every field of a Behaviour but its outage windows, with its type: status=int, hang=bool...
+SCALARS: dict[str, type] = {
+    name: kind for name, kind in _field_types(Behaviour).items() if name != "outages"
 }
-_WINDOW_FIELDS: dict[str, type] = {"start": float, "end": float, "mode": str, "status": int}
+_WINDOW_FIELDS = _field_types(Window)
+
+
+# --- the one conversion --------------------------------------------------------------------------
 
 
 def _typed(name: str, value: object, kind: type) -> Any:
@@ -131,7 +152,8 @@ def _typed(name: str, value: object, kind: type) -> Any:
 
 
 def _fields(obj: object, allowed: dict[str, type], where: str) -> dict[str, Any]:
-    if not isinstance(obj, dict):
+    # "JSON object": only the JSON of PUT /_sim/behaviour can hand over something else.
+    if not isinstance(obj, Mapping):
         raise ConfigError(f"{where}: expected a JSON object")
     unknown = sorted(set(obj) - set(allowed))
     if unknown:
@@ -139,20 +161,63 @@ def _fields(obj: object, allowed: dict[str, type], where: str) -> dict[str, Any]
     return {name: _typed(f"{where}.{name}", value, allowed[name]) for name, value in obj.items()}
 
 
+def window_from(fields: Mapping[str, object], *, where: str = "outage") -> Window:
+    """A Window from a mapping of its fields (`start`, `end`, `mode`, `status`), checked like
+    `changed` checks a behaviour's."""
+    return Window(**_fields(fields, _WINDOW_FIELDS, where))
+
+
+def _windows(outages: object, where: str) -> tuple[Window, ...]:
+    if not isinstance(outages, list | tuple):
+        raise ConfigError(f"{where}: expected a list")
+    return tuple(
+        item if isinstance(item, Window) else window_from(item, where=f"{where}[{index}]")
+        for index, item in enumerate(outages)
+    )
+
+
+def changed(
+    base: Behaviour, changes: Mapping[str, object], *, where: str = "behaviour"
+) -> Behaviour:
+    """`base` with the fields named in `changes` replaced: the one way every form of a
+    behaviour (run file, step, flags, JSON) becomes a Behaviour.
+
+    The names are Behaviour's field names; `outages` is a list of Windows or of mappings of a
+    Window's fields. ConfigError, naming `where` and the field, on a name that is unknown, a
+    value of the wrong type, or one out of range.
+    """
+    scalars = dict(changes)
+    if "outages" not in scalars:
+        return dataclasses.replace(base, **_fields(scalars, SCALARS, where))
+    outages = _windows(scalars.pop("outages"), f"{where}.outages")
+    return dataclasses.replace(base, outages=outages, **_fields(scalars, SCALARS, where))
+
+
+def refusing(behaviour: Behaviour, now: float, *, on: bool) -> Behaviour:
+    """Open a refuse window from `now` on, or close the open-ended ones at `now` (a window that
+    would then be empty is dropped)."""
+    if on:
+        window = Window(start=now, end=math.inf, mode="refuse")
+        return dataclasses.replace(behaviour, outages=(*behaviour.outages, window))
+    closed = []
+    for window in behaviour.outages:
+        if window.end == math.inf and window.start <= now:
+            if window.start < now:
+                closed.append(dataclasses.replace(window, end=now))
+        else:
+            closed.append(window)
+    return dataclasses.replace(behaviour, outages=tuple(closed))
+
+
+# --- Behaviour <-> JSON (for PUT /_sim/behaviour) ------------------------------------------------
+
+
 def behaviour_from_json(changes: object, base: Behaviour) -> Behaviour:
     """`base` with the fields named in a JSON object replaced; raises ConfigError on anything
     unknown, mistyped or out of range."""
-    if isinstance(changes, dict) and "outages" in changes:
-        changes = dict(changes)
-        outages = changes.pop("outages")
-        if not isinstance(outages, list):
-            raise ConfigError("behaviour.outages: expected a list")
-        windows = tuple(
-            Window(**_fields(item, _WINDOW_FIELDS, f"behaviour.outages[{i}]"))
-            for i, item in enumerate(outages)
-        )
-        return dataclasses.replace(base, outages=windows, **_fields(changes, _SCALARS, "behaviour"))
-    return dataclasses.replace(base, **_fields(changes, _SCALARS, "behaviour"))
+    if not isinstance(changes, dict):
+        raise ConfigError("behaviour: expected a JSON object")
+    return changed(base, changes)
 
 
 def behaviour_to_json(behaviour: Behaviour) -> dict[str, Any]:
@@ -171,17 +236,3 @@ def describe_behaviour(behaviour: Behaviour) -> str:
         for w in behaviour.outages
     ]
     return " ".join(parts) or "always 200"
-
-
-def parse_outage(text: str) -> Window:
-    """`START:END[:MODE]` in seconds; MODE is refuse, hang, reset, status or an HTTP status."""
-    parts = text.split(":")
-    if len(parts) not in (2, 3):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected START:END[:MODE]")
-    mode, status = (parts[2] if len(parts) == 3 else "refuse"), 503
-    if mode.isdigit():
-        mode, status = "status", int(mode)
-    try:
-        return Window(start=float(parts[0]), end=float(parts[1]), mode=mode, status=status)
-    except (ValueError, ConfigError) as exc:
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None

@@ -18,11 +18,10 @@ from simulator.core.behaviour import (
     behaviour_from_json,
     behaviour_to_json,
     describe_behaviour,
-    parse_outage,
 )
 from simulator.endpoint.bodies import Parsed, event_id, parse_batch, parse_delivery
 from simulator.endpoint.command import serve
-from simulator.endpoint.flags import add_arguments
+from simulator.endpoint.flags import add_arguments, parse_outage
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.received import ReceivedBatch, Stats
 from simulator.endpoint.routing import Receiver

@@ -1,17 +1,34 @@
 """The embedded dev endpoint as a run file describes it: the `receiver:` section and the
 `endpoint:` step.
 
-`ReceiverSpec` is how the embedded receiver starts a run: its token or identity provider, how it
-answers pushes (statuses, failures, latency, hangs, resets and outage windows, `OutageSpec`) and
-how it plays an Adobe I/O consumer. `EndpointChange` is a timeline step that changes how it
-answers from then on; a key it leaves out keeps its value.
+Both describe a `simulator.core.behaviour.Behaviour` in the file's words (camelCase keys,
+durations like 19.5s, outage windows `from`/`to`), with the file's checks and messages. Their
+behaviour fields are Behaviour's own, by name and default, and they become a Behaviour through
+its one conversion (`core.behaviour.changed`): `ReceiverSpec.behaviour()` at the start of a run,
+`EndpointChange.applied_to()` at a step. The outage modes and the challenge styles are core's
+lists too.
+
+Two models, because a step is partial: a key it leaves out keeps its value, so its fields
+default to nothing where the receiver's default to the Behaviour's defaults.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from pydantic import Field, model_validator
 
-from simulator.core.behaviour import ChallengeStyle, OutageMode
+from simulator.core.behaviour import (
+    BEHAVIOUR_FIELDS,
+    DEFAULT_BEHAVIOUR,
+    Behaviour,
+    ChallengeStyle,
+    OutageMode,
+    Window,
+    changed,
+    refusing,
+)
 from simulator.runfile.fields import (
     Duration,
     EnvSecret,
@@ -27,6 +44,17 @@ from simulator.runfile.fields import (
 __all__ = ["EndpointChange", "OAuthServerSpec", "OutageSpec", "ReceiverSpec"]
 
 
+def _window_default(name: str) -> Any:
+    """The default of a Window field: a file's outage defaults to what a Window does."""
+    (field,) = (f for f in dataclasses.fields(Window) if f.name == name)
+    return field.default
+
+
+def _behaviour_fields(spec: Spec, **dump: Any) -> dict[str, Any]:
+    """The fields of `spec` that are Behaviour's, by Behaviour's names."""
+    return spec.model_dump(include=set(BEHAVIOUR_FIELDS), **dump)
+
+
 class OAuthServerSpec(Spec):
     """The embedded receiver's mock identity provider."""
 
@@ -40,8 +68,8 @@ class OutageSpec(Spec):
 
     start: Duration = Field(alias="from")
     end: PositiveDuration = Field(alias="to")
-    mode: OutageMode = "refuse"
-    status: Status = 503
+    mode: OutageMode = _window_default("mode")
+    status: Status = _window_default("status")
     """The answer in mode status."""
 
     @model_validator(mode="after")
@@ -56,19 +84,19 @@ class OutageSpec(Spec):
 class ReceiverSpec(Spec):
     """The embedded development endpoint (used by subscriptions whose endpoint is embedded)."""
 
-    token: EnvSecret | None = Field(None, alias="tokenEnv")
+    token: EnvSecret | None = Field(default=None, alias="tokenEnv")
     """Variable holding the static token it expects."""
     oauth: OAuthServerSpec | None = None
-    status: Status = 200
+    status: Status = DEFAULT_BEHAVIOUR.status
     """The answer when nothing below makes it fail."""
-    failure_rate: Rate = 0.0
+    failure_rate: Rate = DEFAULT_BEHAVIOUR.failure_rate
     """Share of pushes answered with failureStatus (seeded draws)."""
-    failure_status: Status = 503
-    latency: Duration = 0.0
+    failure_status: Status = DEFAULT_BEHAVIOUR.failure_status
+    latency: Duration = DEFAULT_BEHAVIOUR.latency
     """Delay before each answer; at or above the delivery timeout, pushes time out."""
-    hang: bool = False
+    hang: bool = DEFAULT_BEHAVIOUR.hang
     """Never answer, so every push times out."""
-    reset: bool = False
+    reset: bool = DEFAULT_BEHAVIOUR.reset
     """Read each push, then drop the connection without answering."""
     outages: Items[OutageSpec] = ()
     challenge: ChallengeStyle = "text"
@@ -79,6 +107,10 @@ class ReceiverSpec(Spec):
     """Check both Adobe I/O digital signatures with the keys the simulator serves."""
     reject_bad_signatures: bool = False
     """Answer 401 to a delivery whose signatures do not verify."""
+
+    def behaviour(self) -> Behaviour:
+        """The Behaviour the receiver starts the run with."""
+        return changed(DEFAULT_BEHAVIOUR, _behaviour_fields(self), where="receiver")
 
 
 class EndpointChange(Spec):
@@ -93,3 +125,10 @@ class EndpointChange(Spec):
     refuse: bool | None = None
     """Drop every connection at once, like an endpoint that is down."""
     challenge: ChallengeStyle | None = None
+
+    def applied_to(self, behaviour: Behaviour, now: float) -> Behaviour:
+        """`behaviour` with the fields this step gives; `refuse` opens a refuse window at `now`
+        (true) or closes the open ones (false)."""
+        given = _behaviour_fields(self, exclude_none=True)
+        behaviour = changed(behaviour, given, where="endpoint")
+        return behaviour if self.refuse is None else refusing(behaviour, now, on=self.refuse)
