@@ -224,7 +224,7 @@ class Verifier:
             async with self._client().get(
                 self._key_base_url + path, allow_redirects=False, timeout=timeout
             ) as response:
-                status = response.status
+                status: int | str = response.status
                 pem = await _read_bounded(response, MAX_KEY_BYTES) if status == 200 else None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             status, pem = type(exc).__name__, None

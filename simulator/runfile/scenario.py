@@ -160,9 +160,10 @@ def check_scenario(run: RunSpec, names: dict[str, int]) -> None:
         name = step.subscription
         if name is not None and name not in names:
             raise Invalid(_unknown(name, names), at=(*where, to_camel(step.action)))
-        if step.action in ("deprovision", "reprovision") and profiles.get(name) != "marketo-legacy":
+        profile = profiles.get(name) if name is not None else None
+        if step.action in ("deprovision", "reprovision") and profile != "marketo-legacy":
             raise Invalid("applies to marketo-legacy subscriptions", at=(*where, step.action))
-        if step.action in ("enable", "backfill") and profiles.get(name) != "adobe-io":
+        if step.action in ("enable", "backfill") and profile != "adobe-io":
             raise Invalid("applies to adobe-io subscriptions", at=(*where, step.action))
         if step.action in ("expire_tokens", "idp_failures") and run.receiver.oauth is None:
             raise Invalid(

@@ -58,7 +58,7 @@ class BurstSpec(Spec):
 
     at: Duration | None = None
     every: PositiveDuration | None = None
-    start: Duration = Field(0.0, alias="from")
+    start: Duration = Field(default=0.0, alias="from")
     count: Annotated[int, Range(1)]
 
     @model_validator(mode="after")
@@ -76,14 +76,14 @@ class AuthSpec(Spec):
     """How Marketo authenticates to the endpoint: nothing, a static token, or OAuth."""
 
     type: Literal["none", "token", "oauth"] = "none"
-    token: EnvSecret | None = Field(None, alias="tokenEnv")
+    token: EnvSecret | None = Field(default=None, alias="tokenEnv")
     header: HeaderName = "Authorization"
     scheme: Scheme = "Bearer"
     """Word before the token in the header; "" sends the raw token."""
     token_url: Endpoint | None = None
     """The IdP's token URL, or embedded for the embedded receiver's IdP."""
-    client_id: EnvSecret | None = Field(None, alias="clientIdEnv")
-    client_secret: EnvSecret | None = Field(None, alias="clientSecretEnv")
+    client_id: EnvSecret | None = Field(default=None, alias="clientIdEnv")
+    client_secret: EnvSecret | None = Field(default=None, alias="clientSecretEnv")
     client_auth: Literal["basic", "body"] = "basic"
     scope: str | None = None
     refresh_margin: Duration = 60.0
@@ -133,7 +133,7 @@ class IoSpec(Spec):
     """Also send event_id and recipient_client_id (removed by Adobe by the end of 2026)."""
     content_type: str = "application/cloudevents+json; charset=UTF-8"
     recipient_client_id: str = "marketo-sim-client"
-    hmac_secret: EnvSecret | None = Field(None, alias="hmacSecretEnv")
+    hmac_secret: EnvSecret | None = Field(default=None, alias="hmacSecretEnv")
     """Also send the legacy x-adobe-signature HMAC, keyed with this client secret."""
     audit_schema: Literal["V2.0", "V1.0"] = "V2.0"
     """User Audit payload shape."""
