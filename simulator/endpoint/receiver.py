@@ -2,10 +2,11 @@
 from it, under one name.
 
 The endpoint itself is in the modules named beside each import below: the `Receiver` and its
-routes (`routing`), the `Behaviour` it is told to misbehave by (`simulator.core.behaviour`), the
-bodies it takes (`bodies`), what it keeps of them (`received`), its identity provider (`idp`),
-the I/O Events checks (`verification`), and `marketo-sim receive`: its flags (`flags`) and
-`serve` (`command`). Import from here; the modules behind it may be rearranged.
+routes (`routing`, which leaves refusing, hanging and resetting a request to `faults`), the
+`Behaviour` it is told to misbehave by (`simulator.core.behaviour`), the bodies it takes
+(`bodies`), what it keeps of them (`received`), its identity provider (`idp`), the I/O Events
+checks (`verification`), and `marketo-sim receive`: its flags (`flags`) and `serve`
+(`command`). Import from here; the modules behind it may be rearranged.
 """
 
 from __future__ import annotations

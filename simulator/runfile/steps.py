@@ -3,7 +3,9 @@
 A step happens `at` a simulated time since the start, or `after` the previous step, and does
 exactly one thing. An expectation states one or more checks; each check is judged on its own and
 becomes one line of the verdict (and one JUnit test case). These are models only: the
-`director` plays the steps and `verdicts` judges the expectations.
+`director` plays the steps and `verdicts` judges the expectations. The `endpoint:` step's model,
+`EndpointChange`, is the embedded endpoint's (`endpointspec`); the anomaly kinds are the
+payloads' (`simulator.payloads.anomalies`).
 """
 
 from __future__ import annotations
