@@ -15,7 +15,7 @@ from simulator.core.journal import Journal
 from simulator.core.records import Machine, Observer
 from simulator.core.registration import IoPolicy, Registration
 from simulator.core.traffic import Burst, Traffic
-from simulator.endpoint.receiver import Behaviour, OAuthServer, Receiver, Window
+from simulator.endpoint.receiver import OAuthServer, Receiver
 from simulator.errors import ConfigError
 from simulator.payloads import catalog
 from simulator.payloads.events import ActivityStream
@@ -312,17 +312,6 @@ def embedded_receiver(
     log: Callable[[str], None] | None = None,
     key_base_url: str | None = None,
 ) -> Receiver:
-    behaviour = Behaviour(
-        status=spec.status,
-        failure_rate=spec.failure_rate,
-        failure_status=spec.failure_status,
-        latency=spec.latency,
-        hang=spec.hang,
-        reset=spec.reset,
-        outages=tuple(
-            Window(start=o.start, end=o.end, mode=o.mode, status=o.status) for o in spec.outages
-        ),
-    )
     oauth = None
     if spec.oauth is not None:
         oauth = OAuthServer(
@@ -334,7 +323,7 @@ def embedded_receiver(
     return Receiver(
         token=token,
         oauth=oauth,
-        behaviour=behaviour,
+        behaviour=spec.behaviour(),
         seed=seed,
         record=record,
         log=log,

@@ -3,23 +3,54 @@
 `marketo-sim receive` runs the receiver alone, as a stand-in consumer for a real producer. This
 module turns its flags into the Receiver's settings: the static token and the mock identity
 provider (secrets are read from environment variables, never from the command line), the
-Behaviour with its outage windows, and the I/O Events options; each comes with lines describing
-it for the start of the run, which name where a secret came from but never show it. Running the
-receiver with them is `simulator.endpoint.receiver.serve`.
+Behaviour with its outage windows, and the I/O Events options (`IoOptions`); each comes with
+lines describing it for the start of the run, which name where a secret came from but never show
+it. The Behaviour's flags are made from its fields (`simulator.core.behaviour`): one per field,
+named, typed and defaulted by the field, and read back through the Behaviour's one conversion.
+Running the receiver with them is `simulator.endpoint.command.serve`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import IO, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
 
+from simulator.core.behaviour import (
+    BEHAVIOUR_FIELDS,
+    CHALLENGE_STYLES,
+    DEFAULT_BEHAVIOUR,
+    SCALARS,
+    Behaviour,
+    ChallengeStyle,
+    Window,
+    changed,
+    window_from,
+)
 from simulator.endpoint.idp import OAuthServer
-from simulator.endpoint.misbehaviour import Behaviour, parse_outage
-from simulator.endpoint.verification import CHALLENGE_STYLES
 from simulator.errors import ConfigError, MissingSecret
 
-__all__ = ["add_arguments", "auth_from_args", "behaviour_from_args", "io_from_args", "open_bodies"]
+__all__ = [
+    "IoOptions",
+    "add_arguments",
+    "auth_from_args",
+    "behaviour_from_args",
+    "io_from_args",
+    "open_bodies",
+    "parse_outage",
+]
+
+# The help of the flag of each Behaviour field, and its metavar (None: argparse's default).
+_BEHAVIOUR_HELP: dict[str, tuple[str, str | None]] = {
+    "status": ("status for deliveries (default %(default)s)", None),
+    "failure_rate": ("share of deliveries that fail (0..1)", None),
+    "failure_status": ("status of those failures (default %(default)s)", None),
+    "latency": ("delay before answering", "SECONDS"),
+    "hang": ("never answer deliveries", None),
+    "reset": ("drop the connection without answering", None),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,20 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--oauth-client-id", metavar="ID", help="run a mock identity provider for this client")
     add("--oauth-secret-env", metavar="NAME", help="the client secret, read from $NAME")
     add("--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="token lifetime")
-    add("--status", type=int, default=200, help="status for deliveries (default 200)")
-    add("--failure-rate", type=float, default=0.0, help="share of deliveries that fail (0..1)")
-    add("--failure-status", type=int, default=503, help="status of those failures (default 503)")
-    add("--latency", type=float, default=0.0, metavar="SECONDS", help="delay before answering")
-    add("--hang", action="store_true", help="never answer deliveries")
-    add("--reset", action="store_true", help="drop the connection without answering")
-    add(
-        "--outage",
-        type=parse_outage,
-        action="append",
-        default=[],
-        metavar="START:END[:MODE]",
-        help="seconds after start; MODE refuse (default), hang, reset or a status; repeatable",
-    )
+    _add_behaviour_arguments(add)
     add("--bodies", metavar="FILE", help="write accepted batches to FILE as JSON lines")
     add("--seed", type=int, default=0, help="seed of the failure-rate draws and tokens")
     add("--quiet", action="store_true", help="no line per request, only the final stats")
@@ -58,6 +76,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--key-base-url", metavar="URL", help="where public-key paths are fetched (loopback)")
     add("--reject-bad-signatures", action="store_true", help="answer 401 to a bad signature")
     add("--hmac-secret-env", metavar="NAME", help="check x-adobe-signature with $NAME's secret")
+
+
+def _add_behaviour_arguments(add: Callable[..., argparse.Action]) -> None:
+    """One flag per Behaviour field (`failure_rate`: `--failure-rate`), of the field's type and
+    default; a bool field is a switch that turns it on. Then `--outage`, once per window."""
+    for name, kind in SCALARS.items():
+        text, metavar = _BEHAVIOUR_HELP[name]  # a new field needs its help here
+        flag = "--" + name.replace("_", "-")
+        default = getattr(DEFAULT_BEHAVIOUR, name)
+        if kind is bool:
+            assert default is False, f"{flag}: a switch can only turn a field on"
+            add(flag, action="store_true", help=text)
+        else:
+            add(flag, type=kind, default=default, metavar=metavar, help=text)
+    add(
+        "--outage",
+        dest="outages",
+        type=parse_outage,
+        action="append",
+        default=[],
+        metavar="START:END[:MODE]",
+        help="seconds after start; MODE refuse (default), hang, reset or a status; repeatable",
+    )
+
+
+def parse_outage(text: str) -> Window:
+    """`START:END[:MODE]` in seconds; MODE is refuse, hang, reset, status or an HTTP status."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected START:END[:MODE]")
+    mode, status = (parts[2] if len(parts) == 3 else "refuse"), 503
+    if mode.isdigit():
+        mode, status = "status", int(mode)
+    try:
+        fields = {"start": float(parts[0]), "end": float(parts[1]), "mode": mode, "status": status}
+        return window_from(fields)
+    except (ValueError, ConfigError) as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
 
 
 def _secret(name: str) -> str:
@@ -90,17 +146,30 @@ def auth_from_args(args: argparse.Namespace) -> tuple[str | None, OAuthServer | 
     return token, oauth, lines
 
 
-def io_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IoOptions:
+    """The Receiver's I/O Events options the flags ask for; each is the Receiver's keyword
+    argument of the same name."""
+
+    challenge_style: ChallengeStyle = "text"
+    confirm_validation: bool = False
+    verify_signatures: bool = False
+    key_base_url: str | None = None
+    reject_bad_signatures: bool = False
+    client_secret: str | None = None
+
+
+def io_from_args(args: argparse.Namespace) -> tuple[IoOptions, list[str]]:
     """The Receiver's I/O Events options from the flags, and lines describing them (the HMAC
     secret is only named, never shown)."""
-    options: dict[str, Any] = {
-        "challenge_style": args.challenge,
-        "confirm_validation": args.confirm_validation,
-        "verify_signatures": args.verify_signatures,
-        "key_base_url": args.key_base_url,
-        "reject_bad_signatures": args.reject_bad_signatures,
-        "client_secret": _secret(args.hmac_secret_env) if args.hmac_secret_env else None,
-    }
+    options = IoOptions(
+        challenge_style=args.challenge,
+        confirm_validation=args.confirm_validation,
+        verify_signatures=args.verify_signatures,
+        key_base_url=args.key_base_url,
+        reject_bad_signatures=args.reject_bad_signatures,
+        client_secret=_secret(args.hmac_secret_env) if args.hmac_secret_env else None,
+    )
     checks = []
     if args.verify_signatures:
         checks.append(f"digital (keys from {args.key_base_url})")
@@ -115,15 +184,8 @@ def io_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
 
 def behaviour_from_args(args: argparse.Namespace) -> Behaviour:
     """The Behaviour the flags ask for; ConfigError on a bad value."""
-    return Behaviour(
-        status=args.status,
-        failure_rate=args.failure_rate,
-        failure_status=args.failure_status,
-        latency=args.latency,
-        hang=args.hang,
-        reset=args.reset,
-        outages=tuple(args.outage),
-    )
+    flags = {name: getattr(args, name) for name in BEHAVIOUR_FIELDS}
+    return changed(DEFAULT_BEHAVIOUR, flags, where="flags")
 
 
 def open_bodies(path: str) -> IO[str]:

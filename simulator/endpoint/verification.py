@@ -28,6 +28,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
+from simulator.core.behaviour import ChallengeStyle
 from simulator.endpoint.received import Stats
 from simulator.errors import ConfigError
 from simulator.payloads.signing import (
@@ -41,7 +42,6 @@ from simulator.payloads.signing import (
 )
 
 __all__ = [
-    "CHALLENGE_STYLES",
     "KEY_FETCH_TIMEOUT",
     "MAX_KEY_BYTES",
     "VALIDATION_TIMEOUT",
@@ -51,13 +51,12 @@ __all__ = [
     "loopback_url_problem",
 ]
 
-CHALLENGE_STYLES = ("text", "json", "refuse")
 KEY_FETCH_TIMEOUT = 5.0  # seconds for one public-key GET (I/O Events gives a delivery 10 s)
 VALIDATION_TIMEOUT = 10.0  # seconds for the GET on a validationUrl
 MAX_KEY_BYTES = 16 * 1024  # an RSA-4096 SubjectPublicKeyInfo PEM is ~800 bytes
 
 
-def answer_challenge(style: str, challenge: str) -> tuple[str, str | None, str]:
+def answer_challenge(style: ChallengeStyle, challenge: str) -> tuple[str, str | None, str]:
     """(body, content type or None for text/plain, note for the log) answering a GET
     `challenge` in `style`."""
     if style == "json":
@@ -225,7 +224,7 @@ class Verifier:
             async with self._client().get(
                 self._key_base_url + path, allow_redirects=False, timeout=timeout
             ) as response:
-                status = response.status
+                status: int | str = response.status
                 pem = await _read_bounded(response, MAX_KEY_BYTES) if status == 200 else None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             status, pem = type(exc).__name__, None

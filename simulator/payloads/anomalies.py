@@ -7,7 +7,7 @@ not here: it re-sends a body that was already acknowledged, which only a lane ca
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Literal, get_args
 
 from simulator.payloads.formats import IoEvent
 
@@ -15,7 +15,8 @@ UNKNOWN_TYPE_ID = 999_999
 UNKNOWN_TYPE_NAME = "Simulator Unknown Activity"
 UNKNOWN_IO_TYPE = "com.adobe.platform.marketo.activity.standard.simulatorunknownactivity"
 UNKNOWN_FIELD = "simulatorUnknownField"
-KINDS = ("duplicate", "reorder", "unknown-activity-type", "unknown-field")
+AnomalyKind = Literal["duplicate", "reorder", "unknown-activity-type", "unknown-field"]
+KINDS: tuple[AnomalyKind, ...] = get_args(AnomalyKind)
 
 
 def legacy(kind: str, activities: list[dict[str, Any]]) -> list[dict[str, Any]]:

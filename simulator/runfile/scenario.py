@@ -1,15 +1,16 @@
 """Run files: one YAML file describes a simulated run, and `load_run` turns it into frozen specs.
 
-The file format (camelCase keys, like Marketo's own `munchkinId`) is the pydantic models below:
-`RunSpec` at the top, then `ReceiverSpec`, `SubscriptionSpec` and their parts. The same models give
-the JSON Schema (`run_json_schema()`), so the format is written down exactly once. Scenario files
-are run files with a `timeline:` and an `expect:` (their models are in `steps`).
+The file format (camelCase keys, like Marketo's own `munchkinId`) is pydantic models: `RunSpec`
+at the top, here, with the Adobe I/O side it shares; one subscription and its parts in
+`subscription`; the embedded receiver in `endpointspec`. The same models give the JSON Schema
+(`run_json_schema()`), so the format is written down exactly once. Scenario files are run files
+with a `timeline:` and an `expect:` (their models are in `steps`).
 
 Validation is strict: unknown keys, wrong types ("500" for 500, `true` for 1) and out-of-range
 values are errors, never coerced. The field types and their checks are in `fields`; reading the
 YAML and turning every error into one `ScenarioError` naming file, line and field is `yamlsource`.
-Cross-field checks live here, in the models, and raise `Invalid(message, at=...)` to point at the
-key they blame rather than at the model as a whole.
+Cross-field checks live in the models, and raise `Invalid(message, at=...)` to point at the key
+they blame rather than at the model as a whole; those across a whole run are here.
 
 Secrets never appear in the file: it names environment variables (`tokenEnv`, `clientSecretEnv`),
 and loading resolves them into `Secret` values that never print their content.
@@ -20,44 +21,27 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import (
-    Field,
-    PlainValidator,
-    PrivateAttr,
-    ValidationError,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from simulator.errors import ConfigError, ScenarioError
-from simulator.payloads import catalog
+from simulator.runfile.endpointspec import OAuthServerSpec, OutageSpec, ReceiverSpec
 from simulator.runfile.fields import (
-    DAY,
-    ActivityTypes,
     Count,
-    Duration,
-    Endpoint,
-    EnvSecret,
-    HeaderName,
     Invalid,
     Items,
     Pattern,
     PositiveDuration,
-    Range,
-    Rate,
-    Scheme,
     Secret,
     Spec,
-    Status,
     Timestamp,
     describe,
     parse_duration,
-    seconds,
 )
 from simulator.runfile.steps import ExpectSpec, StepSpec
+from simulator.runfile.subscription import AuthSpec, BurstSpec, DeliverySpec, SubscriptionSpec
 from simulator.runfile.yamlsource import SecretNotSet, explain, field_path, first_error, read_yaml
 
 __all__ = [
@@ -80,252 +64,6 @@ __all__ = [
 
 # ---------------------------------------------------------------------------------------------
 # The file format.
-
-
-class DeliverySpec(Spec):
-    """How Marketo delivers to one endpoint; the defaults are the legacy contract."""
-
-    timeout: PositiveDuration = 20.0
-    retries: Count = 3
-    """Retries of a failed batch before the subscription pauses."""
-    retry_interval: PositiveDuration = 180.0
-    probe_interval: PositiveDuration = 180.0
-    """While paused, how often the head batch is tried again."""
-    retention: PositiveDuration = 7 * DAY
-    backlog: Literal["catch-up", "paced"] = "catch-up"
-    """catch-up: with a full batch queued, push as soon as the last one is acknowledged."""
-    max_response_bytes: Count = 65536
-    """How much of a response body is read."""
-
-
-class BurstSpec(Spec):
-    """`count` extra events once (`at`) or repeatedly (`every`, starting `from`)."""
-
-    at: Duration | None = None
-    every: PositiveDuration | None = None
-    start: Duration = Field(0.0, alias="from")
-    count: Annotated[int, Range(1)]
-
-    @model_validator(mode="after")
-    def _once_or_repeating(self) -> BurstSpec:
-        if self.at is not None and self.every is not None:
-            raise Invalid("give either at (once) or every (repeating), not both", at="every")
-        if self.at is None and self.every is None:
-            raise Invalid("needs at (once) or every (repeating)")
-        if self.at is not None and "start" in self.model_fields_set:
-            raise Invalid("only applies with every", at="from")
-        return self
-
-
-class AuthSpec(Spec):
-    """How Marketo authenticates to the endpoint: nothing, a static token, or OAuth."""
-
-    type: Literal["none", "token", "oauth"] = "none"
-    token: EnvSecret | None = Field(None, alias="tokenEnv")
-    header: HeaderName = "Authorization"
-    scheme: Scheme = "Bearer"
-    """Word before the token in the header; "" sends the raw token."""
-    token_url: Endpoint | None = None
-    """The IdP's token URL, or embedded for the embedded receiver's IdP."""
-    client_id: EnvSecret | None = Field(None, alias="clientIdEnv")
-    client_secret: EnvSecret | None = Field(None, alias="clientSecretEnv")
-    client_auth: Literal["basic", "body"] = "basic"
-    scope: str | None = None
-    refresh_margin: Duration = 60.0
-    """Get a new token this long before the current one expires."""
-
-    @model_validator(mode="after")
-    def _keys_fit_type(self) -> AuthSpec:
-        required, allowed = _AUTH_KEYS[self.type]
-        for name in type(self).model_fields:
-            alias = type(self).model_fields[name].alias or name
-            if name in self.model_fields_set and name not in {"type", *allowed}:
-                raise Invalid(f"does not apply to type {self.type}", at=alias)
-            if name in required and getattr(self, name) is None:
-                raise Invalid(f"is required with type {self.type}", at=alias)
-        return self
-
-
-# type -> (required fields, allowed fields)
-_AUTH_KEYS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "none": (frozenset(), frozenset()),
-    "token": (frozenset({"token"}), frozenset({"token", "header", "scheme"})),
-    "oauth": (
-        frozenset({"token_url", "client_id", "client_secret"}),
-        frozenset(
-            {"token_url", "client_id", "client_secret", "client_auth", "scope", "refresh_margin"}
-        ),
-    ),
-}
-
-
-class IoSpec(Spec):
-    """How Adobe I/O Events delivers to this webhook (profile adobe-io); defaults from its docs."""
-
-    delivery: Literal["batch", "single"] = "batch"
-    max_events: Annotated[int, Range(1, 1000)] = 20
-    """Events per batch request."""
-    max_bytes: Annotated[int, Range(1024)] = 2 * 1024 * 1024
-    """Bytes per batch request."""
-    timeout: PositiveDuration = 10.0
-    """The whole attempt, connection set-up included."""
-    max_in_flight: Annotated[int, Range(1, 1000)] = 10
-    flush_interval: PositiveDuration = 1.0
-    """How often new events leave (I/O delivers in near real time)."""
-    retention: PositiveDuration = 7 * DAY
-    """How long the journal keeps events."""
-    deprecated_fields: bool = True
-    """Also send event_id and recipient_client_id (removed by Adobe by the end of 2026)."""
-    content_type: str = "application/cloudevents+json; charset=UTF-8"
-    recipient_client_id: str = "marketo-sim-client"
-    hmac_secret: EnvSecret | None = Field(None, alias="hmacSecretEnv")
-    """Also send the legacy x-adobe-signature HMAC, keyed with this client secret."""
-    audit_schema: Literal["V2.0", "V1.0"] = "V2.0"
-    """User Audit payload shape."""
-    duplicate_rate: Rate = 0.0
-    """Anomaly: this share of acknowledged deliveries is delivered again a minute later."""
-    reorder: bool = False
-    """Anomaly: the events of each batch are sent newest first."""
-
-
-# Keys of a subscription that only the legacy push uses, and those only Adobe I/O uses.
-_LEGACY_ONLY = ("auth", "batch_size", "push_interval", "delivery")
-_STREAM_KEYS = {
-    "lead-activity": "activity_types",
-    "user-audit": "components",
-    "notification": "notifications",
-}
-
-
-def _names(value: Any) -> Any:
-    """`all`, or a non-empty list of names (checked against the catalog by the subscription)."""
-    if value == "all":
-        return value
-    if (
-        not isinstance(value, list | tuple)
-        or not value
-        or not all(isinstance(v, str) for v in value)
-    ):
-        raise ValueError(f"must be all or a non-empty list of names (got {describe(value)})")
-    return tuple(value)
-
-
-Names = Annotated[
-    str | tuple[str, ...],
-    PlainValidator(_names),
-    WithJsonSchema(
-        {"anyOf": [{"const": "all"}, {"type": "array", "minItems": 1, "items": {"type": "string"}}]}
-    ),
-]
-
-
-class SubscriptionSpec(Spec):
-    """One Data Streams subscription: what Marketo pushes, where, and how fast."""
-
-    name: Annotated[
-        str, Pattern(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", "must be 1-64 letters, digits, _ . -")
-    ]
-    endpoint: Endpoint = "embedded"
-    activity_types: ActivityTypes = Field("all", validate_default=True)
-    auth: AuthSpec = Field(default_factory=AuthSpec)
-    batch_size: Annotated[int, Range(100, 500)] = 500
-    push_interval: PositiveDuration = 2.0
-    rate: Annotated[float, Range(0)] = 10.0
-    """Events per second."""
-    bursts: Items[BurstSpec] = ()
-    delivery: DeliverySpec = Field(default_factory=DeliverySpec)
-    profile: Literal["marketo-legacy", "adobe-io"] = "marketo-legacy"
-    """marketo-legacy: the direct batch push; adobe-io: CloudEvents through Adobe I/O Events."""
-    stream: Literal["lead-activity", "user-audit", "notification"] = "lead-activity"
-    components: Names = "all"
-    """User Audit component types (user-audit stream)."""
-    notifications: Names = "all"
-    """Notification kinds (notification stream)."""
-    io: IoSpec = Field(default_factory=IoSpec)
-
-    @model_validator(mode="after")
-    def _profile_fits(self) -> SubscriptionSpec:
-        given = self.model_fields_set
-        if self.stream != "lead-activity" and self.profile != "adobe-io":
-            raise Invalid(
-                f"{self.stream} is only delivered by Adobe I/O: add profile: adobe-io", at="stream"
-            )
-        wrong = _LEGACY_ONLY if self.profile == "adobe-io" else ("io",)
-        for name in wrong:
-            if name in given:
-                hint = "; use io: instead" if self.profile == "adobe-io" else ""
-                raise Invalid(f"does not apply to profile {self.profile}{hint}", at=to_camel(name))
-        for stream, name in _STREAM_KEYS.items():
-            if name in given and stream != self.stream:
-                raise Invalid(f"only applies to stream {stream}", at=to_camel(name))
-        _check_names(self.components, "components", "find_audit_component")
-        _check_names(self.notifications, "notifications", "find_notification_kind")
-        return self
-
-
-def _check_names(names: str | tuple[str, ...], key: str, finder: str) -> None:
-    if names == "all":
-        return
-    find = getattr(catalog, finder)
-    for index, name in enumerate(names):
-        try:
-            find(name)
-        except ConfigError as exc:
-            raise Invalid(str(exc), at=(key, index)) from None
-
-
-class OAuthServerSpec(Spec):
-    """The embedded receiver's mock identity provider."""
-
-    client_id: EnvSecret = Field(alias="clientIdEnv")
-    client_secret: EnvSecret = Field(alias="clientSecretEnv")
-    token_ttl: PositiveDuration = 3600.0
-
-
-class OutageSpec(Spec):
-    """A window of simulated time, since the start, in which the embedded receiver fails."""
-
-    start: Duration = Field(alias="from")
-    end: PositiveDuration = Field(alias="to")
-    mode: Literal["refuse", "status", "hang", "reset"] = "refuse"
-    status: Status = 503
-    """The answer in mode status."""
-
-    @model_validator(mode="after")
-    def _window(self) -> OutageSpec:
-        if self.end <= self.start:
-            raise Invalid(f"must be after from ({seconds(self.start)})", at="to")
-        if self.mode != "status" and "status" in self.model_fields_set:
-            raise Invalid("only applies with mode: status", at="status")
-        return self
-
-
-class ReceiverSpec(Spec):
-    """The embedded development endpoint (used by subscriptions whose endpoint is embedded)."""
-
-    token: EnvSecret | None = Field(None, alias="tokenEnv")
-    """Variable holding the static token it expects."""
-    oauth: OAuthServerSpec | None = None
-    status: Status = 200
-    """The answer when nothing below makes it fail."""
-    failure_rate: Rate = 0.0
-    """Share of pushes answered with failureStatus (seeded draws)."""
-    failure_status: Status = 503
-    latency: Duration = 0.0
-    """Delay before each answer; at or above the delivery timeout, pushes time out."""
-    hang: bool = False
-    """Never answer, so every push times out."""
-    reset: bool = False
-    """Read each push, then drop the connection without answering."""
-    outages: Items[OutageSpec] = ()
-    challenge: Literal["text", "json", "refuse"] = "text"
-    """How it answers the Adobe I/O challenge GET; refuse fails it."""
-    confirm_validation: bool = False
-    """Open the validation URL of an async challenge, as a person would."""
-    verify_signatures: bool = False
-    """Check both Adobe I/O digital signatures with the keys the simulator serves."""
-    reject_bad_signatures: bool = False
-    """Answer 401 to a delivery whose signatures do not verify."""
 
 
 class AdobeIoSpec(Spec):
@@ -422,9 +160,10 @@ def check_scenario(run: RunSpec, names: dict[str, int]) -> None:
         name = step.subscription
         if name is not None and name not in names:
             raise Invalid(_unknown(name, names), at=(*where, to_camel(step.action)))
-        if step.action in ("deprovision", "reprovision") and profiles.get(name) != "marketo-legacy":
+        profile = profiles.get(name) if name is not None else None
+        if step.action in ("deprovision", "reprovision") and profile != "marketo-legacy":
             raise Invalid("applies to marketo-legacy subscriptions", at=(*where, step.action))
-        if step.action in ("enable", "backfill") and profiles.get(name) != "adobe-io":
+        if step.action in ("enable", "backfill") and profile != "adobe-io":
             raise Invalid("applies to adobe-io subscriptions", at=(*where, step.action))
         if step.action in ("expire_tokens", "idp_failures") and run.receiver.oauth is None:
             raise Invalid(

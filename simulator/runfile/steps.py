@@ -3,7 +3,9 @@
 A step happens `at` a simulated time since the start, or `after` the previous step, and does
 exactly one thing. An expectation states one or more checks; each check is judged on its own and
 becomes one line of the verdict (and one JUnit test case). These are models only: the
-`director` plays the steps and `verdicts` judges the expectations.
+`director` plays the steps and `verdicts` judges the expectations. The `endpoint:` step's model,
+`EndpointChange`, is the embedded endpoint's (`endpointspec`); the anomaly kinds are the
+payloads' (`simulator.payloads.anomalies`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Annotated, Any, Literal
 from pydantic import PlainValidator, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
-from simulator.runfile.fields import Duration, Invalid, Range, Rate, Spec, Status, describe
+from simulator.payloads.anomalies import AnomalyKind
+from simulator.runfile.endpointspec import EndpointChange
+from simulator.runfile.fields import Duration, Invalid, Range, Spec, describe
 
 # -- comparisons -------------------------------------------------------------------------------
 
@@ -66,20 +70,6 @@ def show(comparison: tuple[str, int]) -> str:
 # -- timeline steps ----------------------------------------------------------------------------
 
 
-class EndpointChange(Spec):
-    """The embedded endpoint's behaviour from this step on; keys left out keep their value."""
-
-    status: Status | None = None
-    failure_rate: Rate | None = None
-    failure_status: Status | None = None
-    latency: Duration | None = None
-    hang: bool | None = None
-    reset: bool | None = None
-    refuse: bool | None = None
-    """Drop every connection at once, like an endpoint that is down."""
-    challenge: Literal["text", "json", "refuse"] | None = None
-
-
 class BurstStep(Spec):
     subscription: str
     count: Annotated[int, Range(1)]
@@ -93,7 +83,7 @@ class RateStep(Spec):
 
 class AnomalyStep(Spec):
     subscription: str
-    kind: Literal["duplicate", "reorder", "unknown-activity-type", "unknown-field"]
+    kind: AnomalyKind
     """duplicate: the last acknowledged batch is sent again; reorder: the next batch newest
     first; unknown-activity-type / unknown-field: the next batch carries one."""
 

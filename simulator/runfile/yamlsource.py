@@ -43,7 +43,11 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that leaves timestamps as text, so they are checked (and located) by us."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+def _timestamp_as_text(loader: _Loader, node: yaml.Node) -> str:
+    return loader.construct_yaml_str(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def read_yaml(text: str, file: str) -> tuple[yaml.Node, Any] | None:
@@ -100,7 +104,8 @@ _TEXT = "tag:yaml.org,2002:str"
 
 
 def _key_problems(mapping: yaml.MappingNode, path: Loc, file: str) -> list[ScenarioError]:
-    problems, first = [], {}
+    problems: list[ScenarioError] = []
+    first: dict[str, int] = {}  # key -> the line it first appears on
     for key, _ in mapping.value:
         line, field = key.start_mark.line + 1, field_path(path)
         if key.tag.endswith(":merge"):
@@ -211,7 +216,8 @@ def _closest(key: str, known: list[str]) -> str | None:
         return name.replace("_", "").replace("-", "").lower()
 
     same = [name for name in known if squash(name) == squash(key)]  # batch_size -> batchSize
-    return (same or difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [None])[0]
+    close = same or difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _locate(root: yaml.Node, loc: Loc) -> tuple[int, tuple[int, int]]:

@@ -9,21 +9,17 @@ subscription's provisioning, and anomalies forced on the next push.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import math
 from collections.abc import Callable
 
 import aiohttp
 
 from simulator.core.delivery import Subscription
-from simulator.endpoint.receiver import Behaviour, Receiver, Window
+from simulator.endpoint.receiver import Receiver
 from simulator.producer import Producer
-from simulator.runfile.steps import EndpointChange, StepSpec
+from simulator.runfile.endpointspec import EndpointChange
+from simulator.runfile.steps import StepSpec
 from simulator.shell.clock import Clock
 from simulator.shell.iolane import IoLane
-
-# Fields of an endpoint step that map one to one onto the receiver's Behaviour.
-_BEHAVIOUR_FIELDS = ("status", "failure_rate", "failure_status", "latency", "hang", "reset")
 
 
 class Director:
@@ -65,15 +61,7 @@ class Director:
             return ""
         assert isinstance(step.endpoint, EndpointChange)
         change = step.endpoint
-        updates = {
-            name: getattr(change, name)
-            for name in _BEHAVIOUR_FIELDS
-            if getattr(change, name) is not None
-        }
-        behaviour = dataclasses.replace(receiver.behaviour, **updates)
-        if change.refuse is not None:
-            behaviour = _refusing(behaviour, now, on=change.refuse)
-        receiver.behaviour = behaviour
+        receiver.behaviour = change.applied_to(receiver.behaviour, now)
         if change.challenge is not None:
             receiver.challenge_style = change.challenge
         return ""
@@ -170,18 +158,3 @@ class Director:
         if new != old:
             engine.emit_change(self._lane(step).name, old, new, now, reason)
         self._lane(step).poke()
-
-
-def _refusing(behaviour: Behaviour, now: float, *, on: bool) -> Behaviour:
-    """Open an outage window from now on, or close the open ones now."""
-    if on:
-        window = Window(start=now, end=math.inf, mode="refuse")
-        return dataclasses.replace(behaviour, outages=(*behaviour.outages, window))
-    closed = []
-    for window in behaviour.outages:
-        if window.end == math.inf and window.start <= now:
-            if window.start < now:
-                closed.append(dataclasses.replace(window, end=now))
-        else:
-            closed.append(window)
-    return dataclasses.replace(behaviour, outages=tuple(closed))

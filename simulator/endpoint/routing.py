@@ -1,0 +1,387 @@
+"""The dev endpoint's routes: the `Receiver`, an aiohttp server on 127.0.0.1 that plays a
+customer's consumer.
+
+It answers like Adobe's sample consumer (GET and POST on any path, 200), takes Marketo's legacy
+batches and Adobe I/O Events deliveries (told apart by shape: `bodies`), checks a static API token
+or tokens from its own mock identity provider (`POST /oauth/token`: `idp`), and misbehaves on
+command (`simulator.core.behaviour`): fixed or random failure statuses, latency, hangs, resets
+and outage windows (refusing, hanging or resetting a request is `faults`). As an I/O consumer it
+answers challenges, confirms validation URLs and checks signatures (`verification`). What it saw
+is kept in `received`. This module is the `Receiver` that wires them to HTTP; `receiver` is the
+public face of them all, and `command` runs one alone.
+
+Rules:
+- Time is the running loop's time only (`loop.time()` and `asyncio.sleep`), so a looptime loop
+  plays a 19.5 s latency or a 20-minute outage in milliseconds with exact times.
+- It only ever binds a loopback address.
+- Secrets (the static token, the client secret, issued tokens) are never logged or printed.
+
+Whether a request meets an outage is decided per request from `now()`, so nothing has to be
+scheduled or polled, and a `behaviour` changed at run time takes effect on the next request.
+
+Order of checks for a delivery (POST on any path): outage window (an endpoint that is down
+checks nothing), then Authorization (401), then the body size (413), then, for I/O deliveries
+only, the signatures (a "BAD" one is answered 401 with `reject_bad_signatures`, else only
+counted), then hang, reset, the latency, failure_rate (one draw of the seeded RNG per POST that
+gets this far), the fixed status. A 2xx batch is parsed and counted when it arrives, before the
+latency, like a consumer that stores the batch and is slow to answer: if the producer times out
+meanwhile, its retry shows up as duplicates. A 2xx `validationUrl` POST is recorded
+(`validation_urls`) instead of a batch and, with `confirm_validation`, confirmed in the
+background once its answer is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from typing import IO, Any
+
+import orjson
+from aiohttp import web
+
+from simulator.core.behaviour import (
+    DEFAULT_BEHAVIOUR,
+    Behaviour,
+    ChallengeStyle,
+    Window,
+    behaviour_from_json,
+    behaviour_to_json,
+    check_challenge_style,
+    check_status,
+)
+from simulator.core.timefmt import hours_offset
+from simulator.endpoint.bodies import Parsed, body_line, parse_delivery
+from simulator.endpoint.faults import Faults
+from simulator.endpoint.idp import IdentityProvider, OAuthServer
+from simulator.endpoint.received import ReceivedBatch, SeenIds, Stats
+from simulator.endpoint.verification import Verifier, answer_challenge, check_io_options
+from simulator.errors import ConfigError
+from simulator.shell.servers import serve_on_loopback
+
+__all__ = ["Receiver"]
+
+
+class Receiver:
+    """The dev consumer endpoint. Create, `await start()`, point the producer at the URL.
+
+    I/O Events options: `challenge_style` ("text", "json" or "refuse"; may be changed at run
+    time), `confirm_validation` and `confirm_delay` (GET a posted validationUrl that many seconds
+    after answering), `verify_signatures` with `key_base_url` (where the relative public-key paths
+    are fetched from; http(s) on a loopback host), `client_secret` (check the HMAC
+    `x-adobe-signature`) and `reject_bad_signatures` (answer 401 instead of only counting).
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        oauth: OAuthServer | None = None,
+        behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+        seed: int = 0,
+        record: bool = False,
+        dedupe: bool = True,
+        bodies: IO[str] | None = None,
+        log: Callable[[str], None] | None = None,
+        max_body: int = 16 * 1024 * 1024,
+        challenge_style: str = "text",
+        confirm_validation: bool = False,
+        confirm_delay: float = 0.0,
+        verify_signatures: bool = False,
+        key_base_url: str | None = None,
+        reject_bad_signatures: bool = False,
+        client_secret: str | None = None,
+    ) -> None:
+        if token is not None and not token:
+            raise ConfigError("token: must not be empty")
+        check_io_options(
+            confirm_delay=confirm_delay,
+            verify_signatures=verify_signatures,
+            key_base_url=key_base_url,
+            reject_bad_signatures=reject_bad_signatures,
+            client_secret=client_secret,
+        )
+        self.challenge_style = challenge_style
+        self.confirm_validation = confirm_validation
+        self.confirm_delay = confirm_delay
+        self.verify_signatures = verify_signatures
+        self.reject_bad_signatures = reject_bad_signatures
+        self.validation_urls: list[str] = []
+        self._token = token
+        self.behaviour = behaviour
+        self.seed = seed
+        self.record = record
+        self.dedupe = dedupe
+        self.stats = Stats()
+        self.received: list[ReceivedBatch] = []
+        self._bodies = bodies
+        self._log = log
+        self._rng = random.Random(seed)
+        self._seen = SeenIds()
+        self._idp = IdentityProvider(
+            oauth, seed=seed, stats=self.stats, say=self._say, now=self.now
+        )
+        self._verifier = Verifier(
+            key_base_url=key_base_url,
+            client_secret=client_secret,
+            stats=self.stats,
+            say=self._say,
+            now=self.now,
+        )
+        self._faults = Faults(stats=self.stats, say=self._say)
+        self._t0: float | None = None
+        self._runner: web.AppRunner | None = None
+        self._url = ""
+        self._max_body = max_body
+        self.app = web.Application(client_max_size=max_body)
+        self.app.router.add_get("/_sim/stats", self._get_stats)
+        self.app.router.add_get("/_sim/behaviour", self._get_behaviour)
+        self.app.router.add_put("/_sim/behaviour", self._put_behaviour)
+        self.app.router.add_post("/oauth/token", self._idp.issue)
+        self.app.router.add_get("/{tail:.*}", self._probe)
+        self.app.router.add_post("/{tail:.*}", self._deliver)
+
+    @property
+    def challenge_style(self) -> ChallengeStyle:
+        return self._challenge_style
+
+    @challenge_style.setter
+    def challenge_style(self, style: str) -> None:
+        self._challenge_style = check_challenge_style(style)
+
+    @property
+    def oauth(self) -> OAuthServer | None:
+        """The mock identity provider's settings (None: `POST /oauth/token` answers 404)."""
+        return self._idp.oauth
+
+    @oauth.setter
+    def oauth(self, oauth: OAuthServer | None) -> None:
+        self._idp.oauth = oauth
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """Receiver time: seconds of loop time since `start()` (0.0 before it)."""
+        if self._t0 is None:
+            return 0.0
+        return asyncio.get_running_loop().time() - self._t0
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def token_url(self) -> str:
+        return self._url + "oauth/token"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on a loopback address; returns the base URL, e.g. `http://127.0.0.1:PORT/`."""
+        self._runner, self._url = await serve_on_loopback(self.app, host, port, what="the receiver")
+        self._t0 = asyncio.get_running_loop().time()
+        return self._url
+
+    async def stop(self) -> None:
+        """Stop listening; hung requests are dropped, slow ones get up to 1 s to finish.
+        Pending validation GETs are cancelled."""
+        self._faults.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self._verifier.close()
+
+    async def settle(self) -> None:
+        """Wait until every validation GET started so far is done (or has failed)."""
+        await self._verifier.settle()
+
+    # --- test and scenario hooks -----------------------------------------------------------------
+
+    def fail_token_requests(self, n: int, status: int = 503) -> None:
+        """The next `n` token requests fail with `status` (an identity provider hiccup)."""
+        check_status("status", status)
+        self._idp.fail_next(n, status)
+
+    def expire_tokens(self) -> None:
+        """Revoke every token issued so far (token rotation on the customer's side)."""
+        self._idp.expire_all()
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _say(self, at: float, text: str) -> None:
+        if self._log is not None:
+            self._log(f"{hours_offset(at)} {text}")
+
+    def _answer(self, status: int, text: str | None = None, **kwargs: Any) -> web.Response:
+        self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
+        return web.Response(status=status, text=text, **kwargs)
+
+    def _outage(self, at: float) -> Window | None:
+        return next((w for w in self.behaviour.outages if w.covers(at)), None)
+
+    async def _outage_answer(self, request: web.Request, window: Window, at: float) -> Any:
+        why = f"outage {window.start:g}-{window.end:g}s"
+        if window.mode != "status":
+            return await self._faults.act(request, window.mode, at, why)
+        self.stats.injected_failures += 1
+        self._say(at, f"{request.method} {window.status} injected ({why})")
+        return self._answer(window.status)
+
+    # --- consumer routes -------------------------------------------------------------------------
+
+    async def _probe(self, request: web.Request) -> Any:
+        """GET on any path: 200 like Adobe's sample consumer; a `challenge` is answered as the
+        `challenge_style` says."""
+        at = self.now()
+        self.stats.probes += 1
+        window = self._outage(at)
+        if window is not None:
+            return await self._outage_answer(request, window, at)
+        challenge = request.query.get("challenge")
+        if challenge is None:
+            self._say(at, "GET 200")
+            return self._answer(200, "ok")
+        self.stats.challenges += 1
+        body, content_type, note = answer_challenge(self.challenge_style, challenge)
+        self._say(at, f"GET 200 ({note})")
+        return self._answer(200, body, content_type=content_type)
+
+    async def _deliver(self, request: web.Request) -> Any:
+        """POST on any path: a legacy batch, an I/O delivery or an I/O validationUrl."""
+        at = self.now()
+        self.stats.requests += 1
+        window = self._outage(at)
+        if window is not None:
+            return await self._outage_answer(request, window, at)
+        problem = self._idp.auth_problem(request.headers.get("Authorization"), self._token)
+        if problem:
+            self.stats.unauthorized += 1
+            self._say(at, f"POST 401 unauthorized ({problem})")
+            return self._answer(401, "Unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self.stats.too_large += 1
+            self._say(at, f"POST 413 body over {self._max_body} bytes")
+            return self._answer(413, "Payload Too Large")
+        try:
+            parsed: Parsed | ValueError = parse_delivery(body)
+        except ValueError as exc:
+            parsed = exc
+        verdict = "-"
+        if isinstance(parsed, Parsed) and parsed.kind == "io":
+            verdict = await self._verifier.verdict(
+                request.headers, body, digital=self.verify_signatures
+            )
+            if verdict == "BAD" and self.reject_bad_signatures:
+                self._say(at, f"POST 401 io {_io_summary(request, parsed)} sig=BAD")
+                return self._answer(401, "Unauthorized: bad signature")
+        return await self._respond(request, body, parsed, verdict, at)
+
+    async def _respond(
+        self,
+        request: web.Request,
+        body: bytes,
+        parsed: Parsed | ValueError,
+        verdict: str,
+        at: float,
+    ) -> Any:
+        behaviour = self.behaviour
+        if behaviour.hang or behaviour.reset:
+            mode = "hang" if behaviour.hang else "reset"
+            return await self._faults.act(request, mode, at, mode)
+        status, why = behaviour.status, "status"
+        if self._rng.random() < behaviour.failure_rate:
+            status, why = behaviour.failure_status, "failure_rate"
+        text = "OK"
+        if 200 <= status < 300:
+            status, text = self._accept(request, body, parsed, verdict, at, status)
+        else:
+            self.stats.injected_failures += 1
+            self._say(at, f"POST {status} injected ({why})" + _after(behaviour.latency))
+        await asyncio.sleep(behaviour.latency)
+        response = self._answer(status, None if status == 204 else text)
+        if status < 300 and isinstance(parsed, Parsed) and parsed.kind == "validation":
+            await self._then_confirm(request, response, parsed.validation_url)
+        return response
+
+    def _accept(
+        self,
+        request: web.Request,
+        body: bytes,
+        parsed: Parsed | ValueError,
+        verdict: str,
+        at: float,
+        status: int,
+    ) -> tuple[int, str]:
+        """Count, record and log a delivery the consumer takes; returns the status and body
+        text (400 for a body it cannot read)."""
+        latency = _after(self.behaviour.latency)
+        if isinstance(parsed, ValueError):
+            self.stats.bad_requests += 1
+            self._say(at, f"POST 400 bad body: {parsed}{latency}")
+            return 400, f"Bad Request: {parsed}"
+        if parsed.kind == "validation":
+            self.stats.validation_requests += 1
+            self.validation_urls.append(parsed.validation_url)
+            self._say(at, f"POST {status} validationUrl recorded{latency}")
+            return status, "OK"
+        duplicates = self._seen.count_duplicates(parsed) if self.dedupe else 0
+        self.stats.batches += 1
+        self.stats.events += len(parsed.events)
+        self.stats.duplicates += duplicates
+        if self.record:
+            self.received.append(ReceivedBatch.of(parsed, request.headers, duplicates, verdict, at))
+        if self._bodies is not None:
+            self._bodies.write(body_line(body, parsed.batch or parsed.events) + "\n")
+            self._bodies.flush()
+        if parsed.kind == "io":
+            self.stats.io_batches += 1
+            line = f"io {_io_summary(request, parsed)} dup={duplicates} sig={verdict}"
+        else:
+            assert parsed.batch is not None
+            first = parsed.ids[0] if parsed.ids else "-"
+            line = f"msg={parsed.batch['messageId']} events={len(parsed.ids)} dup={duplicates}"
+            line += f" first={first}"
+        self._say(at, f"POST {status} {line}{latency}")
+        return status, "OK"
+
+    async def _then_confirm(self, request: web.Request, response: web.Response, url: str) -> None:
+        """With `confirm_validation`, write the answer out first, then GET `url` in the
+        background after `confirm_delay`, like a human clicking the link later."""
+        if not self.confirm_validation:
+            return
+        await response.prepare(request)
+        await response.write_eof()
+        self._verifier.confirm_later(url, self.confirm_delay)
+
+    # --- control routes --------------------------------------------------------------------------
+
+    async def _get_stats(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.stats.to_json(), content_type="application/json")
+
+    async def _get_behaviour(self, request: web.Request) -> web.Response:
+        return web.json_response(behaviour_to_json(self.behaviour), dumps=_dumps)
+
+    async def _put_behaviour(self, request: web.Request) -> web.Response:
+        """Replace the named Behaviour fields; 400 on unknown, mistyped or bad values."""
+        try:
+            changes = orjson.loads(await request.read())
+            self.behaviour = behaviour_from_json(changes, self.behaviour)
+        except (orjson.JSONDecodeError, ConfigError) as exc:
+            return web.json_response({"error": str(exc)}, status=400, dumps=_dumps)
+        self._say(self.now(), "behaviour changed")
+        return web.json_response(behaviour_to_json(self.behaviour), dumps=_dumps)
+
+
+def _io_summary(request: web.Request, parsed: Parsed) -> str:
+    """`events=N first=<id>` plus `retry=N` when the delivery carries x-adobe-retry-count."""
+    retry = request.headers.get("x-adobe-retry-count")
+    text = f"events={len(parsed.ids)} first={parsed.ids[0]}"
+    return text + (f" retry={retry}" if retry is not None else "")
+
+
+def _after(latency: float) -> str:
+    return f" after={latency:g}s" if latency else ""
+
+
+def _dumps(obj: object) -> str:
+    return orjson.dumps(obj).decode()
