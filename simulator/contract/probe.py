@@ -31,6 +31,8 @@ from simulator.core.registration import IoPolicy
 from simulator.payloads.catalog import (
     ACTIVITY_TYPES,
     ActivityType,
+    AuditComponent,
+    NotificationKind,
     select_audit_components,
     select_notification_kinds,
 )
@@ -130,17 +132,35 @@ def build_stock(
 
 
 def _nested_streams(world: World, stream: str, seed: int) -> list[tuple[str, _IoStream]]:
-    common: dict[str, Any] = {"seed": seed, "stream": _STREAM, "munchkin_id": MUNCHKIN_ID}
-    common["recipient_client_id"] = RECIPIENT
     if stream == "user-audit":
         return [
-            (f"{c.name} {a}", UserAuditStream(world, (replace(c, actions=(a,)),), **common))
+            (f"{c.name} {a}", _audit_stream(world, replace(c, actions=(a,)), seed))
             for c in select_audit_components()
             for a in c.actions
         ]
-    return [
-        (k.name, NotificationStream(world, (k,), **common)) for k in select_notification_kinds()
-    ]
+    return [(k.name, _notification_stream(world, k, seed)) for k in select_notification_kinds()]
+
+
+def _audit_stream(world: World, component: AuditComponent, seed: int) -> UserAuditStream:
+    return UserAuditStream(
+        world,
+        (component,),
+        seed=seed,
+        stream=_STREAM,
+        munchkin_id=MUNCHKIN_ID,
+        recipient_client_id=RECIPIENT,
+    )
+
+
+def _notification_stream(world: World, kind: NotificationKind, seed: int) -> NotificationStream:
+    return NotificationStream(
+        world,
+        (kind,),
+        seed=seed,
+        stream=_STREAM,
+        munchkin_id=MUNCHKIN_ID,
+        recipient_client_id=RECIPIENT,
+    )
 
 
 def _activity_source(world: World, kind: ActivityType, profile: str, seed: int) -> Source:

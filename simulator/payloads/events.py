@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 from simulator.payloads.catalog import (
     ActivityType,
@@ -48,6 +48,7 @@ _LOG_BASE = 1_000_000_000
 _DELETE_LOOKBACK = 1024  # seqs a Delete Lead scans back for the New Lead it deletes
 _SAMPLE_AT = 1776710636.0  # 2026-04-20T18:43:56Z, the activityDate of the §1b example
 
+T = TypeVar("T")
 ValueFn = Callable[[int, Lead, str], Any]  # (event hash, lead, activityDate) -> value
 
 
@@ -79,7 +80,8 @@ def _draw(h: int, salt: int, n: int) -> int:
     return ((((h ^ salt) * _GOLDEN) & _M) >> 33) % n
 
 
-def _pick(pool: Sequence[Any], h: int, salt: int) -> Any:
+def _pick(pool: Sequence[T], h: int, salt: int) -> T:
+    """The item of `pool` that `_draw` chooses."""
     return pool[_draw(h, salt, len(pool))]
 
 

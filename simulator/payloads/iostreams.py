@@ -423,18 +423,33 @@ def sample_events(
         return sample_activities(ref, count=count, seed=seed)
     world = World.build(seed)
     client = hashlib.blake2b(f"client\x1f{seed}".encode(), digest_size=16).hexdigest()
-    common = {"munchkin_id": _SAMPLE_MUNCHKIN, "recipient_client_id": client}
     source: CloudActivityStream | _NestedStream
     if stream == "lead-activity":
         types = select_activity_types("all") if ref is None else (find_activity_type(ref),)
         activities = ActivityStream(world, types, seed=seed, stream="sample")
-        source = CloudActivityStream(activities, **common)
+        source = CloudActivityStream(
+            activities, munchkin_id=_SAMPLE_MUNCHKIN, recipient_client_id=client
+        )
     elif stream == "user-audit":
         components = select_audit_components(ref, action)
-        source = UserAuditStream(world, components, seed=seed, stream="sample", **common)
+        source = UserAuditStream(
+            world,
+            components,
+            seed=seed,
+            stream="sample",
+            munchkin_id=_SAMPLE_MUNCHKIN,
+            recipient_client_id=client,
+        )
     else:
         kinds = select_notification_kinds(ref)
-        source = NotificationStream(world, kinds, seed=seed, stream="sample", **common)
+        source = NotificationStream(
+            world,
+            kinds,
+            seed=seed,
+            stream="sample",
+            munchkin_id=_SAMPLE_MUNCHKIN,
+            recipient_client_id=client,
+        )
     items = ((seq, _SAMPLE_AT + seq) for seq in range(count))
     return [event.envelope for event in source.io_events(items)]
 

@@ -270,28 +270,106 @@ class World:
             raise ValueError(f"a world holds 1 to {_MAX_LEADS} leads, got leads={leads}")
         fake = _faker(seed)
         rng = random.Random(seed)
-        people = {
-            "first_names": _unique(fake.first_name, 60),
-            "last_names": _unique(fake.last_name, 60),
-            "companies": _unique(fake.company, 20),
-            "email_domains": _unique(fake.domain_name, 20),
-            "job_titles": _unique(fake.job, 15),
-        }
+        people = _People(
+            first_names=_unique(fake.first_name, 60),
+            last_names=_unique(fake.last_name, 60),
+            companies=_unique(fake.company, 20),
+            email_domains=_unique(fake.domain_name, 20),
+            job_titles=_unique(fake.job, 15),
+        )
         site = fake.domain_name()
         programs = _programs(fake, rng)
         slugs = fake.words(60, unique=True)
+        # The draws below come in this order, from one generator: reordering them changes
+        # every world.
+        lead_pool = _leads(rng, people, leads)
+        assets = _assets(rng, programs)
+        web = _web(rng, site, slugs)
+        sales = _sales(rng, people, site)
+        drawn = _drawn(rng, fake, people)
+        instance = _instance(seed, people, site)
         return cls(
             seed=seed,
-            leads=_leads(rng, people, leads),
+            leads=lead_pool,
+            first_names=people.first_names,
+            last_names=people.last_names,
+            companies=people.companies,
+            email_domains=people.email_domains,
+            job_titles=people.job_titles,
             site=site,
             programs=programs,
-            **people,
-            **_assets(rng, programs),
-            **_web(rng, site, slugs),
-            **_sales(rng, people, site),
-            **_constants(rng, fake, people),
-            **_instance(seed, people, site),
+            campaigns=assets.campaigns,
+            mailings=assets.mailings,
+            lists=assets.lists,
+            forms=assets.forms,
+            webpages=web.webpages,
+            links=web.links,
+            referrers=web.referrers,
+            ips=web.ips,
+            agents=_AGENTS,
+            hard_bounces=_HARD_BOUNCES,
+            soft_bounces=_SOFT_BOUNCES,
+            fields=drawn.fields,
+            scores=_SCORES,
+            partitions=_PARTITIONS,
+            revenue_models=_REVENUE_MODELS,
+            revenue_stages=_REVENUE_STAGES,
+            statuses=_STATUSES,
+            segments=_SEGMENTS,
+            tracks=drawn.tracks,
+            sales_users=sales.sales_users,
+            opportunities=sales.opportunities,
+            moment_types=_MOMENT_TYPES,
+            webhooks=_WEBHOOKS,
+            conferences=drawn.conferences,
+            products=_PRODUCTS,
+            webinars=drawn.webinars,
+            ims_org_id=instance.ims_org_id,
+            users=instance.users,
+            roles=_ROLES,
         )
+
+
+# What each builder below draws, as typed records: `World.build` names every field it passes.
+class _People(NamedTuple):
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    companies: tuple[str, ...]
+    email_domains: tuple[str, ...]
+    job_titles: tuple[str, ...]
+
+
+class _Assets(NamedTuple):
+    campaigns: tuple[Campaign, ...]
+    mailings: tuple[Named, ...]
+    lists: tuple[Named, ...]
+    forms: tuple[Named, ...]
+
+
+class _Web(NamedTuple):
+    webpages: tuple[Webpage, ...]
+    links: tuple[Link, ...]
+    referrers: tuple[str, ...]
+    ips: tuple[str, ...]
+
+
+class _Sales(NamedTuple):
+    sales_users: tuple[SalesUser, ...]
+    opportunities: tuple[Named, ...]
+
+
+class _Drawn(NamedTuple):
+    """The seeded pools that are not people, assets, web or sales."""
+
+    fields: tuple[Field, ...]
+    tracks: tuple[Track, ...]
+    conferences: tuple[Named, ...]
+    webinars: tuple[Named, ...]
+
+
+class _Instance(NamedTuple):
+    ims_org_id: str
+    users: tuple[MarketoUser, ...]
 
 
 def _faker(seed: int) -> Any:
@@ -324,12 +402,12 @@ def make_lead(lead_id: int, first: str, last: str, email: str) -> Lead:
     return Lead(lead_id, first, last, email, f"{first} {last}", f"a:{len(pairs)}:{{{body}}}")
 
 
-def _leads(rng: random.Random, people: dict[str, tuple[str, ...]], count: int) -> tuple[Lead, ...]:
+def _leads(rng: random.Random, people: _People, count: int) -> tuple[Lead, ...]:
     emails: set[str] = set()
     leads = []
     for lead_id in _ids(rng, count, 1001, 1001 + count * 20):
-        first, last = rng.choice(people["first_names"]), rng.choice(people["last_names"])
-        local, domain = f"{first}.{last}".lower(), rng.choice(people["email_domains"])
+        first, last = rng.choice(people.first_names), rng.choice(people.last_names)
+        local, domain = f"{first}.{last}".lower(), rng.choice(people.email_domains)
         email = f"{local}@{domain}"
         if email in emails:  # two leads with one name get distinct addresses
             email = f"{local}{lead_id}@{domain}"
@@ -346,26 +424,26 @@ def _programs(fake: Any, rng: random.Random) -> tuple[Program, ...]:
     )
 
 
-def _assets(rng: random.Random, programs: tuple[Program, ...]) -> dict[str, Any]:
+def _assets(rng: random.Random, programs: tuple[Program, ...]) -> _Assets:
     steps = [(p, s) for p in programs for s in _CAMPAIGN_STEPS]
     emails = [(p, e) for p in programs for e in _EMAIL_STEPS]
     lists = [f"{p.name}.Registrants" for p in programs[:6]]
     lists += ["Newsletter Subscribers", "Do Not Contact", "Event Follow-up", "Sales Accepted"]
-    return {
-        "campaigns": tuple(
+    return _Assets(
+        campaigns=tuple(
             Campaign(cid, f"{p.name}.{s}", p.channel)
             for cid, (p, s) in zip(_ids(rng, len(steps), 1000, 9999), steps, strict=True)
         ),
-        "mailings": tuple(
+        mailings=tuple(
             Named(mid, f"{p.name}.{e}")
             for mid, (p, e) in zip(_ids(rng, len(emails), 1000, 9999), emails, strict=True)
         ),
-        "lists": tuple(map(Named, _ids(rng, len(lists), 100, 999), lists)),
-        "forms": tuple(map(Named, _ids(rng, len(_FORMS), 1000, 1999), [f"FO-{n}" for n in _FORMS])),
-    }
+        lists=tuple(map(Named, _ids(rng, len(lists), 100, 999), lists)),
+        forms=tuple(map(Named, _ids(rng, len(_FORMS), 1000, 1999), [f"FO-{n}" for n in _FORMS])),
+    )
 
 
-def _web(rng: random.Random, site: str, slugs: list[str]) -> dict[str, Any]:
+def _web(rng: random.Random, site: str, slugs: list[str]) -> _Web:
     pairs = zip(slugs[:20], slugs[20:40], strict=True)
     pages = [f"/lp/{a.title()}{b.title()}.html" for a, b in pairs]
     pages += [f"/{s}" for s in slugs[40:]]
@@ -375,12 +453,12 @@ def _web(rng: random.Random, site: str, slugs: list[str]) -> dict[str, Any]:
         for i, host, page in zip(_ids(rng, len(pages), 1000, 9999), hosts, pages, strict=True)
     )
     links = tuple(map(Link, _ids(rng, 30, 1000, 9999), [f"https://{w.url}" for w in webpages[:30]]))
-    return {
-        "webpages": webpages,
-        "links": links,
-        "referrers": _REFERRERS + tuple(link.url for link in links[:5]),
-        "ips": tuple(_public_ip(rng) for _ in range(100)),
-    }
+    return _Web(
+        webpages=webpages,
+        links=links,
+        referrers=_REFERRERS + tuple(link.url for link in links[:5]),
+        ips=tuple(_public_ip(rng) for _ in range(100)),
+    )
 
 
 def _public_ip(rng: random.Random) -> str:
@@ -388,59 +466,51 @@ def _public_ip(rng: random.Random) -> str:
     return f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
 
 
-def _sales(rng: random.Random, people: dict[str, tuple[str, ...]], site: str) -> dict[str, Any]:
-    firsts, lasts = people["first_names"], people["last_names"]
+def _sales(rng: random.Random, people: _People, site: str) -> _Sales:
+    firsts, lasts = people.first_names, people.last_names
     names = [(rng.choice(firsts), rng.choice(lasts)) for _ in range(6)]
-    return {
-        "sales_users": tuple(
+    return _Sales(
+        sales_users=tuple(
             SalesUser(uid, f"{first} {last}", f"{first[0]}{last}@{site}".lower())
             for uid, (first, last) in zip(_ids(rng, 6, 100, 999), names, strict=True)
         ),
-        "opportunities": tuple(
+        opportunities=tuple(
             Named(oid, f"{company} - {rng.randrange(5, 500)} Licenses")
-            for oid, company in zip(_ids(rng, 15, 1000, 9999), people["companies"], strict=False)
+            for oid, company in zip(_ids(rng, 15, 1000, 9999), people.companies, strict=False)
         ),
-    }
+    )
 
 
-def _constants(rng: random.Random, fake: Any, people: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _drawn(rng: random.Random, fake: Any, people: _People) -> _Drawn:
     nurtures = [(pid, f"Nurture - {fake.bs().title()}") for pid in _ids(rng, 2, 10000, 19999)]
     tracks = [(pid, name, track) for pid, name in nurtures for track in TRACKS]
     cities = _unique(fake.city, 4)
-    return {
-        "fields": tuple(
-            Field(fid, name, people[values] if isinstance(values, str) else values)
+    return _Drawn(
+        fields=tuple(
+            Field(fid, name, getattr(people, values) if isinstance(values, str) else values)
             for fid, name, values in _FIELDS
         ),
-        "tracks": tuple(
+        tracks=tuple(
             Track(tid, track, pid, name)
             for tid, (pid, name, track) in zip(_ids(rng, 6, 100, 999), tracks, strict=True)
         ),
-        "conferences": tuple(Named(7000 + i, f"{c} Summit 2026") for i, c in enumerate(cities)),
-        "webinars": tuple(Named(8000 + i, fake.catch_phrase()) for i in range(4)),
-        "agents": _AGENTS, "hard_bounces": _HARD_BOUNCES, "soft_bounces": _SOFT_BOUNCES,
-        "scores": _SCORES, "partitions": _PARTITIONS, "revenue_models": _REVENUE_MODELS,
-        "revenue_stages": _REVENUE_STAGES, "statuses": _STATUSES, "segments": _SEGMENTS,
-        "moment_types": _MOMENT_TYPES, "webhooks": _WEBHOOKS, "products": _PRODUCTS,
-    }  # fmt: skip
+        conferences=tuple(Named(7000 + i, f"{c} Summit 2026") for i, c in enumerate(cities)),
+        webinars=tuple(Named(8000 + i, fake.catch_phrase()) for i in range(4)),
+    )
 
 
-def _instance(seed: int, people: dict[str, tuple[str, ...]], site: str) -> dict[str, Any]:
+def _instance(seed: int, people: _People, site: str) -> _Instance:
     """The Adobe org and Marketo users: drawn from their own generator, after every other pool,
     so adding them changed nothing that the older pools hold for a seed."""
     rng = random.Random(f"marketo-instance:{seed}")
     emails: set[str] = set()
     users = []
     for user_id in _ids(rng, 12, 100, 1000):
-        first, last = rng.choice(people["first_names"]), rng.choice(people["last_names"])
+        first, last = rng.choice(people.first_names), rng.choice(people.last_names)
         email = f"{first}.{last}@{site}".lower()
         if email in emails:
             email = f"{first}.{last}{user_id}@{site}".lower()
         emails.add(email)
         users.append(MarketoUser(user_id, email, f"{first} {last}"))
     # An IMS org id is 24 upper-case hex digits and "@AdobeOrg".
-    return {
-        "ims_org_id": f"{rng.getrandbits(96):024X}@AdobeOrg",
-        "users": tuple(users),
-        "roles": _ROLES,
-    }
+    return _Instance(ims_org_id=f"{rng.getrandbits(96):024X}@AdobeOrg", users=tuple(users))

@@ -268,7 +268,9 @@ def state_segments(recording: Recording, name: str) -> list[tuple[float, float, 
     return segments
 
 
-def downsample(points: Sequence[tuple[float, float]], end: float, most: int = MAX_POINTS):
+def downsample(
+    points: Sequence[tuple[float, float]], end: float, most: int = MAX_POINTS
+) -> list[tuple[float, float]]:
     """At most `most` points in time order, keeping each time bucket's minimum and maximum."""
     if len(points) <= most:
         return list(points)
@@ -561,7 +563,9 @@ def _column(
     return "".join(parts)
 
 
-def place_labels(axis: Axis, steps: Sequence[tuple[float, str]], lanes: int = 3):
+def place_labels(
+    axis: Axis, steps: Sequence[tuple[float, str]], lanes: int = 3
+) -> list[tuple[float, str, int]]:
     """(x, text, lane) per step, each label on the first of `lanes` lanes it does not overlap."""
     ends = [-math.inf] * lanes
     placed: list[tuple[float, str, int]] = []
