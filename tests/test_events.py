@@ -112,14 +112,21 @@ OLDER_POOLS = (
 )  # fmt: skip
 
 
+def plain(value: object) -> object:
+    """Tuples all the way down: a pool record's class name is not data, its values are."""
+    if isinstance(value, tuple):
+        return tuple(plain(item) for item in value)
+    return value
+
+
 def test_instance_pools_leave_the_older_pools_unchanged() -> None:
     """Users and org come from their own generator: every older pool is as before, bit for bit.
 
     The digest pins Faker's output too: update it only when an older pool changes on purpose.
     """
-    text = repr([getattr(WORLD, name) for name in OLDER_POOLS]).encode()
+    text = repr([plain(getattr(WORLD, name)) for name in OLDER_POOLS]).encode()
     digest = hashlib.blake2b(text, digest_size=16).hexdigest()
-    assert digest == "897aea307aee1a4b200c13a134795784"
+    assert digest == "2c564997aebf99f068f5a3d32c0211b9"
 
 
 # ---- shape of every activity type -------------------------------------------------------------

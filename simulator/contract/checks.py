@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from yarl import URL
 
-from simulator.contract.probe import ADOBE_IO, LEGACY, Delivery, Item, Probe, with_payload
+from simulator.contract.probe import ADOBE_IO, LEGACY, Item, Probe, ProbeDelivery, with_payload
 from simulator.contract.rate import Phase, percentile, play
 from simulator.core.outcome import Outcome
 from simulator.payloads.formats import IoEvent
@@ -29,7 +29,9 @@ FULL_BATCHES = 5  # full deliveries in full-batch: its p50/p99
 SMALL = 10  # events in each delivery of idempotent and out-of-order
 
 
-class Status(StrEnum):
+class CheckStatus(StrEnum):
+    """How a check ended: passed, failed, or skipped (it could not run, which is no pass)."""
+
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -37,20 +39,20 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    status: Status
+    status: CheckStatus
     evidence: str
 
 
 def passed(evidence: str) -> Finding:
-    return Finding(Status.PASSED, evidence)
+    return Finding(CheckStatus.PASSED, evidence)
 
 
 def failed(evidence: str) -> Finding:
-    return Finding(Status.FAILED, evidence)
+    return Finding(CheckStatus.FAILED, evidence)
 
 
 def skipped(reason: str) -> Finding:
-    return Finding(Status.SKIPPED, reason)
+    return Finding(CheckStatus.SKIPPED, reason)
 
 
 def judged(ok: bool, evidence: str) -> Finding:
@@ -254,11 +256,11 @@ def _rogue_key() -> SigningKey:
     return SigningKey.generate()
 
 
-def _tampered(probe: Probe) -> Delivery:
+def _tampered(probe: Probe) -> ProbeDelivery:
     """The signatures of one body on another: the same event with a different munchkinId."""
     signed = probe.delivery(probe.stock.take(1))
     altered = with_payload(signed.items[0], _munchkin("666-EVL-666"))
-    return Delivery(probe.delivery([altered], signed=False).body, signed.headers, signed.items)
+    return ProbeDelivery(probe.delivery([altered], signed=False).body, signed.headers, signed.items)
 
 
 def _munchkin(value: str) -> Change:
@@ -268,11 +270,11 @@ def _munchkin(value: str) -> Change:
     return change
 
 
-def _forged(probe: Probe, rogue: SigningKey) -> Delivery:
+def _forged(probe: Probe, rogue: SigningKey) -> ProbeDelivery:
     """Signatures by a key the key host does not serve, under the served keys' paths."""
     delivery = probe.delivery(probe.stock.take(1))
     forged = {name: rogue.sign(delivery.body) for name in SIGNATURE_HEADERS}
-    return Delivery(delivery.body, delivery.headers | forged, delivery.items)
+    return ProbeDelivery(delivery.body, delivery.headers | forged, delivery.items)
 
 
 def _no_source(probe: Probe) -> Finding | None:

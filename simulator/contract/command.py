@@ -23,7 +23,7 @@ from pathlib import Path
 import orjson
 from yarl import URL
 
-from simulator.contract.checks import CHECK_NAMES, CHECKS, Check, Finding, Status, failed
+from simulator.contract.checks import CHECK_NAMES, CHECKS, Check, CheckStatus, Finding, failed
 from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, Probe, RatePlan, Target
 from simulator.contract.processed import (
     ProbeError,
@@ -44,7 +44,7 @@ EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 MAX_SUSTAIN = 3600.0
 MAX_SUBSCRIPTIONS = 64
 RAMP_CAP = {LEGACY: 64, ADOBE_IO: 32}  # subscriptions: 32 I/O ones hold 320 requests in flight
-MARKS = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP"}
+MARKS = {CheckStatus.PASSED: "PASS", CheckStatus.FAILED: "FAIL", CheckStatus.SKIPPED: "SKIP"}
 
 Say = Callable[[str], None]
 
@@ -52,7 +52,7 @@ Say = Callable[[str], None]
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     name: str
-    status: Status
+    status: CheckStatus
     evidence: str
     duration: float  # seconds of loop time: real seconds on the command line
 
@@ -67,7 +67,7 @@ class ContractRun:
     def exit_code(self) -> int:
         if self.unreachable:
             return EXIT_UNREACHABLE
-        if self.results and all(r.status is Status.PASSED for r in self.results):
+        if self.results and all(r.status is CheckStatus.PASSED for r in self.results):
             return EXIT_PASSED
         return EXIT_FAILED
 
@@ -158,7 +158,7 @@ async def _run_check(check: Check, probe: Probe) -> CheckResult:
 
 def _not_run(checks: Sequence[Check], target: Target, reason: str) -> tuple[CheckResult, ...]:
     why = f"not run: the consumer at {target.endpoint} could not be reached ({reason})"
-    return tuple(CheckResult(c.name, Status.SKIPPED, why, 0.0) for c in checks)
+    return tuple(CheckResult(c.name, CheckStatus.SKIPPED, why, 0.0) for c in checks)
 
 
 # ---- reports -----------------------------------------------------------------------------------
@@ -168,19 +168,19 @@ def summary_line(result: CheckResult) -> str:
     return f"{MARKS[result.status]} {result.name} — {result.evidence}"
 
 
-def summary(run: ContractRun) -> str:
+def contract_summary(run: ContractRun) -> str:
     """The last line: counts and the exit code, or why nothing ran."""
     if run.unreachable:
         return (
             f"the consumer at {run.target.endpoint} could not be reached ({run.unreachable}); "
             "no check ran"
         )
-    n = {status: sum(r.status is status for r in run.results) for status in Status}
+    n = {status: sum(r.status is status for r in run.results) for status in CheckStatus}
     text = (
-        f"{n[Status.PASSED]} passed, {n[Status.FAILED]} failed, {n[Status.SKIPPED]} skipped: "
-        f"exit {run.exit_code}"
+        f"{n[CheckStatus.PASSED]} passed, {n[CheckStatus.FAILED]} failed, "
+        f"{n[CheckStatus.SKIPPED]} skipped: exit {run.exit_code}"
     )
-    if n[Status.SKIPPED]:
+    if n[CheckStatus.SKIPPED]:
         text += " (a skipped check is no pass: give it what it needs, or --skip it)"
     return text
 
@@ -216,10 +216,10 @@ def to_junit(run: ContractRun, *, elapsed: float = 0.0) -> str:
 
 def _case(result: CheckResult, classname: str) -> JUnitCase:
     failure = details = None
-    if result.status is Status.FAILED:
+    if result.status is CheckStatus.FAILED:
         failure = result.evidence
         details = f"check: {result.name}\nproves: {_proves(result.name)}\nevidence: {failure}"
-    skipped = result.evidence if result.status is Status.SKIPPED else None
+    skipped = result.evidence if result.status is CheckStatus.SKIPPED else None
     return JUnitCase(
         name=result.name,
         classname=classname,
@@ -338,9 +338,9 @@ def command(args: argparse.Namespace) -> int:
     if args.junit is not None:
         args.junit.write_text(to_junit(run, elapsed=seconds), encoding="utf-8")
     if run.unreachable:
-        print(f"marketo-sim: error: {summary(run)}", file=sys.stderr)
+        print(f"marketo-sim: error: {contract_summary(run)}", file=sys.stderr)
     else:
-        print(f"{summary(run)} ({seconds:.2f}s)")
+        print(f"{contract_summary(run)} ({seconds:.2f}s)")
     return run.exit_code
 
 

@@ -202,7 +202,7 @@ def with_payload(item: Item, change: Callable[[Any], None]) -> Item:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class ProbeDelivery:
     """One request the contract makes: the body, its headers, and the events it carries."""
 
     body: bytes
@@ -311,7 +311,7 @@ class Probe:
         *,
         token: str | Token | None = Token.VALID,
         signed: bool = True,
-    ) -> Delivery:
+    ) -> ProbeDelivery:
         """A delivery of `items` as the producer sends it. I/O: a JSON array, or one envelope
         for one item, signed unless `signed=False`. Legacy: the batch wrapper with
         `Authorization: Bearer <token>`, none when `token` is None (I/O Events sends no token)."""
@@ -332,9 +332,9 @@ class Probe:
             chosen = self.target.token if token is Token.VALID else token
             if chosen is not None:
                 headers["Authorization"] = f"Bearer {chosen}"
-        return Delivery(body, headers, items)
+        return ProbeDelivery(body, headers, items)
 
-    def redelivery(self, delivery: Delivery) -> Delivery:
+    def redelivery(self, delivery: ProbeDelivery) -> ProbeDelivery:
         """The same request again; an I/O redelivery gets a new delivery id, as Adobe's does."""
         if not self.is_io:
             return delivery
@@ -357,7 +357,7 @@ class Probe:
             headers |= self.keys.headers(body)
         return headers
 
-    async def send(self, delivery: Delivery) -> Outcome:
+    async def send(self, delivery: ProbeDelivery) -> Outcome:
         return await self.transport.post(
             self.target.endpoint, delivery.body, delivery.headers, timeout=self.timeout
         )

@@ -35,7 +35,7 @@ from simulator.payloads.world import (
     Campaign,
     Field,
     Lead,
-    Status,
+    ProgressionStatus,
     Track,
     World,
     make_lead,
@@ -230,7 +230,7 @@ def _score(h: int) -> tuple[int, int]:
     return 10 + _draw(h, _S_OLD, 150), _SCORE_STEPS[_draw(h, _S_STEP, len(_SCORE_STEPS))]
 
 
-def _progression(w: World, h: int) -> tuple[Status, Status]:
+def _progression(w: World, h: int) -> tuple[ProgressionStatus, ProgressionStatus]:
     """A forward move on the status ladder: old status, then a later one."""
     n = len(w.statuses)
     old = _draw(h, _S_STATUS, n - 1)

@@ -80,7 +80,9 @@ class SalesUser(NamedTuple):
     email: str
 
 
-class Status(NamedTuple):
+class ProgressionStatus(NamedTuple):
+    """A step of a program's member progression ladder; `success` marks the goal."""
+
     id: int
     name: str
     success: bool
@@ -154,11 +156,11 @@ _REVENUE_STAGES = tuple(
 )
 # One progression ladder; the ids and the first step match the bulk-extract example (§1e).
 _STATUSES = (
-    Status(20, "Not in Program", False),
-    Status(21, "On List", False),
-    Status(22, "Invited", False),
-    Status(23, "Registered", False),
-    Status(24, "Attended", True),
+    ProgressionStatus(20, "Not in Program", False),
+    ProgressionStatus(21, "On List", False),
+    ProgressionStatus(22, "Invited", False),
+    ProgressionStatus(23, "Registered", False),
+    ProgressionStatus(24, "Attended", True),
 )
 _SEGMENTS = tuple(
     Segment(1000 * segmentation + i, name, segmentation)
@@ -249,7 +251,7 @@ class World:
     partitions: tuple[Named, ...]
     revenue_models: tuple[Named, ...]
     revenue_stages: tuple[Named, ...]
-    statuses: tuple[Status, ...]
+    statuses: tuple[ProgressionStatus, ...]
     segments: tuple[Segment, ...]
     tracks: tuple[Track, ...]
     sales_users: tuple[SalesUser, ...]
