@@ -12,15 +12,15 @@ import pytest
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.records import AttemptRecord, StateChange
-from simulator.reports.html import (
+from simulator.reports.chartdata import (
     MAX_COLUMNS,
     MAX_POINTS,
     Axis,
     attempt_columns,
     downsample,
-    render_html,
     state_segments,
 )
+from simulator.reports.html import render_html
 from simulator.timeline.recording import Recording, Sample, Verdict
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
