@@ -28,8 +28,7 @@ from simulator.payloads.catalog import (
 from simulator.payloads.formats import (
     format_timestamp,
 )
-from simulator.payloads.world import (
-    NEW_LEAD_BASE,
+from simulator.payloads.pools import (
     ORIGINS,
     TRACKS,
     Campaign,
@@ -37,9 +36,9 @@ from simulator.payloads.world import (
     Lead,
     ProgressionStatus,
     Track,
-    World,
     make_lead,
 )
+from simulator.payloads.world import NEW_LEAD_BASE, World
 
 _M = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15

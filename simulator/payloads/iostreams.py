@@ -39,10 +39,8 @@ from simulator.payloads.formats import (
     nested_envelope,
     time_formatter,
 )
-from simulator.payloads.world import (
-    MarketoUser,
-    World,
-)
+from simulator.payloads.pools import MarketoUser
+from simulator.payloads.world import World
 
 # ---- Adobe I/O Events streams (§1c, §3) -------------------------------------------------------
 
