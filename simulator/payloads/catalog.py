@@ -149,7 +149,7 @@ class AuditComponent:
     actions: tuple[str, ...]
     documented: bool = True
     source: str = "urn:mlm"
-    asset: str = ""  # the kind of World record componentId names (events.py)
+    asset: str = ""  # the kind of World record componentId names (values.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ Rules used to fill cells the reference leaves open:
 
 from __future__ import annotations
 
-# Wire name -> (dataType, value kind). Value kinds are the vocabulary `payloads.events` draws
+# Wire name -> (dataType, value kind). Value kinds are the vocabulary `payloads.values` draws
 # values from; kinds that share a prefix ("webpage_id", "webpage_path") come from one record, so
 # a Webpage ID and its URL always belong together.
 ATTRIBUTES: dict[str, tuple[str, str]] = {
@@ -252,7 +252,7 @@ ALIASES: dict[str, int] = {
 DOCUMENTED_AUDIT_TYPES = frozenset({"email", "landingpage", "smartcampaign", "emailbatchprogram"})
 
 # §3a event list (UADS doc HEAD), one row per componentType: name as sent, `source`, the World
-# asset the componentId points at (events.py maps it), eventAction values in the doc's order.
+# asset the componentId points at (values.py maps it), eventAction values in the doc's order.
 # `source` is "urn:mlm" for assets; "urn:userservice" for the access-control rows is inferred from
 # the name (the doc lists the three values, not which component uses which). Folder's "rename"
 # is the Experience League addition §3a mentions.
@@ -297,7 +297,7 @@ AUDIT: tuple[tuple[str, str, str, str], ...] = (
 )
 
 # §3b: Notification kinds. Row: name, `type` suffix, documented, componentType, subType, and the
-# keys of the `eventAction` object (events.py fills them). The three documented types come from
+# keys of the `eventAction` object (values.py fills them). The three documented types come from
 # the I/O doc; campaign_failure's componentType and subType are not shown (its only example
 # carries campaign_abort's data, a copy-paste), so they follow the type suffix; its eventAction
 # keys are that example's. The last three kinds are the Experience League list: their type is

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 
-# Pool records are NamedTuples, not dataclasses: the value-kind tables of `events` address their
+# Pool records are NamedTuples, not dataclasses: the value-kind tables of `values` address their
 # fields by name, and the hot path reads them by position (a tuple index is the cheapest lookup
 # Python has).
 class Lead(NamedTuple):
