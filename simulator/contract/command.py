@@ -23,7 +23,8 @@ from pathlib import Path
 import orjson
 from yarl import URL
 
-from simulator.contract.checks import CHECK_NAMES, CHECKS, Check, CheckStatus, Finding, failed
+from simulator.contract.checks import CHECK_NAMES, CHECKS, Check
+from simulator.contract.findings import CheckStatus, Finding, failed
 from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, Probe, RatePlan, Target
 from simulator.contract.processed import (
     ProbeError,
