@@ -28,10 +28,11 @@ from loopback import served
 
 from simulator.cli import main
 from simulator.contract.checks import CHECK_NAMES
-from simulator.contract.command import ContractRun, run_contract, select_checks, to_json, to_junit
+from simulator.contract.command import to_json, to_junit
 from simulator.contract.findings import CheckStatus
 from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, RatePlan, Target
 from simulator.contract.processed import ProbeError, ProcessedUrl, parse_processed
+from simulator.contract.runner import ContractRun, run_contract, select_checks
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.receiver import Receiver
 from simulator.errors import ConfigError
