@@ -31,7 +31,7 @@ from simulator.contract.checks import CHECK_NAMES
 from simulator.contract.command import to_json, to_junit
 from simulator.contract.findings import CheckStatus
 from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, RatePlan, Target
-from simulator.contract.processed import ProbeError, ProcessedUrl, parse_processed
+from simulator.contract.processed import ProcessedUrl
 from simulator.contract.runner import ContractRun, run_contract, select_checks
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.receiver import Receiver
@@ -487,25 +487,6 @@ def test_a_junit_skip_carries_the_reason() -> None:
     skipped = next(suite.iter("testcase")).find("skipped")
     assert skipped is not None
     assert skipped.get("message") == "no --token-env: the consumer's valid token is not known"
-
-
-@pytest.mark.parametrize(
-    ("data", "ids"),
-    [
-        pytest.param(b'{"processed": ["a", "b", "a"]}', ["a", "b", "a"], id="object"),
-        pytest.param(b'["a", 7]', ["a", "7"], id="list"),
-        pytest.param(b"a\n\n b \n", ["a", "b"], id="lines"),
-    ],
-)
-def test_processed_ids_are_read_as_json_or_lines(data: bytes, ids: list[str]) -> None:
-    """A JSON list, {"processed": [...]}, or one id per line."""
-    assert parse_processed(data) == ids
-
-
-def test_a_processed_listing_of_another_shape_is_refused() -> None:
-    """JSON that is neither a list nor {"processed": [...]} is an error, not an empty list."""
-    with pytest.raises(ProbeError):
-        parse_processed(b'{"ids": []}')
 
 
 # --- the command line: exit codes ----------------------------------------------------------------
