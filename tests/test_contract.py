@@ -27,7 +27,6 @@ from aiohttp import web
 from loopback import served
 
 from simulator.cli import main
-from simulator.contract.checks import CHECK_NAMES
 from simulator.contract.command import to_json, to_junit
 from simulator.contract.findings import CheckStatus
 from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, RatePlan, Target
@@ -35,7 +34,6 @@ from simulator.contract.processed import ProcessedUrl
 from simulator.contract.runner import ContractRun, run_contract, select_checks
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.receiver import Receiver
-from simulator.errors import ConfigError
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.signing import KeyRing
 
@@ -395,42 +393,7 @@ def test_an_unreachable_consumer_runs_no_check() -> None:
     assert run.results[0].evidence.startswith(f"not run: the consumer at {endpoint} could not")
 
 
-# --- selection, JSON and JUnit -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("profile", "names"),
-    [
-        pytest.param(
-            LEGACY,
-            "full-batch every-type unknown-types auth token-change idempotent out-of-order "
-            "sustained-rate",
-            id="legacy",
-        ),
-        pytest.param(
-            ADOBE_IO,
-            "challenge full-batch every-type unknown-types signatures idempotent out-of-order "
-            "sustained-rate",
-            id="adobe-io",
-        ),
-    ],
-)
-def test_by_default_every_check_of_the_profile_runs(profile: str, names: str) -> None:
-    """The default selection is every check that applies to the profile, in battery order."""
-    assert [c.name for c in select_checks(profile)] == names.split()
-
-
-def test_checks_are_selected_and_skipped_by_name() -> None:
-    """--check picks, --skip removes; battery order is kept."""
-    chosen = select_checks(LEGACY, ["idempotent", "auth", "every-type"], ["idempotent"])
-    assert [c.name for c in chosen] == ["every-type", "auth"]
-
-
-def test_an_unknown_check_name_lists_the_checks() -> None:
-    """A typo names itself and every check there is."""
-    with pytest.raises(ConfigError) as caught:
-        select_checks(LEGACY, ["auht"])
-    assert str(caught.value) == f"unknown check 'auht'; the checks: {', '.join(CHECK_NAMES)}"
+# --- JSON and JUnit ------------------------------------------------------------------------------
 
 
 def test_the_json_lists_name_status_evidence_and_duration(bad_io: ContractRun) -> None:
