@@ -1,8 +1,9 @@
 """The seeded world every event draws from: leads, campaigns, programs, assets and the rest.
 
 Built once per run by `World.build(seed)` with Faker (the only place Faker runs, because a Faker
-call costs about as much as generating a whole event), then read by `events.ActivityStream` with
-integer arithmetic. Same seed, same world, in any process.
+call costs about as much as generating a whole event), then read by the streams (`events`,
+`iostreams`) through the generators of `values`, with integer arithmetic. Same seed, same world,
+in any process. The pools' record types, and the pools every world shares, are in `pools`.
 """
 
 from __future__ import annotations
