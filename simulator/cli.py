@@ -25,7 +25,7 @@ from simulator.errors import ConfigError, SimulatorError
 from simulator.payloads.formats import legacy_batch
 from simulator.payloads.iostreams import PROFILES, STREAMS, sample_events
 from simulator.producer import Producer, RunResult
-from simulator.reports.console import AttemptLog, ConsoleReport, Narrator, summary
+from simulator.reports.console import AttemptLog, ConsoleReport, Narrator, run_summary
 from simulator.runfile.scenario import load_run, parse_duration, run_json_schema
 from simulator.shell import clock
 from simulator.timeline.director import Director
@@ -306,7 +306,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             producer.observers.append(AttemptLog(log))
         result = clock.run(_play(producer, console, duration, args), mode=mode, speed=args.speed)
     console.print(
-        summary(
+        run_summary(
             result.ledgers,
             result.machines,
             ended_at=result.ended_at,

@@ -218,28 +218,40 @@ class LaneBuilder:
         return lane
 
     def _io_source(self, spec: SubscriptionSpec) -> IoSource:
-        io = spec.io
-        common = {
-            "munchkin_id": self.run.munchkin_id,
-            "recipient_client_id": io.recipient_client_id,
-            "deprecated_fields": io.deprecated_fields,
-        }
+        io, munchkin_id = spec.io, self.run.munchkin_id
         if spec.stream == "user-audit":
             components = _resolve(
                 spec.components, catalog.AUDIT_COMPONENTS, catalog.find_audit_component
             )
             return UserAuditStream(
-                self.world, components, seed=self.run.seed, stream=spec.name,
-                schema=io.audit_schema, **common,
-            )  # fmt: skip
+                self.world,
+                components,
+                seed=self.run.seed,
+                stream=spec.name,
+                munchkin_id=munchkin_id,
+                recipient_client_id=io.recipient_client_id,
+                deprecated_fields=io.deprecated_fields,
+                schema=io.audit_schema,
+            )
         if spec.stream == "notification":
             kinds = _resolve(
                 spec.notifications, catalog.NOTIFICATION_KINDS, catalog.find_notification_kind
             )
             return NotificationStream(
-                self.world, kinds, seed=self.run.seed, stream=spec.name, **common
+                self.world,
+                kinds,
+                seed=self.run.seed,
+                stream=spec.name,
+                munchkin_id=munchkin_id,
+                recipient_client_id=io.recipient_client_id,
+                deprecated_fields=io.deprecated_fields,
             )
-        return CloudActivityStream(self._activities(spec), **common)
+        return CloudActivityStream(
+            self._activities(spec),
+            munchkin_id=munchkin_id,
+            recipient_client_id=io.recipient_client_id,
+            deprecated_fields=io.deprecated_fields,
+        )
 
 
 def _resolve(

@@ -27,13 +27,13 @@ from aiohttp import web
 from loopback import served
 
 from simulator.cli import main
-from simulator.contract.checks import CHECK_NAMES, Status
-from simulator.contract.command import ContractRun, run_contract, select_checks, to_json, to_junit
+from simulator.contract.command import to_json, to_junit
+from simulator.contract.findings import CheckStatus
 from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, RatePlan, Target
-from simulator.contract.processed import ProbeError, ProcessedUrl, parse_processed
+from simulator.contract.processed import ProcessedUrl
+from simulator.contract.runner import ContractRun, run_contract, select_checks
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.receiver import Receiver
-from simulator.errors import ConfigError
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.signing import KeyRing
 
@@ -96,7 +96,7 @@ async def judge(
         await keys.stop()
 
 
-def statuses(run: ContractRun) -> dict[str, Status]:
+def statuses(run: ContractRun) -> dict[str, CheckStatus]:
     return {r.name: r.status for r in run.results}
 
 
@@ -134,14 +134,14 @@ def _all_but(name: str, profile: str) -> tuple[str, ...]:
 def test_the_good_consumer_passes_every_legacy_check(good_legacy: ContractRun) -> None:
     """Legacy with both tokens and /processed: every check passes, token-change included."""
     assert statuses(good_legacy) == {
-        "full-batch": Status.PASSED,
-        "every-type": Status.PASSED,
-        "unknown-types": Status.PASSED,
-        "auth": Status.PASSED,
-        "token-change": Status.PASSED,
-        "idempotent": Status.PASSED,
-        "out-of-order": Status.PASSED,
-        "sustained-rate": Status.PASSED,
+        "full-batch": CheckStatus.PASSED,
+        "every-type": CheckStatus.PASSED,
+        "unknown-types": CheckStatus.PASSED,
+        "auth": CheckStatus.PASSED,
+        "token-change": CheckStatus.PASSED,
+        "idempotent": CheckStatus.PASSED,
+        "out-of-order": CheckStatus.PASSED,
+        "sustained-rate": CheckStatus.PASSED,
     }
     assert good_legacy.exit_code == 0
 
@@ -149,14 +149,14 @@ def test_the_good_consumer_passes_every_legacy_check(good_legacy: ContractRun) -
 def test_the_good_consumer_passes_every_adobe_io_check(good_io: ContractRun) -> None:
     """I/O with signatures checked against the contract's key host and /processed: all pass."""
     assert statuses(good_io) == {
-        "challenge": Status.PASSED,
-        "full-batch": Status.PASSED,
-        "every-type": Status.PASSED,
-        "unknown-types": Status.PASSED,
-        "signatures": Status.PASSED,
-        "idempotent": Status.PASSED,
-        "out-of-order": Status.PASSED,
-        "sustained-rate": Status.PASSED,
+        "challenge": CheckStatus.PASSED,
+        "full-batch": CheckStatus.PASSED,
+        "every-type": CheckStatus.PASSED,
+        "unknown-types": CheckStatus.PASSED,
+        "signatures": CheckStatus.PASSED,
+        "idempotent": CheckStatus.PASSED,
+        "out-of-order": CheckStatus.PASSED,
+        "sustained-rate": CheckStatus.PASSED,
     }
     assert good_io.exit_code == 0
 
@@ -167,20 +167,20 @@ def test_the_good_consumer_passes_every_type_of_the_nested_streams(stream: str) 
     run = virtual(
         judge(good, profile=ADOBE_IO, stream=stream, checks=("every-type", "unknown-types"))
     )
-    assert statuses(run) == {"every-type": Status.PASSED, "unknown-types": Status.PASSED}
+    assert statuses(run) == {"every-type": CheckStatus.PASSED, "unknown-types": CheckStatus.PASSED}
 
 
 def test_the_bad_consumer_fails_exactly_its_legacy_flaws(bad_legacy: ContractRun) -> None:
     """Subscribed to the types it knows, it fails all but every-type."""
     assert statuses(bad_legacy) == {
-        "full-batch": Status.FAILED,
-        "every-type": Status.PASSED,
-        "unknown-types": Status.FAILED,
-        "auth": Status.FAILED,
-        "token-change": Status.FAILED,
-        "idempotent": Status.FAILED,
-        "out-of-order": Status.FAILED,
-        "sustained-rate": Status.FAILED,
+        "full-batch": CheckStatus.FAILED,
+        "every-type": CheckStatus.PASSED,
+        "unknown-types": CheckStatus.FAILED,
+        "auth": CheckStatus.FAILED,
+        "token-change": CheckStatus.FAILED,
+        "idempotent": CheckStatus.FAILED,
+        "out-of-order": CheckStatus.FAILED,
+        "sustained-rate": CheckStatus.FAILED,
     }
     assert bad_legacy.exit_code == 1
 
@@ -188,14 +188,14 @@ def test_the_bad_consumer_fails_exactly_its_legacy_flaws(bad_legacy: ContractRun
 def test_the_bad_consumer_fails_exactly_its_adobe_io_flaws(bad_io: ContractRun) -> None:
     """On I/O its 20-event batches are fast and order does not matter to it; the rest fails."""
     assert statuses(bad_io) == {
-        "challenge": Status.FAILED,
-        "full-batch": Status.PASSED,
-        "every-type": Status.PASSED,
-        "unknown-types": Status.FAILED,
-        "signatures": Status.FAILED,
-        "idempotent": Status.FAILED,
-        "out-of-order": Status.PASSED,
-        "sustained-rate": Status.FAILED,
+        "challenge": CheckStatus.FAILED,
+        "full-batch": CheckStatus.PASSED,
+        "every-type": CheckStatus.PASSED,
+        "unknown-types": CheckStatus.FAILED,
+        "signatures": CheckStatus.FAILED,
+        "idempotent": CheckStatus.FAILED,
+        "out-of-order": CheckStatus.PASSED,
+        "sustained-rate": CheckStatus.FAILED,
     }
 
 
@@ -319,7 +319,7 @@ def test_token_change_passes_a_consumer_that_takes_refreshed_tokens() -> None:
         finally:
             await receiver.stop()
 
-    assert statuses(virtual(scenario())) == {"token-change": Status.PASSED}
+    assert statuses(virtual(scenario())) == {"token-change": CheckStatus.PASSED}
 
 
 async def _issue(url: str) -> str:
@@ -339,7 +339,7 @@ def test_checks_without_a_processed_source_are_skipped_with_the_reason() -> None
     """No --processed-url or --processed-cmd: idempotent and out-of-order say why, exit 1."""
     run = virtual(judge(good, token=TOKEN, processed=False, checks=("idempotent", "out-of-order")))
     reason = "no --processed-url or --processed-cmd: what the consumer processed cannot be seen"
-    assert [(r.status, r.evidence) for r in run.results] == [(Status.SKIPPED, reason)] * 2
+    assert [(r.status, r.evidence) for r in run.results] == [(CheckStatus.SKIPPED, reason)] * 2
     assert run.exit_code == 1
 
 
@@ -378,7 +378,7 @@ def test_a_check_that_cannot_run_is_skipped_with_its_reason(
     """Named explicitly where it cannot run, a check is skipped, with the reason, and exit is 1."""
     run = virtual(judge(good, profile=profile, checks=(check,)))
     assert [(r.name, r.status, r.evidence) for r in run.results] == [
-        (check, Status.SKIPPED, reason)
+        (check, CheckStatus.SKIPPED, reason)
     ]
     assert run.exit_code == 1
 
@@ -389,46 +389,11 @@ def test_an_unreachable_consumer_runs_no_check() -> None:
     run = virtual(run_contract(Target(endpoint=endpoint), checks=select_checks(LEGACY, ["auth"])))
     assert run.exit_code == 3
     assert run.unreachable.startswith("cannot connect to 127.0.0.1:")
-    assert [r.status for r in run.results] == [Status.SKIPPED]
+    assert [r.status for r in run.results] == [CheckStatus.SKIPPED]
     assert run.results[0].evidence.startswith(f"not run: the consumer at {endpoint} could not")
 
 
-# --- selection, JSON and JUnit -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("profile", "names"),
-    [
-        pytest.param(
-            LEGACY,
-            "full-batch every-type unknown-types auth token-change idempotent out-of-order "
-            "sustained-rate",
-            id="legacy",
-        ),
-        pytest.param(
-            ADOBE_IO,
-            "challenge full-batch every-type unknown-types signatures idempotent out-of-order "
-            "sustained-rate",
-            id="adobe-io",
-        ),
-    ],
-)
-def test_by_default_every_check_of_the_profile_runs(profile: str, names: str) -> None:
-    """The default selection is every check that applies to the profile, in battery order."""
-    assert [c.name for c in select_checks(profile)] == names.split()
-
-
-def test_checks_are_selected_and_skipped_by_name() -> None:
-    """--check picks, --skip removes; battery order is kept."""
-    chosen = select_checks(LEGACY, ["idempotent", "auth", "every-type"], ["idempotent"])
-    assert [c.name for c in chosen] == ["every-type", "auth"]
-
-
-def test_an_unknown_check_name_lists_the_checks() -> None:
-    """A typo names itself and every check there is."""
-    with pytest.raises(ConfigError) as caught:
-        select_checks(LEGACY, ["auht"])
-    assert str(caught.value) == f"unknown check 'auht'; the checks: {', '.join(CHECK_NAMES)}"
+# --- JSON and JUnit ------------------------------------------------------------------------------
 
 
 def test_the_json_lists_name_status_evidence_and_duration(bad_io: ContractRun) -> None:
@@ -485,25 +450,6 @@ def test_a_junit_skip_carries_the_reason() -> None:
     skipped = next(suite.iter("testcase")).find("skipped")
     assert skipped is not None
     assert skipped.get("message") == "no --token-env: the consumer's valid token is not known"
-
-
-@pytest.mark.parametrize(
-    ("data", "ids"),
-    [
-        pytest.param(b'{"processed": ["a", "b", "a"]}', ["a", "b", "a"], id="object"),
-        pytest.param(b'["a", 7]', ["a", "7"], id="list"),
-        pytest.param(b"a\n\n b \n", ["a", "b"], id="lines"),
-    ],
-)
-def test_processed_ids_are_read_as_json_or_lines(data: bytes, ids: list[str]) -> None:
-    """A JSON list, {"processed": [...]}, or one id per line."""
-    assert parse_processed(data) == ids
-
-
-def test_a_processed_listing_of_another_shape_is_refused() -> None:
-    """JSON that is neither a list nor {"processed": [...]} is an error, not an empty list."""
-    with pytest.raises(ProbeError):
-        parse_processed(b'{"ids": []}')
 
 
 # --- the command line: exit codes ----------------------------------------------------------------

@@ -1,8 +1,7 @@
-"""The seeded world and the Lead Activity generator."""
+"""The Lead Activity generator."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -50,76 +49,6 @@ def expected_keys(t: ActivityType, activity: dict[str, Any]) -> list[str]:
     if "campaignId" in activity:
         keys += ["campaignId", "campaignName"]
     return [*keys, "attributes"]
-
-
-# ---- the world --------------------------------------------------------------------------------
-
-
-def test_world_is_the_same_for_the_same_seed() -> None:
-    """Two builds from one seed are equal, pool for pool."""
-    assert World.build(11) == WORLD
-
-
-def test_world_differs_between_seeds() -> None:
-    """Another seed gives other leads."""
-    assert World.build(12).leads != WORLD.leads
-
-
-def test_world_has_the_requested_number_of_distinct_leads() -> None:
-    """`leads` sets the pool size; ids and emails are unique."""
-    world = World.build(5, leads=50)
-    assert len(world.leads) == 50
-    assert len({lead.id for lead in world.leads}) == 50
-    assert len({lead.email for lead in world.leads}) == 50
-
-
-def test_lead_names_match_their_parts() -> None:
-    """A lead's display name is "First Last"."""
-    lead = WORLD.leads[0]
-    assert lead.name == f"{lead.first_name} {lead.last_name}"
-
-
-def test_world_needs_a_lead() -> None:
-    """A world without leads is refused."""
-    with pytest.raises(ValueError, match="a world holds 1 to 400000 leads, got leads=0"):
-        World.build(1, leads=0)
-
-
-def test_marketo_users_have_distinct_ids_and_email_user_ids() -> None:
-    """Twelve users with unique numeric ids and unique email-like userIds on the site's domain."""
-    users = WORLD.users
-    assert len(users) == 12
-    assert len({u.id for u in users}) == len({u.email for u in users}) == 12
-    for user in users:
-        assert re.fullmatch(rf"[a-z]+\.[a-z]+\d*@{re.escape(WORLD.site)}", user.email), user
-        assert 100 <= user.id < 1000
-
-
-def test_ims_org_id_has_the_adobe_org_form() -> None:
-    """24 upper-case hex digits and "@AdobeOrg", fixed by the seed."""
-    assert re.fullmatch(r"[0-9A-F]{24}@AdobeOrg", WORLD.ims_org_id)
-    assert World.build(12).ims_org_id != WORLD.ims_org_id
-
-
-# The pools that existed before the User Audit and Notification streams, for seed 11.
-OLDER_POOLS = (
-    "seed", "leads", "first_names", "last_names", "companies", "email_domains", "job_titles",
-    "site", "programs", "campaigns", "mailings", "lists", "forms", "webpages", "links",
-    "referrers", "ips", "agents", "hard_bounces", "soft_bounces", "fields", "scores",
-    "partitions", "revenue_models", "revenue_stages", "statuses", "segments", "tracks",
-    "sales_users", "opportunities", "moment_types", "webhooks", "conferences", "products",
-    "webinars",
-)  # fmt: skip
-
-
-def test_instance_pools_leave_the_older_pools_unchanged() -> None:
-    """Users and org come from their own generator: every older pool is as before, bit for bit.
-
-    The digest pins Faker's output too: update it only when an older pool changes on purpose.
-    """
-    text = repr([getattr(WORLD, name) for name in OLDER_POOLS]).encode()
-    digest = hashlib.blake2b(text, digest_size=16).hexdigest()
-    assert digest == "897aea307aee1a4b200c13a134795784"
 
 
 # ---- shape of every activity type -------------------------------------------------------------

@@ -8,8 +8,6 @@ import pytest
 
 from simulator.errors import ConfigError
 from simulator.payloads.formats import (
-    CLOUDEVENTS_CONTENT_TYPE,
-    CONTENT_TYPE,
     IoEvent,
     flat_envelope,
     format_timestamp,
@@ -87,11 +85,6 @@ def test_batch_is_compact_json_bytes() -> None:
         b'{"sourceApplication":"Marketo","munchkinId":"123-ABC-456","messageId":"7",'
         b'"messageCreatedDate":"1970-01-01T00:00:00Z","activities":[]}'
     )
-
-
-def test_content_type_is_plain_json() -> None:
-    """Legacy pushes are labelled application/json."""
-    assert CONTENT_TYPE == "application/json"
 
 
 @pytest.mark.parametrize(
@@ -287,11 +280,6 @@ def test_a_single_body_needs_exactly_one_event(count: int) -> None:
     events = [IoEvent(str(i), "t", {}) for i in range(count)]
     with pytest.raises(ValueError, match=f"exactly one event, got {count}"):
         io_body(events, batch=False)
-
-
-def test_cloudevents_content_type_is_the_captured_one() -> None:
-    """I/O deliveries are labelled as the AEM capture shows (§4.2)."""
-    assert CLOUDEVENTS_CONTENT_TYPE == "application/cloudevents+json; charset=UTF-8"
 
 
 UADS_AT = 1720704042.755  # 2024-07-11 13:20:42.755 UTC, the §3a example time

@@ -1,23 +1,32 @@
 """The contract's battery: named checks, each a small scenario against a running consumer.
 
-Every check is an async function of a `Probe` returning a `Finding`: passed, failed with the
-evidence (statuses, latencies, ids, what was expected), or skipped with the reason it could not
-run. `CHECKS` is the registry, in the order the checks run; `marketo-sim contract --list` prints
-it. Names are stable: CI files select and skip them.
+Every check is an async function of a `Probe` returning a `Finding` (`findings`): passed, failed
+with the evidence (statuses, latencies, ids, what was expected), or skipped with the reason it
+could not run. `CHECKS` is the registry, in the order the checks run; `marketo-sim contract
+--list` prints it. Names are stable: CI files select and skip them.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from yarl import URL
 
-from simulator.contract.probe import ADOBE_IO, LEGACY, Delivery, Item, Probe, with_payload
-from simulator.contract.rate import Phase, percentile, play
+from simulator.contract.findings import (
+    Finding,
+    answers,
+    failed,
+    ids_text,
+    judged,
+    latency,
+    passed,
+    plural,
+    skipped,
+)
+from simulator.contract.probe import ADOBE_IO, LEGACY, Item, Probe, ProbeDelivery, with_payload
+from simulator.contract.rate import Phase, play
 from simulator.core.outcome import Outcome
 from simulator.payloads.formats import IoEvent
 from simulator.payloads.signing import SIGNATURE_HEADERS, SigningKey
@@ -29,64 +38,14 @@ FULL_BATCHES = 5  # full deliveries in full-batch: its p50/p99
 SMALL = 10  # events in each delivery of idempotent and out-of-order
 
 
-class Status(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    status: Status
-    evidence: str
-
-
-def passed(evidence: str) -> Finding:
-    return Finding(Status.PASSED, evidence)
-
-
-def failed(evidence: str) -> Finding:
-    return Finding(Status.FAILED, evidence)
-
-
-def skipped(reason: str) -> Finding:
-    return Finding(Status.SKIPPED, reason)
-
-
-def judged(ok: bool, evidence: str) -> Finding:
-    return passed(evidence) if ok else failed(evidence)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Check:
+    """One named check: what it proves, how it runs, and the profiles it runs on by default."""
+
     name: str
     proves: str
     run: Callable[[Probe], Awaitable[Finding]]
     profiles: frozenset[str] = frozenset({LEGACY, ADOBE_IO})  # where it applies: run by default
-
-
-# ---- evidence ----------------------------------------------------------------------------------
-
-
-def latency(outcomes: Sequence[Outcome], limit: float) -> str:
-    values = [o.latency for o in outcomes]
-    p50, p99 = percentile(values, 50), percentile(values, 99)
-    return f"latency p50 {p50:.3f}s, p99 {p99:.3f}s of the {limit:g}s limit"
-
-
-def answers(outcomes: Sequence[Outcome]) -> str:
-    """How often each answer came, in order of first appearance: `3 x HTTP 200, 1 x HTTP 500`."""
-    counts = Counter(describe_outcome(o) for o in outcomes)
-    return ", ".join(f"{n} x {what}" for what, n in counts.items())
-
-
-def ids_text(ids: Sequence[str], limit: int = 5) -> str:
-    shown = ", ".join(ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
-
-
-def plural(count: int, noun: str, nouns: str = "") -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
 
 
 # ---- checks ------------------------------------------------------------------------------------
@@ -254,11 +213,11 @@ def _rogue_key() -> SigningKey:
     return SigningKey.generate()
 
 
-def _tampered(probe: Probe) -> Delivery:
+def _tampered(probe: Probe) -> ProbeDelivery:
     """The signatures of one body on another: the same event with a different munchkinId."""
     signed = probe.delivery(probe.stock.take(1))
     altered = with_payload(signed.items[0], _munchkin("666-EVL-666"))
-    return Delivery(probe.delivery([altered], signed=False).body, signed.headers, signed.items)
+    return ProbeDelivery(probe.delivery([altered], signed=False).body, signed.headers, signed.items)
 
 
 def _munchkin(value: str) -> Change:
@@ -268,11 +227,11 @@ def _munchkin(value: str) -> Change:
     return change
 
 
-def _forged(probe: Probe, rogue: SigningKey) -> Delivery:
+def _forged(probe: Probe, rogue: SigningKey) -> ProbeDelivery:
     """Signatures by a key the key host does not serve, under the served keys' paths."""
     delivery = probe.delivery(probe.stock.take(1))
     forged = {name: rogue.sign(delivery.body) for name in SIGNATURE_HEADERS}
-    return Delivery(delivery.body, delivery.headers | forged, delivery.items)
+    return ProbeDelivery(delivery.body, delivery.headers | forged, delivery.items)
 
 
 def _no_source(probe: Probe) -> Finding | None:

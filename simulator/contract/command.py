@@ -1,7 +1,7 @@
 """`marketo-sim contract`: is a running consumer fit for the real producer?
 
-The battery of named checks (`checks`) runs against the consumer's endpoint, one after
-the other, on the running loop's clock: the real one from the command line (`clock.run`), a
+The battery of named checks (`checks`) runs against the consumer's endpoint (`runner`), one
+after the other, on the running loop's clock: the real one from the command line (`clock.run`), a
 looptime loop in tests. The contract talks only to the endpoint, to the processed-ids URL or
 command the user names, and to its own key host on 127.0.0.1 (Adobe I/O profile).
 
@@ -16,171 +16,55 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
 from yarl import URL
 
-from simulator.contract.checks import CHECK_NAMES, CHECKS, Check, Finding, Status, failed
-from simulator.contract.probe import ADOBE_IO, LEGACY, KeyHost, Probe, RatePlan, Target
+from simulator.contract.checks import CHECKS
+from simulator.contract.findings import CheckStatus
+from simulator.contract.probe import ADOBE_IO, LEGACY, RatePlan, Target
 from simulator.contract.processed import (
-    ProbeError,
     ProcessedCommand,
     ProcessedSource,
     ProcessedUrl,
 )
-from simulator.core.outcome import OutcomeKind
+from simulator.contract.runner import (
+    EXIT_PASSED,
+    CheckResult,
+    ContractRun,
+    run_contract,
+    select_checks,
+)
 from simulator.errors import ConfigError, MissingSecret
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.iostreams import PROFILES, STREAMS
 from simulator.reports.junit import JUnitCase, render_cases
 from simulator.runfile.fields import parse_duration
 from simulator.shell import clock
-from simulator.shell.transport import HttpTransport
 
-EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 MAX_SUSTAIN = 3600.0
 MAX_SUBSCRIPTIONS = 64
 RAMP_CAP = {LEGACY: 64, ADOBE_IO: 32}  # subscriptions: 32 I/O ones hold 320 requests in flight
-MARKS = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP"}
-
-Say = Callable[[str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    name: str
-    status: Status
-    evidence: str
-    duration: float  # seconds of loop time: real seconds on the command line
+# ---- what the command writes ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ContractRun:
-    target: Target
-    results: tuple[CheckResult, ...]
-    unreachable: str = ""  # why no HTTP answer came, when none did
-
-    @property
-    def exit_code(self) -> int:
-        if self.unreachable:
-            return EXIT_UNREACHABLE
-        if self.results and all(r.status is Status.PASSED for r in self.results):
-            return EXIT_PASSED
-        return EXIT_FAILED
-
-
-def select_checks(
-    profile: str, only: Sequence[str] = (), skip: Sequence[str] = ()
-) -> tuple[Check, ...]:
-    """The checks to run, in battery order: those named in `only` (default: every check that
-    applies to `profile`) minus those in `skip`. A check named in `only` runs even where it does
-    not apply, and is then reported as skipped."""
-    unknown = sorted({*only, *skip} - set(CHECK_NAMES))
-    if unknown:
-        raise ConfigError(
-            f"unknown check {', '.join(map(repr, unknown))}; the checks: {', '.join(CHECK_NAMES)}"
-        )
-    chosen = tuple(
-        c
-        for c in CHECKS
-        if (c.name in only if only else profile in c.profiles) and c.name not in skip
-    )
-    if not chosen:
-        raise ConfigError("no check is left to run: --skip removed every selected check")
-    return chosen
-
-
-async def run_contract(
-    target: Target,
-    *,
-    checks: Sequence[Check] | None = None,
-    processed: ProcessedSource | None = None,
-    rate: RatePlan | None = None,
-    keys: KeyHost | None = None,
-    key_port: int = 0,
-    say: Say | None = None,
-) -> ContractRun:
-    """Run `checks` against the consumer at `target.endpoint`, in order. For the adobe-io profile
-    the key host `keys` signs (one is started on 127.0.0.1:`key_port` when none is given)."""
-    tell = say or (lambda text: None)
-    checks = select_checks(target.profile) if checks is None else checks
-    host = keys
-    if host is None and target.profile == ADOBE_IO:
-        host = KeyHost()
-        await _start(host, key_port)
-        tell(f"public keys at {host.url} (the consumer's key base URL)")
-    rate = rate or RatePlan()
-    try:
-        async with HttpTransport(limit=_connections(target, rate)) as transport:
-            ring = host.ring if host is not None else None
-            probe = Probe(target, transport, keys=ring, processed=processed, rate=rate)
-            outcome, _ = await probe.get(target.endpoint)
-            if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
-                reason = outcome.detail or str(outcome.kind)
-                return ContractRun(target, _not_run(checks, target, reason), reason)
-            results = []
-            for check in checks:
-                results.append(await _run_check(check, probe))
-                tell(summary_line(results[-1]))
-            return ContractRun(target, tuple(results))
-    finally:
-        if host is not None and keys is None:
-            await host.stop()
-        if processed is not None:
-            await processed.close()
-
-
-async def _start(host: KeyHost, port: int) -> None:
-    try:
-        await host.start(port)
-    except OSError as exc:
-        raise ConfigError(
-            f"--key-port {port}: cannot listen on 127.0.0.1: {exc.strerror}"
-        ) from None
-
-
-def _connections(target: Target, rate: RatePlan) -> int:
-    per_subscription = 10 if target.profile == ADOBE_IO else 1
-    return max(100, 2 * rate.ramp_max * per_subscription)
-
-
-async def _run_check(check: Check, probe: Probe) -> CheckResult:
-    started = probe.now()
-    try:
-        finding = await check.run(probe)
-    except ProbeError as exc:
-        finding = failed(f"could not run: {exc}")
-    return CheckResult(check.name, finding.status, finding.evidence, probe.now() - started)
-
-
-def _not_run(checks: Sequence[Check], target: Target, reason: str) -> tuple[CheckResult, ...]:
-    why = f"not run: the consumer at {target.endpoint} could not be reached ({reason})"
-    return tuple(CheckResult(c.name, Status.SKIPPED, why, 0.0) for c in checks)
-
-
-# ---- reports -----------------------------------------------------------------------------------
-
-
-def summary_line(result: CheckResult) -> str:
-    return f"{MARKS[result.status]} {result.name} — {result.evidence}"
-
-
-def summary(run: ContractRun) -> str:
+def contract_summary(run: ContractRun) -> str:
     """The last line: counts and the exit code, or why nothing ran."""
     if run.unreachable:
         return (
             f"the consumer at {run.target.endpoint} could not be reached ({run.unreachable}); "
             "no check ran"
         )
-    n = {status: sum(r.status is status for r in run.results) for status in Status}
+    n = {status: sum(r.status is status for r in run.results) for status in CheckStatus}
     text = (
-        f"{n[Status.PASSED]} passed, {n[Status.FAILED]} failed, {n[Status.SKIPPED]} skipped: "
-        f"exit {run.exit_code}"
+        f"{n[CheckStatus.PASSED]} passed, {n[CheckStatus.FAILED]} failed, "
+        f"{n[CheckStatus.SKIPPED]} skipped: exit {run.exit_code}"
     )
-    if n[Status.SKIPPED]:
+    if n[CheckStatus.SKIPPED]:
         text += " (a skipped check is no pass: give it what it needs, or --skip it)"
     return text
 
@@ -216,10 +100,10 @@ def to_junit(run: ContractRun, *, elapsed: float = 0.0) -> str:
 
 def _case(result: CheckResult, classname: str) -> JUnitCase:
     failure = details = None
-    if result.status is Status.FAILED:
+    if result.status is CheckStatus.FAILED:
         failure = result.evidence
         details = f"check: {result.name}\nproves: {_proves(result.name)}\nevidence: {failure}"
-    skipped = result.evidence if result.status is Status.SKIPPED else None
+    skipped = result.evidence if result.status is CheckStatus.SKIPPED else None
     return JUnitCase(
         name=result.name,
         classname=classname,
@@ -338,9 +222,9 @@ def command(args: argparse.Namespace) -> int:
     if args.junit is not None:
         args.junit.write_text(to_junit(run, elapsed=seconds), encoding="utf-8")
     if run.unreachable:
-        print(f"marketo-sim: error: {summary(run)}", file=sys.stderr)
+        print(f"marketo-sim: error: {contract_summary(run)}", file=sys.stderr)
     else:
-        print(f"{summary(run)} ({seconds:.2f}s)")
+        print(f"{contract_summary(run)} ({seconds:.2f}s)")
     return run.exit_code
 
 
@@ -399,21 +283,3 @@ def _processed(args: argparse.Namespace) -> ProcessedSource | None:
     if args.processed_cmd is not None:
         return ProcessedCommand(args.processed_cmd)
     return None
-
-
-__all__ = [
-    "CHECKS",
-    "CHECK_NAMES",
-    "CheckResult",
-    "ContractRun",
-    "Finding",
-    "KeyHost",
-    "RatePlan",
-    "Target",
-    "add_arguments",
-    "command",
-    "run_contract",
-    "select_checks",
-    "to_json",
-    "to_junit",
-]

@@ -31,6 +31,8 @@ from simulator.core.registration import IoPolicy
 from simulator.payloads.catalog import (
     ACTIVITY_TYPES,
     ActivityType,
+    AuditComponent,
+    NotificationKind,
     select_audit_components,
     select_notification_kinds,
 )
@@ -130,17 +132,35 @@ def build_stock(
 
 
 def _nested_streams(world: World, stream: str, seed: int) -> list[tuple[str, _IoStream]]:
-    common: dict[str, Any] = {"seed": seed, "stream": _STREAM, "munchkin_id": MUNCHKIN_ID}
-    common["recipient_client_id"] = RECIPIENT
     if stream == "user-audit":
         return [
-            (f"{c.name} {a}", UserAuditStream(world, (replace(c, actions=(a,)),), **common))
+            (f"{c.name} {a}", _audit_stream(world, replace(c, actions=(a,)), seed))
             for c in select_audit_components()
             for a in c.actions
         ]
-    return [
-        (k.name, NotificationStream(world, (k,), **common)) for k in select_notification_kinds()
-    ]
+    return [(k.name, _notification_stream(world, k, seed)) for k in select_notification_kinds()]
+
+
+def _audit_stream(world: World, component: AuditComponent, seed: int) -> UserAuditStream:
+    return UserAuditStream(
+        world,
+        (component,),
+        seed=seed,
+        stream=_STREAM,
+        munchkin_id=MUNCHKIN_ID,
+        recipient_client_id=RECIPIENT,
+    )
+
+
+def _notification_stream(world: World, kind: NotificationKind, seed: int) -> NotificationStream:
+    return NotificationStream(
+        world,
+        (kind,),
+        seed=seed,
+        stream=_STREAM,
+        munchkin_id=MUNCHKIN_ID,
+        recipient_client_id=RECIPIENT,
+    )
 
 
 def _activity_source(world: World, kind: ActivityType, profile: str, seed: int) -> Source:
@@ -182,7 +202,7 @@ def with_payload(item: Item, change: Callable[[Any], None]) -> Item:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class ProbeDelivery:
     """One request the contract makes: the body, its headers, and the events it carries."""
 
     body: bytes
@@ -291,7 +311,7 @@ class Probe:
         *,
         token: str | Token | None = Token.VALID,
         signed: bool = True,
-    ) -> Delivery:
+    ) -> ProbeDelivery:
         """A delivery of `items` as the producer sends it. I/O: a JSON array, or one envelope
         for one item, signed unless `signed=False`. Legacy: the batch wrapper with
         `Authorization: Bearer <token>`, none when `token` is None (I/O Events sends no token)."""
@@ -312,9 +332,9 @@ class Probe:
             chosen = self.target.token if token is Token.VALID else token
             if chosen is not None:
                 headers["Authorization"] = f"Bearer {chosen}"
-        return Delivery(body, headers, items)
+        return ProbeDelivery(body, headers, items)
 
-    def redelivery(self, delivery: Delivery) -> Delivery:
+    def redelivery(self, delivery: ProbeDelivery) -> ProbeDelivery:
         """The same request again; an I/O redelivery gets a new delivery id, as Adobe's does."""
         if not self.is_io:
             return delivery
@@ -337,7 +357,7 @@ class Probe:
             headers |= self.keys.headers(body)
         return headers
 
-    async def send(self, delivery: Delivery) -> Outcome:
+    async def send(self, delivery: ProbeDelivery) -> Outcome:
         return await self.transport.post(
             self.target.endpoint, delivery.body, delivery.headers, timeout=self.timeout
         )

@@ -4,7 +4,10 @@ Events are made from sequence numbers at send time: a stream maps (sequence, tim
 the same seed gives the same bytes. Pure: no clock, no sockets, no asyncio.
 
 May import: `simulator.errors` and third-party encoders (orjson, faker, cryptography).
-Offers: `catalog` (activity types, audit actions, notification kinds, as data), `world`, `events`
-(Lead Activity), `iostreams` (the Adobe I/O streams), `formats` (wrappers and envelopes),
-`signing` (I/O delivery signatures), `anomalies` and `unknowns` (what a consumer must tolerate).
+Offers: `catalog` (activity types, audit actions, notification kinds: records and lookups) over
+`catalog_tables` (the reference's rows, as data), `world` (the seeded World) over `pools` (its
+record types and the pools every world shares), `draws` (seeded hashing, salts, event ids),
+`values` (how each value an event carries is drawn), `events` (Lead Activity), `iostreams` (the
+Adobe I/O streams), `formats` (wrappers and envelopes), `signing` (I/O delivery signatures),
+`anomalies` and `unknowns` (what a consumer must tolerate).
 """

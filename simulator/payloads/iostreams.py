@@ -7,8 +7,7 @@ the same event in any process and any call order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from functools import partial
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from simulator.errors import ConfigError
@@ -20,31 +19,27 @@ from simulator.payloads.catalog import (
     select_audit_components,
     select_notification_kinds,
 )
-from simulator.payloads.events import (
-    _GOLDEN,
-    _M,
-    _SAMPLE_AT,
-    _SEQ_LIMIT,
-    ActivityStream,
-    _draw,
-    _mix,
-    _pick,
-    _salt,
-    _stream_identity,
-    sample_activities,
+from simulator.payloads.draws import (
+    GOLDEN,
+    MASK,
+    checked_seq,
+    draw,
+    mix,
+    pick,
+    salt_of,
+    stream_identity,
+    stream_key,
+    uuid4,
 )
+from simulator.payloads.events import SAMPLE_AT, ActivityStream, sample_activities
 from simulator.payloads.formats import (
     IoEvent,
     flat_envelope,
     nested_envelope,
     time_formatter,
 )
-from simulator.payloads.world import (
-    MarketoUser,
-    World,
-)
-
-# ---- Adobe I/O Events streams (§1c, §3) -------------------------------------------------------
+from simulator.payloads.values import action_fn, component_id_fn
+from simulator.payloads.world import World
 
 LADS_SOURCE = "urn:marketo_activity_stream"
 NOTIFICATION_SOURCE = "urn:mlm"
@@ -53,31 +48,6 @@ STREAMS = ("lead-activity", "user-audit", "notification")
 PROFILES = ("adobe-io", "marketo-legacy")
 _JSON = "application/json"
 _V1_SOURCE = "https://www.marketo.com"  # `source` of the UADS V1.0-era example (§3a)
-_SCRAMBLE = 0xD6E8FEB86659FD93  # an odd 64-bit multiplier: spreads h into the other digits
-
-
-def _stream_key(kind: str, identity: bytes, purpose: str) -> int:
-    """A 64-bit key for one purpose (draws, event ids) of one stream of one kind."""
-    text = b"\x1f".join((kind.encode(), identity, purpose.encode()))
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
-
-
-def _uuid4(key: int, seq: int) -> str:
-    """A version-4 UUID that is a pure function of (key, seq), and distinct for each seq.
-
-    `h` is a bijection of seq (splitmix64 of an odd-step counter) and all 16 of its hex digits
-    are kept, around the version digit "4" and the variant digit (8, 9, a or b); a multiple of
-    `h` fills the other 14 digits.
-    """
-    h = _mix((key + seq * _GOLDEN) & _M)
-    x = (h.to_bytes(8, "big") + ((h * _SCRAMBLE) & _M).to_bytes(8, "big")).hex()
-    return f"{x[:8]}-{x[8:12]}-4{x[12:15]}-{'89ab'[h & 3]}{x[15:18]}-{x[18:30]}"
-
-
-def _checked(seq: int) -> int:
-    if not 0 <= seq < _SEQ_LIMIT:
-        raise ValueError(f"seq must be in range(0, {_SEQ_LIMIT}), got {seq}")
-    return seq
 
 
 class CloudActivityStream:
@@ -97,8 +67,8 @@ class CloudActivityStream:
         deprecated_fields: bool = True,
     ) -> None:
         self._activity = activities.activity
-        self._io_types = {plan.type_id: plan.io_type for plan in activities._plans}
-        self._event_key = _stream_key("lead-activity", activities._identity, "eventid")
+        self._io_types = activities.io_types
+        self._event_key = stream_key("lead-activity", activities.identity, "eventid")
         self._munchkin_id = munchkin_id
         self._recipient = recipient_client_id
         self._deprecated = deprecated_fields
@@ -121,7 +91,7 @@ class CloudActivityStream:
 
     def event_id(self, seq: int) -> str:
         """The `eventid` of seq: the same on every call and every delivery attempt."""
-        return _uuid4(self._event_key, _checked(seq))
+        return uuid4(self._event_key, checked_seq(seq))
 
     def io_events(self, items: Iterable[tuple[int, float]]) -> list[IoEvent]:
         """The I/O event of each (seq, at), in the order given."""
@@ -129,7 +99,7 @@ class CloudActivityStream:
         return [
             flat_envelope(
                 self.cloudevent(seq, at),
-                event_id=_uuid4(key, seq),
+                event_id=uuid4(key, seq),
                 recipient_client_id=recipient,
                 deprecated_fields=deprecated,
             )
@@ -153,10 +123,10 @@ class _NestedStream:
         deprecated_fields: bool,
         time_format: str,
     ) -> None:
-        identity = _stream_identity(world, seed, stream)
-        self._key = _stream_key(self._kind, identity, "draws")
-        self._event_key = _stream_key(self._kind, identity, "eventid")
-        self._id_key = _stream_key(self._kind, identity, "id")
+        identity = stream_identity(world.seed, seed, stream)
+        self._key = stream_key(self._kind, identity, "draws")
+        self._event_key = stream_key(self._kind, identity, "eventid")
+        self._id_key = stream_key(self._kind, identity, "id")
         self._time = time_formatter(time_format)
         self._munchkin_id = munchkin_id
         self._ims_org_id = world.ims_org_id
@@ -169,14 +139,14 @@ class _NestedStream:
 
     def event_id(self, seq: int) -> str:
         """The `eventid` of seq: the same on every call and every delivery attempt."""
-        return _uuid4(self._event_key, _checked(seq))
+        return uuid4(self._event_key, checked_seq(seq))
 
     def io_events(self, items: Iterable[tuple[int, float]]) -> list[IoEvent]:
         """The I/O event of each (seq, at), in the order given."""
         return [
             nested_envelope(
                 self.cloudevent(seq, at),
-                event_id=_uuid4(self._event_key, seq),
+                event_id=uuid4(self._event_key, seq),
                 recipient_client_id=self._recipient,
                 deprecated_fields=self._deprecated,
                 body=self._body,
@@ -185,52 +155,10 @@ class _NestedStream:
         ]
 
     def _hash(self, seq: int) -> int:
-        return _mix((self._key + _checked(seq) * _GOLDEN) & _M)
+        return mix((self._key + checked_seq(seq) * GOLDEN) & MASK)
 
 
-ComponentIdFn = Callable[[int, MarketoUser], int]  # (event hash, acting user) -> componentId
-
-# What componentId points at, per AuditComponent.asset: a World pool and its id field, ...
-_COMPONENT_POOLS: dict[str, tuple[str, str]] = {
-    "program": ("programs", "id"),
-    "nurture_program": ("tracks", "program_id"),
-    "mailing": ("mailings", "id"),
-    "form": ("forms", "id"),
-    "landing_page": ("landing_pages", "id"),
-    "list": ("lists", "id"),
-    "segment": ("segments", "id"),
-    "segmentation": ("segments", "segmentation_id"),
-    "campaign": ("campaigns", "id"),
-    "role": ("roles", "id"),
-    "user": ("users", "id"),
-}
-# ... or, for assets the World does not model, an id range (inclusive).
-_COMPONENT_RANGES: dict[str, tuple[int, int]] = {
-    "email_template": (1000, 1999),
-    "landing_page_template": (1000, 1999),
-    "folder": (100, 999),
-    "smart_list": (1000, 9999),
-    "snippet": (1000, 1999),
-}
-
-
-def _component_id_fn(asset: str, world: World) -> ComponentIdFn:
-    salt = _salt(f"component:{asset}")
-    if asset == "actor":  # Login: the user who logs in
-        return lambda h, user: user.id
-    if asset in _COMPONENT_RANGES:
-        low, high = _COMPONENT_RANGES[asset]
-        return lambda h, user: low + _draw(h, salt, high - low + 1)
-    pool_name, field = _COMPONENT_POOLS[asset]
-    if pool_name == "landing_pages":
-        pool: Sequence[Any] = [w for w in world.webpages if w.path.startswith("/lp/")]
-    else:
-        pool = getattr(world, pool_name)
-    ids = [getattr(item, field) for item in pool]
-    return lambda h, user: ids[_draw(h, salt, len(ids))]
-
-
-_S_COMPONENT, _S_ACTION, _S_USER, _S_KIND = map(_salt, ("component", "action", "user", "kind"))
+_S_COMPONENT, _S_ACTION, _S_USER, _S_KIND = map(salt_of, ("component", "action", "user", "kind"))
 
 
 class UserAuditStream(_NestedStream):
@@ -275,24 +203,24 @@ class UserAuditStream(_NestedStream):
         self._v1 = schema == "V1.0"
         self._body = not self._v1
         self._users = world.users
-        self._plans = tuple((c, _component_id_fn(c.asset, world)) for c in unique)
+        self._plans = tuple((c, component_id_fn(c.asset, world)) for c in unique)
 
     def cloudevent(self, seq: int, at: float) -> dict[str, Any]:
         """The CloudEvent of audit event `seq` at `at`: what the envelope holds in `event`."""
         h = self._hash(seq)
-        component, component_id = self._plans[_draw(h, _S_COMPONENT, len(self._plans))]
-        user = _pick(self._users, h, _S_USER)
+        component, component_id = self._plans[draw(h, _S_COMPONENT, len(self._plans))]
+        user = pick(self._users, h, _S_USER)
         data = {
             "componentId": component_id(h, user),
             "componentType": component.name,
-            "eventAction": _pick(component.actions, h, _S_ACTION),
+            "eventAction": pick(component.actions, h, _S_ACTION),
             "munchkinId": self._munchkin_id,
             "imsOrgId": self._ims_org_id,
         }
         if self._v1:
             data["user"] = user.id  # before userId, as in the V1.0 example
         data["userId"] = user.email
-        head = {"id": _uuid4(self._id_key, seq)} if self._v1 else {}
+        head = {"id": uuid4(self._id_key, seq)} if self._v1 else {}
         return {
             "specversion": "1.0",
             **head,
@@ -303,44 +231,6 @@ class UserAuditStream(_NestedStream):
             "dataschema": self._schema,
             "data": data,
         }
-
-
-ActionFn = Callable[[int], Any]  # event hash -> one eventAction value
-
-# eventAction values drawn from a World pool: key -> (pool, field); nurture names a nurture
-# program. Values of the inferred kinds (§3b) are ours, like the quota numbers and service names.
-_ACTION_POOLS: dict[str, tuple[str, str]] = {
-    "campaignId": ("campaigns", "id"),
-    "userId": ("users", "email"),
-    "programId": ("programs", "id"),
-    "nurture.programId": ("tracks", "program_id"),
-    "mailingId": ("mailings", "id"),
-    "leadId": ("leads", "id"),
-}
-_ACTION_CHOICES: dict[str, tuple[Any, ...]] = {
-    "dailyQuota": (50_000, 100_000, 1_000_000),
-    "percent": (25, 50, 75, 90, 100),
-    "errorMessage": (
-        "REQUIRED_FIELD_MISSING: Required fields are missing: [Company]",
-        "INVALID_EMAIL_ADDRESS: Email: invalid email address",
-        "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record",
-        "FIELD_CUSTOM_VALIDATION_EXCEPTION: Lead Source is required",
-    ),
-}
-_SERVICES = ("syncLead", "getLeadsByFilterType", "getLeadActivities", "createUpdatePrograms",
-             "getLeadChanges", "bulkLeadExtract")  # fmt: skip
-
-
-def _action_fn(kind: NotificationKind, key: str, world: World) -> ActionFn:
-    salt = _salt(f"action:{key}")
-    if key == "serviceNames":  # one to three REST services, as an array
-        n = len(_SERVICES)
-        return lambda h: [_SERVICES[(_draw(h, salt, n) + i) % n] for i in range(1 + h % 3)]
-    if key in _ACTION_CHOICES:
-        return partial(_pick, _ACTION_CHOICES[key], salt=salt)
-    pool_name, field = _ACTION_POOLS.get(f"{kind.component_type}.{key}") or _ACTION_POOLS[key]
-    values = [getattr(item, field) for item in getattr(world, pool_name)]
-    return lambda h: values[_draw(h, salt, len(values))]
 
 
 class NotificationStream(_NestedStream):
@@ -376,13 +266,13 @@ class NotificationStream(_NestedStream):
         if not unique:
             raise ValueError("a Notification stream needs at least one kind")
         self._plans = tuple(
-            (k, tuple((key, _action_fn(k, key, world)) for key in k.action_fields)) for k in unique
+            (k, tuple((key, action_fn(k, key, world)) for key in k.action_fields)) for k in unique
         )
 
     def cloudevent(self, seq: int, at: float) -> dict[str, Any]:
         """The CloudEvent of notification `seq` at `at`, keys in the order of the §3b example."""
         h = self._hash(seq)
-        kind, fields = self._plans[_draw(h, _S_KIND, len(self._plans))]
+        kind, fields = self._plans[draw(h, _S_KIND, len(self._plans))]
         return {
             "specversion": "1.0",
             "source": NOTIFICATION_SOURCE,
@@ -423,19 +313,34 @@ def sample_events(
         return sample_activities(ref, count=count, seed=seed)
     world = World.build(seed)
     client = hashlib.blake2b(f"client\x1f{seed}".encode(), digest_size=16).hexdigest()
-    common = {"munchkin_id": _SAMPLE_MUNCHKIN, "recipient_client_id": client}
     source: CloudActivityStream | _NestedStream
     if stream == "lead-activity":
         types = select_activity_types("all") if ref is None else (find_activity_type(ref),)
         activities = ActivityStream(world, types, seed=seed, stream="sample")
-        source = CloudActivityStream(activities, **common)
+        source = CloudActivityStream(
+            activities, munchkin_id=_SAMPLE_MUNCHKIN, recipient_client_id=client
+        )
     elif stream == "user-audit":
         components = select_audit_components(ref, action)
-        source = UserAuditStream(world, components, seed=seed, stream="sample", **common)
+        source = UserAuditStream(
+            world,
+            components,
+            seed=seed,
+            stream="sample",
+            munchkin_id=_SAMPLE_MUNCHKIN,
+            recipient_client_id=client,
+        )
     else:
         kinds = select_notification_kinds(ref)
-        source = NotificationStream(world, kinds, seed=seed, stream="sample", **common)
-    items = ((seq, _SAMPLE_AT + seq) for seq in range(count))
+        source = NotificationStream(
+            world,
+            kinds,
+            seed=seed,
+            stream="sample",
+            munchkin_id=_SAMPLE_MUNCHKIN,
+            recipient_client_id=client,
+        )
+    items = ((seq, SAMPLE_AT + seq) for seq in range(count))
     return [event.envelope for event in source.io_events(items)]
 
 

@@ -4,5 +4,6 @@ Observers and renderers of records; none of them changes a run.
 
 May import: `simulator.core`, `simulator.errors`, rich.
 Offers: `console` (the `--log` file, live status and summary), `html` (the `--report` page),
-`junit` (the `--junit` file).
+`svg` (its per-subscription timeline chart), `chartdata` (the numbers both draw: state spans,
+attempt columns, thinned samples, axes and ticks), `junit` (the `--junit` file).
 """

@@ -204,7 +204,7 @@ def status_cells(machine: Machine, now: float, *, markup: bool = True) -> list[s
     ]
 
 
-def summary(
+def run_summary(
     ledgers: Mapping[str, Ledger],
     machines: Mapping[str, Machine],
     *,

@@ -1,0 +1,147 @@
+"""One contract run: the selected checks, in battery order, against a consumer that answers.
+
+`run_contract` first GETs the endpoint; when no HTTP answer comes, no check runs and the run is
+"unreachable". Otherwise each check runs on the running loop's clock and its finding becomes a
+`CheckResult`, told as a line as soon as it is known. The adobe-io profile signs with a key host
+on 127.0.0.1, started for the run unless one is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from simulator.contract.checks import CHECK_NAMES, CHECKS, Check
+from simulator.contract.findings import CheckStatus, failed
+from simulator.contract.probe import ADOBE_IO, KeyHost, Probe, RatePlan, Target
+from simulator.contract.processed import ProbeError, ProcessedSource
+from simulator.core.outcome import OutcomeKind
+from simulator.errors import ConfigError
+from simulator.shell.transport import HttpTransport
+
+EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+MARKS = {CheckStatus.PASSED: "PASS", CheckStatus.FAILED: "FAIL", CheckStatus.SKIPPED: "SKIP"}
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """How one check of a run ended, with its evidence and how long it took."""
+
+    name: str
+    status: CheckStatus
+    evidence: str
+    duration: float  # seconds of loop time: real seconds on the command line
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRun:
+    """A whole run: the target, each check's result in order, or why the consumer was
+    unreachable; its exit code is the command's."""
+
+    target: Target
+    results: tuple[CheckResult, ...]
+    unreachable: str = ""  # why no HTTP answer came, when none did
+
+    @property
+    def exit_code(self) -> int:
+        if self.unreachable:
+            return EXIT_UNREACHABLE
+        if self.results and all(r.status is CheckStatus.PASSED for r in self.results):
+            return EXIT_PASSED
+        return EXIT_FAILED
+
+
+def select_checks(
+    profile: str, only: Sequence[str] = (), skip: Sequence[str] = ()
+) -> tuple[Check, ...]:
+    """The checks to run, in battery order: those named in `only` (default: every check that
+    applies to `profile`) minus those in `skip`. A check named in `only` runs even where it does
+    not apply, and is then reported as skipped."""
+    unknown = sorted({*only, *skip} - set(CHECK_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"unknown check {', '.join(map(repr, unknown))}; the checks: {', '.join(CHECK_NAMES)}"
+        )
+    chosen = tuple(
+        c
+        for c in CHECKS
+        if (c.name in only if only else profile in c.profiles) and c.name not in skip
+    )
+    if not chosen:
+        raise ConfigError("no check is left to run: --skip removed every selected check")
+    return chosen
+
+
+async def run_contract(
+    target: Target,
+    *,
+    checks: Sequence[Check] | None = None,
+    processed: ProcessedSource | None = None,
+    rate: RatePlan | None = None,
+    keys: KeyHost | None = None,
+    key_port: int = 0,
+    say: Say | None = None,
+) -> ContractRun:
+    """Run `checks` against the consumer at `target.endpoint`, in order. For the adobe-io profile
+    the key host `keys` signs (one is started on 127.0.0.1:`key_port` when none is given)."""
+    tell = say or (lambda text: None)
+    checks = select_checks(target.profile) if checks is None else checks
+    host = keys
+    if host is None and target.profile == ADOBE_IO:
+        host = KeyHost()
+        await _start(host, key_port)
+        tell(f"public keys at {host.url} (the consumer's key base URL)")
+    rate = rate or RatePlan()
+    try:
+        async with HttpTransport(limit=_connections(target, rate)) as transport:
+            ring = host.ring if host is not None else None
+            probe = Probe(target, transport, keys=ring, processed=processed, rate=rate)
+            outcome, _ = await probe.get(target.endpoint)
+            if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
+                reason = outcome.detail or str(outcome.kind)
+                return ContractRun(target, _not_run(checks, target, reason), reason)
+            results = []
+            for check in checks:
+                results.append(await _run_check(check, probe))
+                tell(summary_line(results[-1]))
+            return ContractRun(target, tuple(results))
+    finally:
+        if host is not None and keys is None:
+            await host.stop()
+        if processed is not None:
+            await processed.close()
+
+
+async def _start(host: KeyHost, port: int) -> None:
+    try:
+        await host.start(port)
+    except OSError as exc:
+        raise ConfigError(
+            f"--key-port {port}: cannot listen on 127.0.0.1: {exc.strerror}"
+        ) from None
+
+
+def _connections(target: Target, rate: RatePlan) -> int:
+    per_subscription = 10 if target.profile == ADOBE_IO else 1
+    return max(100, 2 * rate.ramp_max * per_subscription)
+
+
+async def _run_check(check: Check, probe: Probe) -> CheckResult:
+    started = probe.now()
+    try:
+        finding = await check.run(probe)
+    except ProbeError as exc:
+        finding = failed(f"could not run: {exc}")
+    return CheckResult(check.name, finding.status, finding.evidence, probe.now() - started)
+
+
+def _not_run(checks: Sequence[Check], target: Target, reason: str) -> tuple[CheckResult, ...]:
+    why = f"not run: the consumer at {target.endpoint} could not be reached ({reason})"
+    return tuple(CheckResult(c.name, CheckStatus.SKIPPED, why, 0.0) for c in checks)
+
+
+def summary_line(result: CheckResult) -> str:
+    """The line a result is told as: `PASS full-batch — <evidence>`."""
+    return f"{MARKS[result.status]} {result.name} — {result.evidence}"
