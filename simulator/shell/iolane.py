@@ -24,7 +24,12 @@ from simulator.core.delivery import Batch
 from simulator.core.journal import Journal, JournalEntry
 from simulator.core.outcome import Outcome
 from simulator.core.records import AttemptRecord
-from simulator.core.registration import Delivery, Registration, RegistrationState, StateChange
+from simulator.core.registration import (
+    IoDelivery,
+    Registration,
+    RegistrationState,
+    RegistrationTransition,
+)
 from simulator.payloads import anomalies
 from simulator.payloads.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
 from simulator.payloads.signing import HMAC_HEADER, KeyRing, hmac_signature
@@ -124,7 +129,7 @@ class IoLane:
 
     # -- one delivery ----------------------------------------------------------------------------
 
-    async def _deliver(self, engine: Engine, delivery: Delivery) -> None:
+    async def _deliver(self, engine: Engine, delivery: IoDelivery) -> None:
         wall = engine.clock.wall
         events = self.source.io_events((seq, wall(t)) for seq, t in delivery.batch.items())
         if self.settings.reorder:
@@ -153,7 +158,7 @@ class IoLane:
         events, body = self._last_acknowledged
         now = engine.clock.now()
         outcome = await self._post(engine, events, body, 0)
-        delivery = Delivery(Batch("duplicate", (), now), 0, now, None, duplicate=True)
+        delivery = IoDelivery(Batch("duplicate", (), now), 0, now, None, duplicate=True)
         record = self._record(engine, delivery, events, outcome)
         engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
 
@@ -190,7 +195,7 @@ class IoLane:
         return headers
 
     def _record(
-        self, engine: Engine, delivery: Delivery, events: Sequence[IoEvent], outcome: Outcome
+        self, engine: Engine, delivery: IoDelivery, events: Sequence[IoEvent], outcome: Outcome
     ) -> AttemptRecord:
         return AttemptRecord(
             at=delivery.at,
@@ -210,7 +215,9 @@ class IoLane:
             done_at=engine.clock.now(),
         )
 
-    def _report_changes(self, engine: Engine, changes: Sequence[StateChange] = ()) -> None:
+    def _report_changes(
+        self, engine: Engine, changes: Sequence[RegistrationTransition] = ()
+    ) -> None:
         for change in [*changes, *self.machine.take_changes()]:
             engine.emit_change(self.name, change.old, change.new, change.at, change.reason)
 
