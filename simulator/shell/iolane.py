@@ -251,7 +251,7 @@ class IoLane:
         self._ids += 1
         return str(uuid.uuid5(_IDS, f"{self.name}/{purpose}/{self._ids}"))
 
-    # -- what the publisher calls (the `publisher.Registration` protocol) ----------------------
+    # -- what the publisher calls (`publisher.PublishedRegistration`) ----------------------------
 
     def now(self) -> float:
         assert self._clock is not None, "the lane has not started"
