@@ -79,7 +79,7 @@ async def _engine_rate(url: str, stream: ActivityStream, events: int, size: int)
         engine = Engine(
             [LegacyLane(machine, stream, url, timeout=20.0)],
             munchkin_id=MUNCHKIN,
-            clock=clock.Clock(start=clock.VIRTUAL_EPOCH),
+            clock=clock.LoopClock(start=clock.VIRTUAL_EPOCH),
             transport=transport,
         )
         started = time.perf_counter()

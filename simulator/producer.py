@@ -25,7 +25,7 @@ from simulator.payloads.signing import KeyRing, SigningKey
 from simulator.payloads.world import World
 from simulator.runfile.scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
-from simulator.shell.clock import VIRTUAL_EPOCH, Clock
+from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock
 from simulator.shell.engine import Engine, Lane, LegacyLane
 from simulator.shell.iolane import IoLane, IoSettings, IoSource
 from simulator.shell.publisher import Publisher
@@ -93,7 +93,7 @@ class Producer:
                 await self.publisher.start()
             base_url = await self._start_receiver()
             # Simulated time starts with the dev endpoint, so its outage windows line up.
-            clock = Clock(start=start)
+            clock = LoopClock(start=start)
             build = LaneBuilder(self.run, world, transport, base_url, keys, self.publisher)
             lanes = [build.lane(i, spec) for i, spec in enumerate(self.run.subscriptions)]
             self.engine = Engine(

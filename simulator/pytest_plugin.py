@@ -303,7 +303,7 @@ class Simulation:
             # the run's clock stops where the test left it, so the end of the run is right.
             live = not self.virtual or _looptime_on()
             at = self.now if live else self._watcher.seen
-            engine.clock = _StoppedClock(engine.clock, at)  # type: ignore[assignment]
+            engine.clock = _StoppedClock(engine.clock, at)
         result: RunResult | None = None
         error: BaseException | None = None
         for task in (self._director, self._task):
@@ -350,16 +350,12 @@ class _StoppedClock:
     def __init__(self, clock: Clock, at: float) -> None:
         self._clock = clock
         self._at = at
-        self.start = clock.start
 
     def now(self) -> float:
         return self._at
 
     def wall(self, t: float | None = None) -> float:
         return self._clock.wall(self._at if t is None else t)
-
-    def wall_datetime(self, t: float | None = None) -> datetime:
-        return self._clock.wall_datetime(self._at if t is None else t)
 
     async def sleep_until(self, t: float) -> None:
         await asyncio.sleep(0)  # time has stopped: nothing is worth waiting for

@@ -20,7 +20,7 @@ from simulator.payloads.events import ActivityStream
 from simulator.payloads.world import World
 from simulator.reports.console import Recorder
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
-from simulator.shell.clock import VIRTUAL_EPOCH, Clock, run_virtual
+from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock, run_virtual
 from simulator.shell.engine import Engine, LegacyLane
 from simulator.shell.transport import HttpTransport
 
@@ -77,7 +77,7 @@ def play(
             engine = Engine(
                 [lane],
                 munchkin_id="123-ABC-456",
-                clock=Clock(start=VIRTUAL_EPOCH),
+                clock=LoopClock(start=VIRTUAL_EPOCH),
                 transport=transport,
                 observers=[recorder],
             )
@@ -259,7 +259,7 @@ def test_a_crashing_lane_ends_the_run_loudly() -> None:
                 engine = Engine(
                     [LegacyLane(machine, stream, url, 20.0)],
                     munchkin_id="123-ABC-456",
-                    clock=Clock(start=VIRTUAL_EPOCH),
+                    clock=LoopClock(start=VIRTUAL_EPOCH),
                     transport=transport,
                     observers=[Exploding()],
                 )
