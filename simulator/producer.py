@@ -24,6 +24,7 @@ from simulator.payloads.iostreams import CloudActivityStream, NotificationStream
 from simulator.payloads.signing import KeyRing, SigningKey
 from simulator.payloads.world import World
 from simulator.runfile.scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
+from simulator.runfile.steps import StepSpec
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock
 from simulator.shell.engine import Engine, Lane, LegacyLane
@@ -121,7 +122,7 @@ class Producer:
 
     def _result(self, ended_at: float, interrupted: bool) -> RunResult:
         assert self.engine is not None
-        machines = {lane.name: lane.machine for lane in self.engine.lanes}
+        machines = self.engine.machines()
         return RunResult(self.engine.ledgers(), machines, ended_at, interrupted, self.receiver)
 
     def _max_response_bytes(self) -> int:
@@ -248,16 +249,40 @@ def _resolve(
     return every if names == "all" else tuple(find(name) for name in names)
 
 
+@dataclass(frozen=True, slots=True)
+class TrafficStep:
+    """What one timeline step adds to one subscription's traffic."""
+
+    subscription: str
+    burst: Burst | None = None
+    rate_change: tuple[float, float] | None = None  # (from when, events per second)
+
+
+def traffic_step(at: float, step: StepSpec) -> TrafficStep | None:
+    """What a burst or rate step at `at` adds to its subscription's traffic; None for any other
+    step. The one place where these two steps are played: before the run, because traffic is
+    known in advance and the pure machines plan around it. The director has nothing left to do
+    for them at their time."""
+    if step.burst is not None:
+        burst = Burst(count=step.burst.count, at=at)
+        return TrafficStep(step.burst.subscription, burst=burst)
+    if step.rate is not None:
+        return TrafficStep(step.rate.subscription, rate_change=(at, step.rate.rate))
+    return None
+
+
 def scheduled_traffic(run: RunSpec, spec: SubscriptionSpec) -> Traffic:
-    """The subscription's rate and bursts, with the timeline's burst and rate steps folded in:
-    traffic is known in advance, so the pure machines can plan around it."""
+    """The subscription's rate and bursts, with the timeline's traffic steps folded in."""
     bursts = [Burst(count=b.count, at=b.at, every=b.every, start=b.start) for b in spec.bursts]
     changes = []
     for at, step in run.step_times():
-        if step.burst is not None and step.burst.subscription == spec.name:
-            bursts.append(Burst(count=step.burst.count, at=at))
-        if step.rate is not None and step.rate.subscription == spec.name:
-            changes.append((at, step.rate.rate))
+        planned = traffic_step(at, step)
+        if planned is None or planned.subscription != spec.name:
+            continue
+        if planned.burst is not None:
+            bursts.append(planned.burst)
+        if planned.rate_change is not None:
+            changes.append(planned.rate_change)
     return Traffic(spec.rate, tuple(bursts), tuple(changes))
 
 

@@ -181,7 +181,7 @@ class Simulation:
         self._check_running()
         lane = self._lane(subscription)
         inject(lane.machine, count, self.now)
-        lane.poke()  # type: ignore[attr-defined]  # both lanes have it: look again now
+        lane.poke()  # look again now
 
     async def stop(self) -> RunResult:
         """Stop the producer, the app and the embedded endpoint; fail if anything of theirs is
