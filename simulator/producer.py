@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -65,6 +66,9 @@ class Producer:
     observers: list[Observer] = field(default_factory=list)
     record: bool = False  # the embedded receiver keeps every batch (tests)
     receiver_log: Callable[[str], None] | None = None
+    # The simulated wall time of t=0 when the run file sets no `start`; None: VIRTUAL_EPOCH on
+    # the virtual clock, else the real time at the start.
+    start: datetime | None = None
     engine: Engine | None = None
     receiver: Receiver | None = None
     publisher: Publisher | None = None
@@ -81,7 +85,7 @@ class Producer:
     async def play(
         self, duration: float | None = None, *, on_start: Callable[[Producer], None] | None = None
     ) -> RunResult:
-        start = self.run.start or (VIRTUAL_EPOCH if self.virtual else None)
+        start = self.run.start or self.start or (VIRTUAL_EPOCH if self.virtual else None)
         world = World.build(self.run.seed)  # first: it is the slow part of starting up
         keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
