@@ -95,13 +95,11 @@ class HttpTransport:
                 body = await _read_bounded(response, self.max_response_bytes)
                 status = response.status
         except TimeoutError:
-            took = loop.time() - started
-            return Outcome(OutcomeKind.TIMEOUT, None, took, f"no answer in {timeout:g}s"), b""
+            return timed_out(timeout, loop.time() - started), b""
         except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
             took = loop.time() - started
             return Outcome(OutcomeKind.CONNECTION_ERROR, None, took, describe(exc)), b""
-        took = loop.time() - started
-        return Outcome(classify_status(status), status, took, _reason(status)), body
+        return status_outcome(status, loop.time() - started), body
 
     async def form(
         self,
@@ -133,10 +131,16 @@ async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _reason(status: int) -> str:
-    if 300 <= status < 400:
-        return "redirect not followed"
-    return ""
+def status_outcome(status: int, latency: float) -> Outcome:
+    """What an answer with `status` comes to: any 2xx succeeds, a 3xx is a redirect that is not
+    followed, anything else fails."""
+    detail = "redirect not followed" if 300 <= status < 400 else ""
+    return Outcome(classify_status(status), status, latency, detail)
+
+
+def timed_out(timeout: float, latency: float) -> Outcome:
+    """No answer within `timeout` seconds; the request was given up after `latency` seconds."""
+    return Outcome(OutcomeKind.TIMEOUT, None, latency, f"no answer in {timeout:g}s")
 
 
 def describe(exc: BaseException) -> str:
