@@ -28,10 +28,13 @@ from simulator.shell.iolane import IoLane
 _BEHAVIOUR_FIELDS = ("status", "failure_rate", "failure_status", "latency", "hang", "reset")
 
 # A step's handler: does what the step says at `now`; returns a note for the log ("" for none).
-Handler = Callable[[StepSpec, float], str]
+Handler = Callable[["Director", StepSpec, float], str]
 
 
 class Director:
+    """Plays the timeline of a started producer's run file (`play`), saying each step as it goes;
+    `reached(t)` tells a caller when every step due by `t` has been played."""
+
     def __init__(
         self, producer: Producer, *, say: Callable[[float, str], None] = lambda t, text: None
     ) -> None:
@@ -46,17 +49,6 @@ class Director:
         self._steps = producer.run.step_times()
         self._played = 0  # how many of `_steps` have been applied
         self._stepped = asyncio.Event()
-        self._handlers: dict[str, Handler] = {
-            "endpoint": self._endpoint,
-            "expire_tokens": self._expire_tokens,
-            "idp_failures": self._idp_failures,
-            "rotate_keys": self._rotate_keys,
-            "deprovision": self._deprovision,
-            "reprovision": self._reprovision,
-            "enable": self._enable,
-            "anomaly": self._anomaly,
-            "backfill": self._backfill,
-        }
 
     async def play(self, clock: Clock) -> None:
         try:
@@ -78,7 +70,7 @@ class Director:
 
     def apply(self, step: StepSpec, now: float) -> None:
         planned = traffic_step(now, step) is not None
-        note = "" if planned else self._handlers[step.action](step, now)
+        note = "" if planned else HANDLERS[step.action](self, step, now)
         self.say(now, f"{step.label()}{f' ({note})' if note else ''}")
 
     # -- the actions -------------------------------------------------------------------------
@@ -192,6 +184,21 @@ class Director:
         if new != old:
             self._engine().emit_change(lane.name, old, new, now, reason)
         lane.poke()
+
+
+# Each action's one handler. Burst and rate steps have none: they are traffic, played before the
+# run (`producer.traffic_step`).
+HANDLERS: dict[str, Handler] = {
+    "endpoint": Director._endpoint,
+    "expire_tokens": Director._expire_tokens,
+    "idp_failures": Director._idp_failures,
+    "rotate_keys": Director._rotate_keys,
+    "deprovision": Director._deprovision,
+    "reprovision": Director._reprovision,
+    "enable": Director._enable,
+    "anomaly": Director._anomaly,
+    "backfill": Director._backfill,
+}
 
 
 def _refusing(behaviour: Behaviour, now: float, *, on: bool) -> Behaviour:
