@@ -6,5 +6,7 @@ arguments and returns decisions. Nothing here reads a clock, opens a socket, awa
 May import: the standard library and `simulator.errors`. Nothing else of the simulator.
 Offers: `delivery` (the legacy subscription machine and its ledger), `registration` (the Adobe
 I/O registration machine), `queue` (retention as spans of sequence numbers), `traffic` (when
-events are produced), `journal` (the I/O journal as spans), `outcome` (what one attempt came to).
+events are produced), `journal` (the I/O journal as spans), `outcome` (what one attempt came to),
+`records` (the attempt and state-change records, `Observer` and `Machine`), `timefmt` (how
+simulated times read to people).
 """
