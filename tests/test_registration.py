@@ -156,9 +156,11 @@ def ten_single_events() -> Registration:
     return verified(Traffic(bursts=(Burst(count=10, at=0.5),)), IoPolicy(batch=False))
 
 
-def state_changes(machine: Registration, until: float, answer: Callable[[float], Outcome]) -> list:
+def state_changes(
+    machine: Registration, until: float, answer: Callable[[float], Outcome]
+) -> list[tuple[RegistrationState, float]]:
     """Drive like `drive`, keeping every state change as (new state, time)."""
-    changes = []
+    changes: list[tuple[RegistrationState, float]] = []
     now = 0.0
     while now <= until:
         for delivery in machine.poll(now):

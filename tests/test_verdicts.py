@@ -103,7 +103,9 @@ def test_the_state_held_at_a_time_is_the_last_one_entered_by_then() -> None:
 
 def test_a_ledger_count_is_compared_as_written() -> None:
     """Acknowledged >= 10 with 7 acknowledged: failed, observed 7, judged at the end."""
-    (verdict,) = judge([ExpectSpec(subscription="leads", acknowledged=">= 10")], PAUSED)
+    (verdict,) = judge(
+        [ExpectSpec.model_validate({"subscription": "leads", "acknowledged": ">= 10"})], PAUSED
+    )
     assert verdict == Verdict("leads: acknowledged >= 10", False, ">= 10", "7", 900.0, "leads")
 
 
@@ -167,7 +169,7 @@ def test_events_acknowledged_out_of_order_fail_the_order_check_when_it_happened(
 
 def test_an_endpoint_count_without_the_embedded_endpoint_fails() -> None:
     """Only the embedded endpoint counts what it received."""
-    expect = ExpectSpec(endpoint=EndpointCounts(batches=3))
+    expect = ExpectSpec(endpoint=EndpointCounts.model_validate({"batches": 3}))
     assert judge([expect], PAUSED) == [
         Verdict("endpoint batches", False, "3", "no embedded endpoint", 900.0)
     ]
