@@ -92,6 +92,9 @@ class Wake:
 
 
 class Engine:
+    """The push loop: one task per lane, and what the lanes share (the clock, the transport, the
+    observers). Lanes sleep through `sleep`, so the engine knows when nothing is due."""
+
     def __init__(
         self,
         lanes: Sequence[Lane],
