@@ -32,14 +32,16 @@ This module is the `pytest11` entry point and only defines the fixture; the API 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from simulator.errors import ConfigError
 from simulator.runfile.scenario import RunSpec
+from simulator.testing.runner import ClockName
 from simulator.testing.simulation import Factory, Simulation, inject, start_producer
 
 __all__ = ["Factory", "Simulation", "inject", "marketo_producer", "start_producer"]
@@ -49,13 +51,21 @@ async def _producers() -> AsyncIterator[Factory]:
     loop = asyncio.get_running_loop()
     sims: list[Simulation] = []
 
-    async def factory(run: str | Path | RunSpec, **options: Any) -> Simulation:
+    async def factory(
+        run: str | Path | RunSpec,
+        *,
+        app: web.Application | None = None,
+        url: str | None = None,
+        path: str = "/",
+        env: Mapping[str, str] | None = None,
+        clock: ClockName | None = None,
+    ) -> Simulation:
         if asyncio.get_running_loop() is not loop:
             raise ConfigError(
                 "marketo_producer: the test runs in another event loop than the fixture; "
                 "give both the same loop scope (the default: function)"
             )
-        sim = await start_producer(run, **options)
+        sim = await start_producer(run, app=app, url=url, path=path, env=env, clock=clock)
         sims.append(sim)
         return sim
 

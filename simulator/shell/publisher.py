@@ -165,13 +165,13 @@ def _link(url: URL, rel: str) -> str:
     return f'<{url}>; rel="{rel}"'
 
 
-def _text(status: int, text: str, **kwargs: Any) -> web.Response:
-    return web.Response(status=status, text=text, **kwargs)
+def _text(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text)
 
 
-def _json(status: int, obj: object, **kwargs: Any) -> web.Response:
+def _json(status: int, obj: object, *, headers: Mapping[str, str] | None = None) -> web.Response:
     return web.Response(
-        status=status, body=orjson.dumps(obj), content_type="application/json", **kwargs
+        status=status, body=orjson.dumps(obj), content_type="application/json", headers=headers
     )
 
 

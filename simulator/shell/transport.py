@@ -11,7 +11,7 @@ import asyncio
 import math
 import ssl
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 
@@ -69,7 +69,7 @@ class HttpTransport:
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
     ) -> Outcome:
-        outcome, _ = await self._exchange("POST", url, headers, timeout, data=body)
+        outcome, _ = await self._exchange("POST", url, headers, timeout, body)
         return outcome
 
     async def get(
@@ -79,7 +79,12 @@ class HttpTransport:
         return await self._exchange("GET", url, headers, timeout)
 
     async def _exchange(
-        self, method: str, url: str, headers: Mapping[str, str], timeout: float, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        timeout: float,
+        body: bytes | None = None,
     ) -> tuple[Outcome, bytes]:
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -90,16 +95,16 @@ class HttpTransport:
                 headers=dict(headers),
                 allow_redirects=False,
                 timeout=_timeout(timeout),
-                **kwargs,
+                data=body,
             ) as response:
-                body = await _read_bounded(response, self.max_response_bytes)
+                answer = await _read_bounded(response, self.max_response_bytes)
                 status = response.status
         except TimeoutError:
             return timed_out(timeout, loop.time() - started), b""
         except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
             took = loop.time() - started
             return Outcome(OutcomeKind.CONNECTION_ERROR, None, took, describe(exc)), b""
-        return status_outcome(status, loop.time() - started), body
+        return status_outcome(status, loop.time() - started), answer
 
     async def form(
         self,
