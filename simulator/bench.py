@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import time
 import tracemalloc
@@ -79,7 +80,7 @@ async def _engine_rate(url: str, stream: ActivityStream, events: int, size: int)
         engine = Engine(
             [LegacyLane(machine, stream, url, timeout=20.0)],
             munchkin_id=MUNCHKIN,
-            clock=clock.Clock(start=clock.VIRTUAL_EPOCH),
+            clock=clock.LoopClock(start=clock.VIRTUAL_EPOCH),
             transport=transport,
         )
         started = time.perf_counter()
@@ -146,7 +147,7 @@ def backlog_memory() -> list[tuple[str, int, int]]:
     }
     rows = []
     for label, traffic in cases.items():
-        held, machine = _held_bytes(lambda traffic=traffic: _outage(traffic))
+        held, machine = _held_bytes(functools.partial(_outage, traffic))
         assert isinstance(machine, Subscription)
         ledger = machine.ledger()
         rows.append((label, ledger.queued + ledger.in_flight, held))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,8 +25,9 @@ from simulator.payloads.iostreams import CloudActivityStream, NotificationStream
 from simulator.payloads.signing import KeyRing, SigningKey
 from simulator.payloads.world import World
 from simulator.runfile.scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
+from simulator.runfile.steps import StepSpec
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
-from simulator.shell.clock import VIRTUAL_EPOCH, Clock
+from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock
 from simulator.shell.engine import Engine, Lane, LegacyLane
 from simulator.shell.iolane import IoLane, IoSettings, IoSource
 from simulator.shell.publisher import Publisher
@@ -64,6 +66,9 @@ class Producer:
     observers: list[Observer] = field(default_factory=list)
     record: bool = False  # the embedded receiver keeps every batch (tests)
     receiver_log: Callable[[str], None] | None = None
+    # The simulated wall time of t=0 when the run file sets no `start`; None: VIRTUAL_EPOCH on
+    # the virtual clock, else the real time at the start.
+    start: datetime | None = None
     engine: Engine | None = None
     receiver: Receiver | None = None
     publisher: Publisher | None = None
@@ -80,7 +85,7 @@ class Producer:
     async def play(
         self, duration: float | None = None, *, on_start: Callable[[Producer], None] | None = None
     ) -> RunResult:
-        start = self.run.start or (VIRTUAL_EPOCH if self.virtual else None)
+        start = self.run.start or self.start or (VIRTUAL_EPOCH if self.virtual else None)
         world = World.build(self.run.seed)  # first: it is the slow part of starting up
         keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
@@ -93,7 +98,7 @@ class Producer:
                 await self.publisher.start()
             base_url = await self._start_receiver()
             # Simulated time starts with the dev endpoint, so its outage windows line up.
-            clock = Clock(start=start)
+            clock = LoopClock(start=start)
             build = LaneBuilder(self.run, world, transport, base_url, keys, self.publisher)
             lanes = [build.lane(i, spec) for i, spec in enumerate(self.run.subscriptions)]
             self.engine = Engine(
@@ -121,7 +126,7 @@ class Producer:
 
     def _result(self, ended_at: float, interrupted: bool) -> RunResult:
         assert self.engine is not None
-        machines = {lane.name: lane.machine for lane in self.engine.lanes}
+        machines = self.engine.machines()
         return RunResult(self.engine.ledgers(), machines, ended_at, interrupted, self.receiver)
 
     def _max_response_bytes(self) -> int:
@@ -260,16 +265,40 @@ def _resolve(
     return every if names == "all" else tuple(find(name) for name in names)
 
 
+@dataclass(frozen=True, slots=True)
+class TrafficStep:
+    """What one timeline step adds to one subscription's traffic."""
+
+    subscription: str
+    burst: Burst | None = None
+    rate_change: tuple[float, float] | None = None  # (from when, events per second)
+
+
+def traffic_step(at: float, step: StepSpec) -> TrafficStep | None:
+    """What a burst or rate step at `at` adds to its subscription's traffic; None for any other
+    step. The one place where these two steps are played: before the run, because traffic is
+    known in advance and the pure machines plan around it. The director has nothing left to do
+    for them at their time."""
+    if step.burst is not None:
+        burst = Burst(count=step.burst.count, at=at)
+        return TrafficStep(step.burst.subscription, burst=burst)
+    if step.rate is not None:
+        return TrafficStep(step.rate.subscription, rate_change=(at, step.rate.rate))
+    return None
+
+
 def scheduled_traffic(run: RunSpec, spec: SubscriptionSpec) -> Traffic:
-    """The subscription's rate and bursts, with the timeline's burst and rate steps folded in:
-    traffic is known in advance, so the pure machines can plan around it."""
+    """The subscription's rate and bursts, with the timeline's traffic steps folded in."""
     bursts = [Burst(count=b.count, at=b.at, every=b.every, start=b.start) for b in spec.bursts]
     changes = []
     for at, step in run.step_times():
-        if step.burst is not None and step.burst.subscription == spec.name:
-            bursts.append(Burst(count=step.burst.count, at=at))
-        if step.rate is not None and step.rate.subscription == spec.name:
-            changes.append((at, step.rate.rate))
+        planned = traffic_step(at, step)
+        if planned is None or planned.subscription != spec.name:
+            continue
+        if planned.burst is not None:
+            bursts.append(planned.burst)
+        if planned.rate_change is not None:
+            changes.append(planned.rate_change)
     return Traffic(spec.rate, tuple(bursts), tuple(changes))
 
 

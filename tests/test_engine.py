@@ -1,27 +1,37 @@
-"""The engine pushing to the real dev endpoint over loopback, on the virtual clock.
+"""The engine pushing to the real dev endpoint over loopback, and to the fake transport where a
+server adds nothing, on the virtual clock.
 
 Times are exact simulated seconds; each test plays minutes or days in milliseconds of real time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from expected import OUTAGE_0_TO_20_MIN
+from loopback import virtual
+from yarl import URL
 
 from simulator.core.delivery import Policy, State, Subscription
-from simulator.core.outcome import OutcomeKind
-from simulator.core.traffic import Traffic
+from simulator.core.journal import Journal
+from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.core.registration import IoPolicy, Registration
+from simulator.core.traffic import Burst, Traffic
 from simulator.endpoint.receiver import Behaviour, OAuthServer, Receiver, Window
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.events import ActivityStream
+from simulator.payloads.formats import CONTENT_TYPE, IoEvent
+from simulator.payloads.signing import KeyRing
 from simulator.payloads.world import World
 from simulator.reports.console import Recorder
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
-from simulator.shell.clock import VIRTUAL_EPOCH, Clock, run_virtual
-from simulator.shell.engine import Engine, LegacyLane
+from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock, run_virtual
+from simulator.shell.engine import USER_AGENT, Engine, LegacyLane
+from simulator.shell.faketransport import FakeTransport, Handler, Request
+from simulator.shell.iolane import IoLane, IoSettings
 from simulator.shell.transport import HttpTransport
 
 MINUTE = 60.0
@@ -77,7 +87,7 @@ def play(
             engine = Engine(
                 [lane],
                 munchkin_id="123-ABC-456",
-                clock=Clock(start=VIRTUAL_EPOCH),
+                clock=LoopClock(start=VIRTUAL_EPOCH),
                 transport=transport,
                 observers=[recorder],
             )
@@ -259,7 +269,7 @@ def test_a_crashing_lane_ends_the_run_loudly() -> None:
                 engine = Engine(
                     [LegacyLane(machine, stream, url, 20.0)],
                     munchkin_id="123-ABC-456",
-                    clock=Clock(start=VIRTUAL_EPOCH),
+                    clock=LoopClock(start=VIRTUAL_EPOCH),
                     transport=transport,
                     observers=[Exploding()],
                 )
@@ -270,3 +280,170 @@ def test_a_crashing_lane_ends_the_run_loudly() -> None:
     with pytest.raises(ExceptionGroup) as caught:
         run_virtual(main())
     assert caught.group_contains(RuntimeError, match="observer bug")
+
+
+# -- the fake transport: the engine's own timing, with no server ---------------------------------
+
+
+def legacy_engine(machine: Subscription, transport: FakeTransport, recorder: Recorder) -> Engine:
+    stream = ActivityStream(WORLD, TYPES, seed=3, stream="leads")
+    return Engine(
+        [LegacyLane(machine, stream, "http://consumer.test/", 20.0)],
+        munchkin_id="123-ABC-456",
+        clock=LoopClock(start=VIRTUAL_EPOCH),
+        transport=transport,
+        observers=[recorder],
+    )
+
+
+def play_fake(until: float, traffic: Traffic, handler: Handler) -> tuple[Recorder, FakeTransport]:
+    """One subscription pushing to `handler` until `until` simulated seconds."""
+    machine = Subscription("leads", Policy(), traffic)
+    transport, recorder = FakeTransport(handler), Recorder()
+
+    async def main() -> None:
+        await legacy_engine(machine, transport, recorder).run(until=until)
+
+    run_virtual(main())
+    return recorder, transport
+
+
+def test_the_outage_schedule_without_a_server() -> None:
+    """503s for 20 minutes from a fake consumer: the same schedule as over loopback."""
+    recorder, _ = play_fake(
+        21 * MINUTE + 3, Traffic(rate=10), lambda r: 503 if r.at < 20 * MINUTE else 200
+    )
+    assert [(a.at, a.kind, a.state) for a in recorder.attempts[:8]] == OUTAGE_0_TO_20_MIN
+
+
+def test_a_retry_sends_the_very_bytes_of_the_failed_push() -> None:
+    """The push at 2 s fails; the retry at 182 s carries the same body, headers included."""
+    _, transport = play_fake(183.0, Traffic(rate=1), lambda r: 503 if r.at < 100 else 200)
+    push, retry = transport.requests
+    assert (push.at, retry.at) == (2.0, 182.0)
+    assert (retry.body, retry.headers) == (push.body, push.headers)
+    assert push.headers == {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
+
+
+def test_a_slow_answer_holds_the_next_push_until_the_next_slot_after_it() -> None:
+    """Answers take 3 s, one push in flight at a time: pushes at 2 s, then at the first slot
+    after each answer, 6 and 10 s."""
+    recorder, _ = play_fake(
+        14.0, Traffic(rate=1), lambda r: Outcome(OutcomeKind.SUCCESS, 200, latency=3.0)
+    )
+    assert [(a.at, a.done_at) for a in recorder.attempts] == [(2.0, 5.0), (6.0, 9.0), (10.0, 13.0)]
+
+
+# -- settled: when nothing is due at this instant ------------------------------------------------
+
+
+def settle_after(
+    seconds: float, handler: Handler, *, poke: bool = False
+) -> tuple[float, list[float], bool]:
+    """Run one subscription (an event a second) in the background; after `seconds`, optionally
+    poke its lane, then wait for the engine to settle. Returns the time it settled at, the
+    attempts made by then, and whether it was settled right after the poke."""
+    machine = Subscription("leads", Policy(), Traffic(rate=1))
+    recorder = Recorder()
+
+    async def main() -> tuple[float, list[float], bool]:
+        engine = legacy_engine(machine, FakeTransport(handler), recorder)
+        run = asyncio.create_task(engine.run(until=None))
+        await asyncio.sleep(seconds)
+        if poke:
+            await engine.settled()
+            engine.lane("leads").poke()
+        poked_settled = engine.is_settled()
+        await engine.settled()
+        settled_at = engine.clock.now()
+        run.cancel()
+        await asyncio.gather(run, return_exceptions=True)
+        return settled_at, [a.at for a in recorder.attempts], poked_settled
+
+    return run_virtual(main())
+
+
+def test_settled_waits_for_the_push_due_now() -> None:
+    """At 2 s a push is due: the engine settles once it is made, still at 2 s."""
+    assert settle_after(2.0, lambda r: 200)[:2] == (2.0, [2.0])
+
+
+def test_settled_waits_for_a_push_in_flight() -> None:
+    """A consumer that takes 1.5 s: the engine settles when the answer is in, at 3.5 s."""
+    answer = Outcome(OutcomeKind.SUCCESS, 200, latency=1.5)
+    assert settle_after(2.0, lambda r: answer)[:2] == (3.5, [2.0])
+
+
+def test_a_poke_unsettles_the_engine_until_the_lane_has_looked() -> None:
+    """At 3 s, between slots, a poke makes the lane look again: not settled until it has."""
+    assert settle_after(3.0, lambda r: 200, poke=True) == (3.0, [2.0], False)
+
+
+@virtual
+async def test_a_lane_with_nothing_left_to_do_counts_as_settled() -> None:
+    """One event, pushed at 2 s; the lane then ends and the engine is settled for good."""
+    machine = Subscription("leads", Policy(), Traffic(bursts=(Burst(count=1, at=0.5),)))
+    engine = legacy_engine(machine, FakeTransport(lambda r: 200), Recorder())
+    await engine.run(until=None)
+    assert engine.is_settled()
+    assert engine.machines() == {"leads": machine}
+
+
+@virtual
+async def test_a_lane_is_found_by_its_subscriptions_name() -> None:
+    """lane("leads") is the lane of that subscription; another name is a KeyError."""
+    machine = Subscription("leads", Policy(), Traffic(rate=1))
+    engine = legacy_engine(machine, FakeTransport(lambda r: 200), Recorder())
+    assert engine.lane("leads").machine is machine
+    with pytest.raises(KeyError):
+        engine.lane("contacts")
+
+
+# -- an Adobe I/O lane on the fake transport -----------------------------------------------------
+
+KEYS = KeyRing.generate()
+
+
+class Numbered:
+    """An event source whose events are numbered dicts."""
+
+    def io_events(self, items: Iterable[tuple[int, float]]) -> list[IoEvent]:
+        return [
+            IoEvent(f"evt-{seq}", "com.example.test", {"eventid": f"evt-{seq}", "at": wall})
+            for seq, wall in items
+        ]
+
+
+def echo_challenge(request: Request) -> tuple[int, bytes]:
+    """A consumer that echoes the challenge of a GET and takes every POST."""
+    if request.method == "GET":
+        return 200, URL(request.url).query["challenge"].encode()
+    return 200, b""
+
+
+@virtual
+async def test_an_echoed_challenge_activates_the_registration_before_its_first_delivery() -> None:
+    """The challenge GET at 0 s is echoed; the three events leave together at the 1 s flush."""
+    traffic = Traffic(rate=0, bursts=(Burst(count=3, at=0.5),))
+    machine = Registration("io", IoPolicy(), traffic)
+    lane = IoLane(
+        machine,
+        Numbered(),
+        "http://consumer.test/hook",
+        IoSettings(provider="Marketo"),
+        KEYS,
+        Journal(registration_id="io"),
+    )
+    transport, recorder = FakeTransport(echo_challenge), Recorder()
+    engine = Engine(
+        [lane],
+        munchkin_id="123-ABC-456",
+        clock=LoopClock(start=VIRTUAL_EPOCH),
+        transport=transport,
+        observers=[recorder],
+    )
+    await engine.run(until=5.0)
+    assert [(r.method, r.at) for r in transport.requests] == [("GET", 0.0), ("POST", 1.0)]
+    assert [(c.old, c.new, c.at) for c in recorder.changes] == [("pending", "active", 0.0)]
+    assert [(a.at, a.events, a.status) for a in recorder.attempts] == [(1.0, 3, 200)]
+    assert transport.requests[1].headers["x-adobe-provider"] == "Marketo"

@@ -60,13 +60,15 @@ def _no_leftover_event_loop() -> None:
         asyncio.set_event_loop(None)
 
 
-def consumer(status: int = 200) -> web.Application:
-    """A consumer that answers every push with `app[STATUS][0]` (a bad token: 401)."""
+def consumer(status: int = 200, latency: float = 0.0) -> web.Application:
+    """A consumer that answers every push with `app[STATUS][0]` (a bad token: 401), `latency`
+    seconds after it came."""
     app = web.Application()
     app[STATUS] = [status]
 
     async def push(request: web.Request) -> web.Response:
         await request.read()
+        await asyncio.sleep(latency)
         if request.headers.get("Authorization") != "Bearer t":
             return web.Response(status=401)
         return web.Response(status=app[STATUS][0])
@@ -77,6 +79,31 @@ def consumer(status: int = 200) -> web.Application:
 
 def run(rate: float = 10) -> str:
     return RUN.format(rate=rate)
+
+
+IO_RUN = """\
+munchkinId: 123-ABC-456
+subscriptions:
+  - name: io
+    profile: adobe-io
+    rate: 10
+"""
+
+
+def io_consumer() -> web.Application:
+    """An Adobe I/O webhook that echoes the challenge and takes every delivery."""
+    app = web.Application()
+
+    async def challenge(request: web.Request) -> web.Response:
+        return web.Response(text=request.query["challenge"])
+
+    async def deliver(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response()
+
+    app.router.add_get("/", challenge)
+    app.router.add_post("/", deliver)
+    return app
 
 
 @pytest.mark.looptime
@@ -149,6 +176,41 @@ async def test_a_503_outage_is_retried_every_three_minutes(marketo_producer: Fac
     assert sim.state("leads") == "active"
     ledger = sim.ledger("leads")
     assert (ledger.produced, ledger.acknowledged, ledger.queued) == (7220, 7020, 200)  # ...then 724
+
+
+@pytest.mark.looptime
+async def test_a_timeline_step_due_at_the_instant_is_played_before_advance_returns(
+    marketo_producer: Factory,
+) -> None:
+    """A deprovision at 4 s: once advance(4) returns, the subscription is deprovisioned."""
+    text = run() + "timeline:\n  - {at: 4s, deprovision: leads}\n"
+    sim = await marketo_producer(text, app=consumer(), env=ENV)
+    await sim.advance(4)
+    assert sim.state("leads") == "deprovisioned"
+    assert [(c.at, c.new) for c in sim.changes("leads")] == [(4.0, "deprovisioned")]
+
+
+@pytest.mark.looptime
+async def test_advance_waits_for_a_push_in_flight_to_a_slow_consumer(
+    marketo_producer: Factory,
+) -> None:
+    """A consumer that answers after 1.5 s: advance(2) returns once the push at 2 s is answered,
+    at 3.5 s."""
+    sim = await marketo_producer(run(), app=consumer(latency=1.5), env=ENV)
+    await sim.advance(2)
+    assert [(a.at, a.status, a.latency) for a in sim.attempts("leads")] == [(2.0, 200, 1.5)]
+    assert sim.now == 3.5
+
+
+@pytest.mark.looptime
+async def test_an_adobe_io_registration_is_greeted_and_delivers_within_advance(
+    marketo_producer: Factory,
+) -> None:
+    """The challenge is echoed at 0 s; the first flush, at 1 s, is delivered by advance(1)."""
+    sim = await marketo_producer(IO_RUN, app=io_consumer())
+    assert sim.state("io") == "active"
+    await sim.advance(1)
+    assert [(a.at, a.events, a.status) for a in sim.attempts("io")] == [(1.0, 10, 200)]
 
 
 @pytest.mark.looptime

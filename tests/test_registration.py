@@ -8,14 +8,18 @@ import pytest
 from simulator.core.delivery import DAY
 from simulator.core.outcome import Outcome, OutcomeKind
 from simulator.core.registration import (
-    Delivery,
+    REGISTRATION_TRANSITIONS,
     DropReason,
+    IoDelivery,
     IoPolicy,
     Registration,
     RegistrationState,
+    RegistrationTransition,
+    RegistrationTrigger,
     retryable,
 )
 from simulator.core.traffic import Burst, Traffic
+from simulator.errors import InvalidTransition
 
 MINUTE = 60.0
 HOUR = 60 * MINUTE
@@ -35,16 +39,21 @@ class Sent:
 
 
 def drive(
-    machine: Registration, until: float, answer: Callable[[float], Outcome] = lambda t: OK
+    machine: Registration,
+    until: float,
+    answer: Callable[[float], Outcome] = lambda t: OK,
+    changes: list[RegistrationTransition] | None = None,
 ) -> list[Sent]:
-    """A pure stand-in for the engine: every delivery is answered at once by `answer(now)`."""
+    """A pure stand-in for the engine: every delivery is answered at once by `answer(now)`;
+    the state changes go to `changes` when given."""
     sent: list[Sent] = []
+    seen: list[RegistrationTransition] = []
     now = 0.0
     while now <= until:
         deliveries = machine.poll(now)
         for delivery in deliveries:
             outcome = answer(now)
-            machine.record(delivery, outcome, now)
+            seen += machine.record(delivery, outcome, now)
             sent.append(Sent(now, delivery.retry, delivery.batch.count, outcome.ok))
         if deliveries:
             continue
@@ -52,6 +61,8 @@ def drive(
         if wake is None or wake > until:
             break
         now = max(now, wake)
+    if changes is not None:
+        changes += [*seen, *machine.take_changes()]
     return sent
 
 
@@ -145,9 +156,11 @@ def ten_single_events() -> Registration:
     return verified(Traffic(bursts=(Burst(count=10, at=0.5),)), IoPolicy(batch=False))
 
 
-def state_changes(machine: Registration, until: float, answer: Callable[[float], Outcome]) -> list:
+def state_changes(
+    machine: Registration, until: float, answer: Callable[[float], Outcome]
+) -> list[tuple[RegistrationState, float]]:
     """Drive like `drive`, keeping every state change as (new state, time)."""
-    changes = []
+    changes: list[tuple[RegistrationState, float]] = []
     now = 0.0
     while now <= until:
         for delivery in machine.poll(now):
@@ -190,9 +203,10 @@ def test_unstable_returns_to_active_when_deliveries_recover() -> None:
 
 def test_a_disabled_registration_drops_new_events_and_keeps_retrying_old_ones() -> None:
     """New events are dropped (they stay in the journal); scheduled retries still run."""
-    machine = verified(Traffic(rate=1 / MINUTE))
+    # Unstable at the first failure (1 min), disabled as it still fails 3 minutes later (4 min).
+    policy = IoPolicy(min_attempts=1, unstable_hold=3 * MINUTE)
+    machine = verified(Traffic(rate=1 / MINUTE), policy)
     drive(machine, until=3 * MINUTE, answer=lambda t: status(503))
-    machine.challenge_failed(3 * MINUTE, "test")  # any way to DISABLED
     sent = drive(machine, until=10 * MINUTE, answer=lambda t: status(503))
     assert {s.retry for s in sent} >= {1}
     assert all(s.retry > 0 for s in sent)
@@ -202,7 +216,7 @@ def test_a_disabled_registration_drops_new_events_and_keeps_retrying_old_ones() 
 
 def test_enable_needs_a_new_challenge() -> None:
     """A disabled registration is re-enabled by hand into pending, then verified."""
-    machine = verified(Traffic(rate=1))
+    machine = Registration("reg", IoPolicy(), Traffic(rate=1))
     machine.challenge_failed(1.0, "test")
     assert machine.enable(2.0).new is RegistrationState.PENDING
     assert machine.verified(3.0).new is RegistrationState.ACTIVE
@@ -244,7 +258,7 @@ def test_deliveries_record_once() -> None:
     """Recording a delivery twice is refused."""
     machine = verified(Traffic(bursts=(Burst(count=1, at=0.5),)))
     (delivery,) = machine.poll(1.0)
-    assert isinstance(delivery, Delivery)
+    assert isinstance(delivery, IoDelivery)
     machine.record(delivery, OK, 1.0)
     with pytest.raises(Exception, match="not in flight"):
         machine.record(delivery, OK, 1.0)
@@ -268,3 +282,56 @@ def test_abandoned_deliveries_are_tried_again_on_resume() -> None:
     assert machine.ledger().in_flight == 2
     (again,) = machine.poll(5.0)
     assert [seq for seq, _ in again.batch.items()] == [seq for seq, _ in first.batch.items()]
+
+
+# -- the transition table ------------------------------------------------------------------------
+
+
+def test_every_transition_of_the_table_is_reachable() -> None:
+    """A tour through every state: each entry of the table happens, and nothing else does."""
+    # One event a second, a one-minute look-back, unstable at the first failure, judged a minute
+    # later: failing until 30 s, recovered, failing again from 200 s.
+    policy = IoPolicy(batch=False, min_attempts=1, window=MINUTE, unstable_hold=MINUTE)
+    machine = Registration("reg", policy, Traffic(rate=1))
+    machine.challenge_failed(0.0, "refused")
+    machine.enable(0.0)
+    machine.verified(0.0)
+    changes: list[RegistrationTransition] = []
+    drive(machine, 400.0, lambda t: OK if 30 <= t < 200 else status(503), changes)
+    state, trigger = RegistrationState, RegistrationTrigger
+    assert [(c.old, c.trigger, c.new, c.at) for c in changes] == [
+        (state.PENDING, trigger.CHALLENGE_FAILED, state.DISABLED, 0.0),
+        (state.DISABLED, trigger.ENABLED, state.PENDING, 0.0),
+        (state.PENDING, trigger.VERIFIED, state.ACTIVE, 0.0),
+        (state.ACTIVE, trigger.FAILING, state.UNSTABLE, 1.0),
+        (state.UNSTABLE, trigger.RECOVERED, state.ACTIVE, 61.0),
+        (state.ACTIVE, trigger.FAILING, state.UNSTABLE, 269.0),
+        (state.UNSTABLE, trigger.STILL_FAILING, state.DISABLED, 329.0),
+    ]
+    assert {(c.old, c.trigger): c.new for c in changes} == REGISTRATION_TRANSITIONS
+
+
+def test_a_transition_the_table_does_not_have_is_refused() -> None:
+    """enable on an active registration raises InvalidTransition and changes nothing."""
+    machine = verified(Traffic(rate=1))
+    with pytest.raises(InvalidTransition, match="reg: can't handle enabled when state=active"):
+        machine.enable(5.0)
+    assert machine.state is RegistrationState.ACTIVE
+    assert machine.take_changes() == []
+
+
+@pytest.mark.parametrize(
+    ("trigger", "challenge"),
+    [
+        pytest.param("verified", lambda m: m.verified(5.0), id="verified"),
+        pytest.param("challenge failed", lambda m: m.challenge_failed(5.0, "late"), id="failed"),
+    ],
+)
+def test_a_challenge_outcome_only_counts_while_pending(
+    trigger: str, challenge: Callable[[Registration], object]
+) -> None:
+    """A registration that is active already cannot pass or fail a challenge again."""
+    machine = verified(Traffic(rate=1))
+    with pytest.raises(InvalidTransition, match=f"can't handle {trigger} when state=active"):
+        challenge(machine)
+    assert machine.state is RegistrationState.ACTIVE

@@ -43,7 +43,7 @@ from simulator.payloads.signing import KeyRing
 from simulator.payloads.unknowns import cloudevent
 from simulator.payloads.world import World
 from simulator.producer import PROVIDERS
-from simulator.shell.clock import Clock
+from simulator.shell.clock import LoopClock
 from simulator.shell.engine import USER_AGENT
 from simulator.shell.iolane import IoSettings
 from simulator.shell.publisher import Publisher
@@ -280,7 +280,7 @@ class Probe:
         self.timeout = TIMEOUTS[target.profile]
         self.full_batch = FULL_BATCH[target.profile]
         self.io = IoSettings(provider=PROVIDERS[target.stream])
-        self._clock = Clock()
+        self._clock = LoopClock()
         self.stock = build_stock(
             World.build(target.seed),
             profile=target.profile,

@@ -17,6 +17,9 @@ Rules (each number an `IoPolicy` field):
   the journal); retries scheduled before keep running inside their 24-hour windows. Only an
   explicit `enable` re-enables it, after a new challenge; expired retries are not recreated.
 
+Every state change goes through `REGISTRATION_TRANSITIONS`, like `delivery.TRANSITIONS`: a
+trigger the current state does not allow raises `InvalidTransition`.
+
 Retries are kept in *cohorts*: deliveries that failed together share one schedule and one span
 queue, so a day-long outage holds a few thousand cohorts, not a million objects.
 """
@@ -45,6 +48,25 @@ class RegistrationState(StrEnum):
     ACTIVE = "active"
     UNSTABLE = "unstable"
     DISABLED = "disabled"
+
+
+class RegistrationTrigger(StrEnum):
+    VERIFIED = "verified"  # the consumer answered the challenge
+    CHALLENGE_FAILED = "challenge failed"  # ... refused it, or left the validation URL unopened
+    FAILING = "failing"  # the state rule fails while active
+    STILL_FAILING = "still failing"  # ... and still fails when the unstable hold is over
+    RECOVERED = "recovered"  # ... or holds again by then
+    ENABLED = "enabled"  # the manual re-enable
+
+
+REGISTRATION_TRANSITIONS: dict[tuple[RegistrationState, RegistrationTrigger], RegistrationState] = {
+    (RegistrationState.PENDING, RegistrationTrigger.VERIFIED): RegistrationState.ACTIVE,
+    (RegistrationState.PENDING, RegistrationTrigger.CHALLENGE_FAILED): RegistrationState.DISABLED,
+    (RegistrationState.ACTIVE, RegistrationTrigger.FAILING): RegistrationState.UNSTABLE,
+    (RegistrationState.UNSTABLE, RegistrationTrigger.STILL_FAILING): RegistrationState.DISABLED,
+    (RegistrationState.UNSTABLE, RegistrationTrigger.RECOVERED): RegistrationState.ACTIVE,
+    (RegistrationState.DISABLED, RegistrationTrigger.ENABLED): RegistrationState.PENDING,
+}
 
 
 class DeliveryKind(StrEnum):
@@ -91,7 +113,7 @@ def retryable(outcome: Outcome) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class IoDelivery:
     """One request to make now: a batch (or a single event) and its retry number."""
 
     batch: Batch
@@ -110,9 +132,12 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
-class StateChange:
+class RegistrationTransition:
+    """A state change of the registration, and why (`reason` is for people)."""
+
     old: RegistrationState
     new: RegistrationState
+    trigger: RegistrationTrigger
     at: float
     reason: str
 
@@ -167,11 +192,11 @@ class Registration:
     window: AttemptWindow = field(init=False)
     _cohorts: dict[_Key, _Cohort] = field(default_factory=dict)
     _due: list[_Key] = field(default_factory=list)  # heap of cohort keys
-    _in_flight: dict[int, Delivery] = field(default_factory=dict)
+    _in_flight: dict[int, IoDelivery] = field(default_factory=dict)
     _next_flush: float = 0.0
     _unstable_since: float | None = None
     _challenge_deadline: float | None = None
-    _changes: list[StateChange] = field(default_factory=list)
+    _changes: list[RegistrationTransition] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.window = AttemptWindow(self.policy.window)
@@ -197,7 +222,7 @@ class Registration:
             if math.isinf(self._next_flush):  # idle: no flush was planned
                 self._next_flush = next_slot(self.policy.flush_interval, now, now)
 
-    def take_changes(self) -> list[StateChange]:
+    def take_changes(self) -> list[RegistrationTransition]:
         """State changes since the last call, oldest first (time passing causes some)."""
         changes, self._changes = self._changes, []
         return changes
@@ -216,35 +241,38 @@ class Registration:
 
     # -- the challenge ---------------------------------------------------------------------------
 
-    def verified(self, now: float) -> StateChange:
+    def verified(self, now: float) -> RegistrationTransition:
+        change = self._move(RegistrationTrigger.VERIFIED, now, "challenge answered")
         self._challenge_deadline = None
-        return self._move(RegistrationState.ACTIVE, now, "challenge answered")
+        return change
 
     def awaiting_validation(self, now: float) -> None:
         """The consumer took the validation URL: it has `challenge_timeout` to open it."""
         self._challenge_deadline = now + self.policy.challenge_timeout
 
-    def challenge_failed(self, now: float, reason: str) -> StateChange:
+    def challenge_failed(self, now: float, reason: str) -> RegistrationTransition:
+        change = self._move(
+            RegistrationTrigger.CHALLENGE_FAILED, now, f"challenge failed: {reason}"
+        )
         self._challenge_deadline = None
-        return self._move(RegistrationState.DISABLED, now, f"challenge failed: {reason}")
+        return change
 
-    def enable(self, now: float) -> StateChange:
+    def enable(self, now: float) -> RegistrationTransition:
         """The manual re-enable: a new challenge is needed before delivery resumes. The attempt
         history starts afresh (undocumented; otherwise the old failures would make it unstable
         again at once), but scheduled retries keep their lifecycle, as documented."""
-        if self.state is not RegistrationState.DISABLED:
-            raise InvalidTransition(f"{self.name}: can't enable when state={self.state}")
+        change = self._move(RegistrationTrigger.ENABLED, now, "re-enabled by hand")
         self._unstable_since = None
         self.window = AttemptWindow(self.policy.window)
-        return self._move(RegistrationState.PENDING, now, "re-enabled by hand")
+        return change
 
     # -- the engine asks what to send, then tells what happened ----------------------------------
 
-    def poll(self, now: float) -> list[Delivery]:
+    def poll(self, now: float) -> list[IoDelivery]:
         """The deliveries to start at `now`: due retries first, then new events."""
         self.advance(now)
         room = self.policy.max_in_flight - len(self._in_flight)
-        out: list[Delivery] = []
+        out: list[IoDelivery] = []
         while room > 0 and self._due and self._due[0][0] <= now:
             made = self._from_cohort(now, room)
             out += made
@@ -263,7 +291,9 @@ class Registration:
         self.counters.attempts += len(out)
         return out
 
-    def record(self, delivery: Delivery, outcome: Outcome, now: float) -> list[StateChange]:
+    def record(
+        self, delivery: IoDelivery, outcome: Outcome, now: float
+    ) -> list[RegistrationTransition]:
         if self._in_flight.pop(id(delivery), None) is None:
             raise InvalidTransition(f"{self.name}: can't record a delivery that is not in flight")
         self.window.add(now, failed=not outcome.ok)
@@ -333,16 +363,16 @@ class Registration:
         now: float,
         first_failed: float | None,
         duplicate: bool = False,
-    ) -> Delivery:
+    ) -> IoDelivery:
         batch = Batch(self.new_batch_id(), tuple(spans), now)
-        delivery = Delivery(batch, retry, now, first_failed, duplicate)
+        delivery = IoDelivery(batch, retry, now, first_failed, duplicate)
         self._in_flight[id(delivery)] = delivery
         return delivery
 
-    def _from_cohort(self, now: float, room: int) -> list[Delivery]:
+    def _from_cohort(self, now: float, room: int) -> list[IoDelivery]:
         key = self._due[0]
         cohort = self._cohorts[key]
-        out = []
+        out: list[IoDelivery] = []
         while room > len(out) and cohort.events:
             spans = cohort.events.take(self.policy.events_per_delivery)
             first_failed = None if cohort.duplicate else cohort.first_failed
@@ -352,14 +382,14 @@ class Registration:
             del self._cohorts[key]
         return out
 
-    def _acknowledged(self, delivery: Delivery, now: float) -> None:
+    def _acknowledged(self, delivery: IoDelivery, now: float) -> None:
         self.counters.acknowledged_batches += 1
         self.counters.acknowledged += delivery.batch.count
         if _chance(self.name, delivery.batch.message_id) < self.policy.duplicate_rate:
             due = now + self.policy.duplicate_delay
             self._schedule((due, 0, now, True), delivery.batch.spans)
 
-    def _failed(self, delivery: Delivery, outcome: Outcome, now: float) -> None:
+    def _failed(self, delivery: IoDelivery, outcome: Outcome, now: float) -> None:
         if delivery.duplicate:
             return  # a duplicate that fails is not retried: its events were delivered already
         if not retryable(outcome):
@@ -393,13 +423,15 @@ class Registration:
         failing = self._failing(now)
         if self.state is RegistrationState.ACTIVE and failing:
             self._unstable_since = now
-            self._move(RegistrationState.UNSTABLE, now, self._why(now))
+            self._move(RegistrationTrigger.FAILING, now, self._why(now))
         elif self.state is RegistrationState.UNSTABLE:
             assert self._unstable_since is not None
             if now >= self._unstable_since + self.policy.unstable_hold:
                 self._unstable_since = None
-                new = RegistrationState.DISABLED if failing else RegistrationState.ACTIVE
-                self._move(new, now, self._why(now))
+                trigger = (
+                    RegistrationTrigger.STILL_FAILING if failing else RegistrationTrigger.RECOVERED
+                )
+                self._move(trigger, now, self._why(now))
 
     def _failing(self, now: float) -> bool:
         attempts, failures = self.window.counts(now)
@@ -413,8 +445,13 @@ class Registration:
         hours = self.policy.window / 3600
         return f"{failures} of {attempts} attempts failed in the last {hours:g} h"
 
-    def _move(self, new: RegistrationState, now: float, reason: str) -> StateChange:
-        change = StateChange(self.state, new, now, reason)
+    def _move(
+        self, trigger: RegistrationTrigger, now: float, reason: str
+    ) -> RegistrationTransition:
+        new = REGISTRATION_TRANSITIONS.get((self.state, trigger))
+        if new is None:
+            raise InvalidTransition(f"{self.name}: can't handle {trigger} when state={self.state}")
+        change = RegistrationTransition(self.state, new, trigger, now, reason)
         self.state = new
         self._changes.append(change)
         return change

@@ -13,8 +13,9 @@ clock for all of them at once:
           dev endpoint) are polled before every jump, so a push over loopback completes at the
           simulated instant it started, plus the latency the endpoint simulates.
 
-`Clock` maps loop time to simulated seconds since the start of the run, and those to the simulated
-wall time that payloads and logs show.
+`LoopClock` maps loop time to simulated seconds since the start of the run, and those to the
+simulated wall time that payloads and logs show; `Clock` is what the engine, the lanes and the
+director depend on.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from __future__ import annotations
 import asyncio
 import selectors
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import looptime
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 T = TypeVar("T")
 
@@ -42,8 +46,26 @@ class ClockMode(StrEnum):
     VIRTUAL = "virtual"
 
 
-class Clock:
-    """Simulated seconds since the run began, and the simulated wall time they stand for."""
+class Clock(Protocol):
+    """Simulated time as the engine, the lanes and the director read it. `LoopClock` is the one
+    a run uses, on a real, scaled or virtual loop alike; a test's harness may stop it."""
+
+    def now(self) -> float:
+        """Simulated seconds since the run began."""
+        ...
+
+    def wall(self, t: float | None = None) -> float:
+        """Unix epoch seconds of simulated time `t` (default: now)."""
+        ...
+
+    async def sleep_until(self, t: float) -> None:
+        """Return once simulated time `t` has come (at once if it has)."""
+        ...
+
+
+class LoopClock:
+    """Simulated seconds since the run began, read off the running loop, and the simulated wall
+    time they stand for. Real, scaled or virtual: whatever the loop's time is (`loop_factory`)."""
 
     def __init__(self, *, start: datetime | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -68,8 +90,9 @@ class Clock:
             await asyncio.sleep(delay)
 
 
-class _ScaledSelector:
-    """Wraps the loop's selector so that a wait of `timeout` loop seconds lasts timeout/speed."""
+class _ScaledSelector(selectors.BaseSelector):
+    """The loop's selector, except that a wait of `timeout` loop seconds lasts timeout/speed
+    real seconds."""
 
     def __init__(self, inner: selectors.BaseSelector, speed: float) -> None:
         self._inner = inner
@@ -78,21 +101,45 @@ class _ScaledSelector:
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         return self._inner.select(None if timeout is None else timeout / self._speed)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+    def register(
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        return self._inner.register(fileobj, events, data)
+
+    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
+        return self._inner.unregister(fileobj)
+
+    def modify(
+        self, fileobj: FileDescriptorLike, events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        return self._inner.modify(fileobj, events, data)
+
+    def get_map(self) -> Mapping[FileDescriptorLike, selectors.SelectorKey]:
+        return self._inner.get_map()
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class ScaledEventLoop(asyncio.SelectorEventLoop):
-    """An event loop whose time runs `speed` times faster than real time."""
+    """An event loop whose time runs `speed` times faster than real time. `selector` and
+    `real_time` (the real seconds it scales) are there for tests."""
 
-    def __init__(self, speed: float) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        speed: float,
+        *,
+        selector: selectors.BaseSelector | None = None,
+        real_time: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._speed = speed
-        self._real_origin = time.monotonic()
-        self._selector = _ScaledSelector(self._selector, speed)  # type: ignore[has-type,assignment]
+        self._real_time = real_time
+        self._real_origin = real_time()
+        inner = selector if selector is not None else selectors.DefaultSelector()
+        super().__init__(_ScaledSelector(inner, speed))
 
     def time(self) -> float:
-        return (time.monotonic() - self._real_origin) * self._speed
+        return (self._real_time() - self._real_origin) * self._speed
 
 
 def loop_factory(mode: ClockMode, speed: float = 1.0) -> Callable[[], asyncio.AbstractEventLoop]:

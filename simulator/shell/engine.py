@@ -3,14 +3,15 @@
 One task per subscription loops: ask the machine (`poll`), materialise and encode the batch it
 names, POST it through the transport, tell the machine the outcome (`record`), sleep until the
 machine's next `wakeup`. Every attempt and state change goes to the observers as a record; the
-engine itself prints nothing.
+engine itself prints nothing. `Engine.settled` tells a caller (the pytest plugin) when nothing is
+due at the current instant any more.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,7 +31,8 @@ USER_AGENT = f"marketo-stream-simulator/{__version__}"
 
 
 class Lane(Protocol):
-    """One subscription or registration: drives its own machine inside the engine."""
+    """One subscription or registration: drives its own machine inside the engine. The director
+    and the pytest plugin reach a lane only through this."""
 
     @property
     def name(self) -> str: ...
@@ -38,10 +40,61 @@ class Lane(Protocol):
     @property
     def machine(self) -> Machine: ...
 
+    def poke(self) -> None:
+        """Something outside changed the machine (a scenario step, a test's emit): look again
+        now."""
+        ...
+
+    def force(self, anomaly: str) -> None:
+        """Make the next push carry `anomaly` (duplicate, reorder, unknown-activity-type, ...)."""
+        ...
+
+    def settled(self, now: float) -> bool:
+        """Nothing to do at `now`: asleep until a later time or a poke, no request in flight."""
+        ...
+
     async def drive(self, engine: Engine, until: float | None) -> None: ...
 
 
+class Wake:
+    """How a lane sleeps: until a deadline or a poke. It also knows whether the lane sleeps now,
+    so the engine can tell when nothing is due (`Engine.settled`)."""
+
+    __slots__ = ("_asleep", "_deadline", "_poke")
+
+    def __init__(self) -> None:
+        self._poke = asyncio.Event()
+        self._asleep = False
+        self._deadline: float | None = None
+
+    def poke(self) -> None:
+        self._poke.set()
+
+    def settled(self, now: float) -> bool:
+        """Asleep, not poked, and not due: the deadline, if any, is later than `now`."""
+        due = self._deadline is not None and self._deadline <= now
+        return self._asleep and not self._poke.is_set() and not due
+
+    async def sleep(self, clock: Clock, deadline: float | None, asleep: Callable[[], None]) -> None:
+        """Until `deadline` (None: no deadline) or a poke; calls `asleep()` once asleep."""
+        self._poke.clear()
+        waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._poke.wait())]
+        if deadline is not None and deadline > clock.now():
+            waiters.append(asyncio.create_task(clock.sleep_until(deadline)))
+        self._deadline, self._asleep = deadline, True
+        asleep()
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._asleep = False
+            for waiter in waiters:
+                waiter.cancel()
+
+
 class Engine:
+    """The push loop: one task per lane, and what the lanes share (the clock, the transport, the
+    observers). Lanes sleep through `sleep`, so the engine knows when nothing is due."""
+
     def __init__(
         self,
         lanes: Sequence[Lane],
@@ -56,6 +109,8 @@ class Engine:
         self.clock = clock
         self.transport = transport
         self.observers = list(observers)
+        self._finished: set[str] = set()  # lanes that returned: nothing will happen again
+        self._stirred = asyncio.Event()  # a lane fell asleep or finished
 
     async def run(self, until: float | None = None) -> None:
         """Push until simulated time `until` (exclusive; None: until cancelled or nothing is left
@@ -65,7 +120,7 @@ class Engine:
             # A lane that crashes (a bug, a failing observer) ends the run loudly, never silently.
             async with asyncio.timeout(delay), asyncio.TaskGroup() as lanes:
                 for lane in self.lanes:
-                    lanes.create_task(lane.drive(self, until), name=lane.name)
+                    lanes.create_task(self._drive(lane, until), name=lane.name)
         except TimeoutError:
             pass  # the end of the run
         finally:
@@ -74,8 +129,17 @@ class Engine:
                 lane.machine.abandon()
                 lane.machine.advance(now)  # the ledger counts what was produced up to the end
 
-    def ledgers(self) -> dict[str, Ledger]:
-        return {lane.name: lane.machine.ledger() for lane in self.lanes}
+    async def _drive(self, lane: Lane, until: float | None) -> None:
+        self._finished.discard(lane.name)
+        await lane.drive(self, until)
+        self._finished.add(lane.name)
+        self._stirred.set()
+
+    # -- what the lanes call -------------------------------------------------------------------
+
+    async def sleep(self, wake: Wake, deadline: float | None) -> None:
+        """A lane sleeps until `deadline` (None: no deadline) or until `wake` is poked."""
+        await wake.sleep(self.clock, deadline, self._stirred.set)
 
     def emit_attempt(self, record: AttemptRecord) -> None:
         for observer in self.observers:
@@ -86,18 +150,32 @@ class Engine:
         for observer in self.observers:
             observer.state_changed(change)
 
+    # -- what the director, the reports and the pytest plugin read -----------------------------
 
-async def sleep_or_poke(clock: Clock, deadline: float | None, poke: asyncio.Event) -> None:
-    """Sleep until `deadline` (None: no deadline) or until something sets `poke`."""
-    poke.clear()
-    waiters = [asyncio.ensure_future(poke.wait())]
-    if deadline is not None and deadline > clock.now():
-        waiters.append(asyncio.ensure_future(clock.sleep_until(deadline)))
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+    def lane(self, name: str) -> Lane:
+        """The lane of the subscription called `name`; KeyError if the run has none."""
+        for lane in self.lanes:
+            if lane.name == name:
+                return lane
+        raise KeyError(name)
+
+    def machines(self) -> dict[str, Machine]:
+        return {lane.name: lane.machine for lane in self.lanes}
+
+    def ledgers(self) -> dict[str, Ledger]:
+        return {lane.name: lane.machine.ledger() for lane in self.lanes}
+
+    def is_settled(self) -> bool:
+        """Nothing is due now: every lane sleeps until a later time or a poke, or has finished."""
+        now = self.clock.now()
+        return all(lane.name in self._finished or lane.settled(now) for lane in self.lanes)
+
+    async def settled(self) -> None:
+        """Return once nothing is due at this instant (`is_settled`). A request in flight is
+        waited for, so with a consumer that takes time to answer, simulated time passes first."""
+        while not self.is_settled():
+            self._stirred.clear()
+            await self._stirred.wait()
 
 
 @dataclass(slots=True)
@@ -112,7 +190,7 @@ class LegacyLane:
     anomalies: list[str] = field(default_factory=list)  # forced on the next push
     _body_cache: tuple[str, int, bytes] | None = None  # a retried batch is encoded once
     _last_acknowledged: tuple[Push, bytes] | None = None
-    _poke: asyncio.Event = field(default_factory=asyncio.Event)
+    _wake: Wake = field(default_factory=Wake)
 
     @property
     def name(self) -> str:
@@ -120,7 +198,15 @@ class LegacyLane:
 
     def poke(self) -> None:
         """Something outside changed the machine (a scenario step): look again now."""
-        self._poke.set()
+        self._wake.poke()
+
+    def force(self, anomaly: str) -> None:
+        self.anomalies.append(anomaly)
+        self.poke()
+
+    def settled(self, now: float) -> bool:
+        # One push at a time, made while awake: asleep means nothing is in flight.
+        return self._wake.settled(now)
 
     async def drive(self, engine: Engine, until: float | None) -> None:
         machine, clock = self.machine, engine.clock
@@ -133,7 +219,7 @@ class LegacyLane:
                 if wake is None and until is None:
                     return  # nothing will ever happen again
                 deadline = until if wake is None else (wake if until is None else min(wake, until))
-                await sleep_or_poke(clock, deadline, self._poke)
+                await engine.sleep(self._wake, deadline)
                 continue
             outcome, body = await self._attempt(engine, push)
             old = machine.state

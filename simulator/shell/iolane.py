@@ -24,12 +24,17 @@ from simulator.core.delivery import Batch
 from simulator.core.journal import Journal, JournalEntry
 from simulator.core.outcome import Outcome
 from simulator.core.records import AttemptRecord
-from simulator.core.registration import Delivery, Registration, RegistrationState, StateChange
+from simulator.core.registration import (
+    IoDelivery,
+    Registration,
+    RegistrationState,
+    RegistrationTransition,
+)
 from simulator.payloads import anomalies
 from simulator.payloads.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
 from simulator.payloads.signing import HMAC_HEADER, KeyRing, hmac_signature
 from simulator.shell.clock import Clock
-from simulator.shell.engine import Engine, sleep_or_poke
+from simulator.shell.engine import Engine, Wake
 
 _IDS = uuid.UUID("0d7f4c8e-3a1b-4e52-9a6c-5b2e8f1d7c30")
 
@@ -60,7 +65,8 @@ class IoLane:
     journal_store: Journal
     validation_url: Callable[[str, str], str] | None = None  # from the publisher
     _clock: Clock | None = None
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _wake: Wake = field(default_factory=Wake)
+    _deliveries: set[asyncio.Task[None]] = field(default_factory=set)  # in flight
     _pending_challenge: str | None = None
     _needs_handshake: bool = True
     _ids: int = 0
@@ -77,7 +83,6 @@ class IoLane:
 
     async def drive(self, engine: Engine, until: float | None) -> None:
         self._clock = engine.clock
-        tasks: set[asyncio.Task[None]] = set()
         try:
             while until is None or engine.clock.now() < until:
                 if self._needs_handshake:
@@ -85,46 +90,47 @@ class IoLane:
                     await self._handshake(engine)
                 if "duplicate" in self.anomalies and self._last_acknowledged is not None:
                     await self._duplicate(engine)
-                self._start_deliveries(engine, tasks)
+                self._start_deliveries(engine)
                 self._report_changes(engine)
-                await self._wait(engine.clock, until)
+                await self._wait(engine, until)
                 if self._crashed:
                     raise self._crashed[0]
         finally:
-            for task in tasks:
+            for task in self._deliveries:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
 
-    def _start_deliveries(self, engine: Engine, tasks: set[asyncio.Task[None]]) -> None:
+    def settled(self, now: float) -> bool:
+        return not self._deliveries and self._wake.settled(now)
+
+    def _start_deliveries(self, engine: Engine) -> None:
         for delivery in self.machine.poll(engine.clock.now()):
             task = asyncio.create_task(self._deliver(engine, delivery))
-            tasks.add(task)
-            task.add_done_callback(self._finished(tasks))
+            self._deliveries.add(task)
+            task.add_done_callback(self._finished)
 
-    def _finished(self, tasks: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
-        def done(task: asyncio.Task[None]) -> None:
-            tasks.discard(task)
-            if not task.cancelled() and task.exception() is not None:
-                self._crashed.append(task.exception())  # type: ignore[arg-type]
-            self._wake.set()
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._deliveries.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self._crashed.append(error)
+        self._wake.poke()
 
-        return done
-
-    async def _wait(self, clock: Clock, until: float | None) -> None:
+    async def _wait(self, engine: Engine, until: float | None) -> None:
         """Until the machine's next wake-up, the end, a finished delivery or a poke from outside."""
         wake = self.machine.wakeup()
-        now = clock.now()
+        now = engine.clock.now()
         deadline = until if wake is None else (wake if until is None else min(wake, until))
         if deadline is not None and deadline <= now and not self._saturated():
             return
-        await sleep_or_poke(clock, deadline, self._wake)
+        await engine.sleep(self._wake, deadline)
 
     def _saturated(self) -> bool:
         return self.machine.in_flight >= self.machine.policy.max_in_flight
 
     # -- one delivery ----------------------------------------------------------------------------
 
-    async def _deliver(self, engine: Engine, delivery: Delivery) -> None:
+    async def _deliver(self, engine: Engine, delivery: IoDelivery) -> None:
         wall = engine.clock.wall
         events = self.source.io_events((seq, wall(t)) for seq, t in delivery.batch.items())
         if self.settings.reorder:
@@ -153,12 +159,16 @@ class IoLane:
         events, body = self._last_acknowledged
         now = engine.clock.now()
         outcome = await self._post(engine, events, body, 0)
-        delivery = Delivery(Batch("duplicate", (), now), 0, now, None, duplicate=True)
+        delivery = IoDelivery(Batch("duplicate", (), now), 0, now, None, duplicate=True)
         record = self._record(engine, delivery, events, outcome)
         engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
 
     def poke(self) -> None:
-        self._wake.set()
+        self._wake.poke()
+
+    def force(self, anomaly: str) -> None:
+        self.anomalies.append(anomaly)
+        self.poke()
 
     def _headers(self, events: Sequence[IoEvent], body: bytes, retry: int) -> dict[str, str]:
         first = events[0]  # which event names a batch is undocumented: the first one does
@@ -190,7 +200,7 @@ class IoLane:
         return headers
 
     def _record(
-        self, engine: Engine, delivery: Delivery, events: Sequence[IoEvent], outcome: Outcome
+        self, engine: Engine, delivery: IoDelivery, events: Sequence[IoEvent], outcome: Outcome
     ) -> AttemptRecord:
         return AttemptRecord(
             at=delivery.at,
@@ -210,7 +220,9 @@ class IoLane:
             done_at=engine.clock.now(),
         )
 
-    def _report_changes(self, engine: Engine, changes: Sequence[StateChange] = ()) -> None:
+    def _report_changes(
+        self, engine: Engine, changes: Sequence[RegistrationTransition] = ()
+    ) -> None:
         for change in [*changes, *self.machine.take_changes()]:
             engine.emit_change(self.name, change.old, change.new, change.at, change.reason)
 
@@ -244,7 +256,7 @@ class IoLane:
         self._ids += 1
         return str(uuid.uuid5(_IDS, f"{self.name}/{purpose}/{self._ids}"))
 
-    # -- what the publisher calls (the `publisher.Registration` protocol) ----------------------
+    # -- what the publisher calls (`publisher.PublishedRegistration`) ----------------------------
 
     def now(self) -> float:
         assert self._clock is not None, "the lane has not started"
@@ -255,7 +267,7 @@ class IoLane:
         """The journal, brought up to now: it records even while the lane sleeps."""
         if self._clock is not None:
             self.machine.advance(self.now())
-            self._wake.set()  # any state change is reported by the lane loop
+            self._wake.poke()  # any state change is reported by the lane loop
         return self.journal_store
 
     def materialise(self, entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
@@ -266,7 +278,7 @@ class IoLane:
     def enable(self) -> str:
         self.machine.enable(self.now())
         self._needs_handshake = True
-        self._wake.set()
+        self._wake.poke()
         return str(self.machine.state)
 
     def validate(self, challenge: str) -> bool:
@@ -275,7 +287,7 @@ class IoLane:
         self._pending_challenge = None
         if self.machine.state is RegistrationState.PENDING:
             self.machine.verified(self.now())
-            self._wake.set()
+            self._wake.poke()
         return True
 
 

@@ -54,7 +54,7 @@ from simulator.core.timefmt import hours_offset
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
 
-__all__ = ["MAX_PAGE_BYTES", "MAX_QUERY_VALUE", "Publisher", "Registration"]
+__all__ = ["MAX_PAGE_BYTES", "MAX_QUERY_VALUE", "PublishedRegistration", "Publisher"]
 
 MAX_PAGE_BYTES = 1_500_000
 MAX_QUERY_VALUE = 200
@@ -64,11 +64,19 @@ _NAME = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 _JOURNAL_PARAMS = ("since", "limit", "latest", "seek")
 
 
-class Registration(Protocol):
-    """One event registration, as the engine's I/O lane exposes it to the publisher."""
+class PublishedRegistration(Protocol):
+    """One event registration, as the engine's I/O lane (`iolane.IoLane`) shows it to the
+    publisher. Name and journal are read-only: the publisher never replaces them."""
 
-    name: str  # the registration id used in URLs
-    journal: Journal
+    @property
+    def name(self) -> str:
+        """The registration id used in URLs."""
+        ...
+
+    @property
+    def journal(self) -> Journal:
+        """The registration's journal, brought up to now."""
+        ...
 
     def materialise(self, entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
         """The event objects of journal entries, in the same order."""
@@ -157,13 +165,13 @@ def _link(url: URL, rel: str) -> str:
     return f'<{url}>; rel="{rel}"'
 
 
-def _text(status: int, text: str, **kwargs: Any) -> web.Response:
-    return web.Response(status=status, text=text, **kwargs)
+def _text(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text)
 
 
-def _json(status: int, obj: object, **kwargs: Any) -> web.Response:
+def _json(status: int, obj: object, *, headers: Mapping[str, str] | None = None) -> web.Response:
     return web.Response(
-        status=status, body=orjson.dumps(obj), content_type="application/json", **kwargs
+        status=status, body=orjson.dumps(obj), content_type="application/json", headers=headers
     )
 
 
@@ -186,7 +194,7 @@ class Publisher:
         self.org_id = org_id
         self.credential_id = credential_id
         self._log = log
-        self._registrations: dict[str, Registration] = {}
+        self._registrations: dict[str, PublishedRegistration] = {}
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
         self._t0: float | None = None
@@ -205,7 +213,7 @@ class Publisher:
 
     # --- setup -----------------------------------------------------------------------------------
 
-    def add(self, registration: Registration) -> None:
+    def add(self, registration: PublishedRegistration) -> None:
         name = registration.name
         if not _NAME.fullmatch(name):
             raise ConfigError(f"registration {name!r}: expected 1-128 URL-safe characters")
@@ -252,7 +260,7 @@ class Publisher:
             at = 0.0 if self._t0 is None else asyncio.get_running_loop().time() - self._t0
             self._log(f"{hours_offset(at)} {text}")
 
-    def _lookup(self, request: web.Request) -> Registration | None:
+    def _lookup(self, request: web.Request) -> PublishedRegistration | None:
         """The registration a journal URL names, if the URL's org and credential are ours."""
         info = request.match_info
         if info.get("org", self.org_id) != self.org_id:
@@ -283,7 +291,7 @@ class Publisher:
 
     # --- Journaling API --------------------------------------------------------------------------
 
-    def _journal_of(self, request: web.Request) -> Registration | web.Response:
+    def _journal_of(self, request: web.Request) -> PublishedRegistration | web.Response:
         """The registration whose journal is asked for, or the answer that refuses the request."""
         denied = self._refuse(request)
         if denied is not None:
@@ -323,7 +331,11 @@ class Publisher:
         return _json(401, body, headers={"WWW-Authenticate": "Bearer"})
 
     def _events(
-        self, request: web.Request, registration: Registration, page: JournalPage, limit: int | None
+        self,
+        request: web.Request,
+        registration: PublishedRegistration,
+        page: JournalPage,
+        limit: int | None,
     ) -> web.Response:
         events = registration.materialise(page.entries)
         body, count = _page_body(page, events)
@@ -333,7 +345,11 @@ class Publisher:
         return web.Response(body=body, content_type="application/json", headers={"Link": link})
 
     def _at_end(
-        self, request: web.Request, registration: Registration, page: JournalPage, limit: int | None
+        self,
+        request: web.Request,
+        registration: PublishedRegistration,
+        page: JournalPage,
+        limit: int | None,
     ) -> web.Response:
         next_url = self._next_url(request, page.next_since, limit)
         validate = self._base.with_path(next_url.path + "/validate").with_query(
@@ -345,7 +361,9 @@ class Publisher:
         self._say(f"JOURNAL 204 {registration.name} at the end")
         return response
 
-    def _journal_error(self, registration: Registration, page: JournalPage) -> web.Response:
+    def _journal_error(
+        self, registration: PublishedRegistration, page: JournalPage
+    ) -> web.Response:
         self._say(f"JOURNAL {page.status} {registration.name} {page.message[:MAX_QUERY_VALUE]}")
         return _text(page.status, page.message)
 

@@ -11,7 +11,7 @@ import asyncio
 import math
 import ssl
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 
@@ -69,7 +69,7 @@ class HttpTransport:
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
     ) -> Outcome:
-        outcome, _ = await self._exchange("POST", url, headers, timeout, data=body)
+        outcome, _ = await self._exchange("POST", url, headers, timeout, body)
         return outcome
 
     async def get(
@@ -79,7 +79,12 @@ class HttpTransport:
         return await self._exchange("GET", url, headers, timeout)
 
     async def _exchange(
-        self, method: str, url: str, headers: Mapping[str, str], timeout: float, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        timeout: float,
+        body: bytes | None = None,
     ) -> tuple[Outcome, bytes]:
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -90,18 +95,16 @@ class HttpTransport:
                 headers=dict(headers),
                 allow_redirects=False,
                 timeout=_timeout(timeout),
-                **kwargs,
+                data=body,
             ) as response:
-                body = await _read_bounded(response, self.max_response_bytes)
+                answer = await _read_bounded(response, self.max_response_bytes)
                 status = response.status
         except TimeoutError:
-            took = loop.time() - started
-            return Outcome(OutcomeKind.TIMEOUT, None, took, f"no answer in {timeout:g}s"), b""
+            return timed_out(timeout, loop.time() - started), b""
         except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
             took = loop.time() - started
             return Outcome(OutcomeKind.CONNECTION_ERROR, None, took, describe(exc)), b""
-        took = loop.time() - started
-        return Outcome(classify_status(status), status, took, _reason(status)), body
+        return status_outcome(status, loop.time() - started), answer
 
     async def form(
         self,
@@ -133,10 +136,16 @@ async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _reason(status: int) -> str:
-    if 300 <= status < 400:
-        return "redirect not followed"
-    return ""
+def status_outcome(status: int, latency: float) -> Outcome:
+    """What an answer with `status` comes to: any 2xx succeeds, a 3xx is a redirect that is not
+    followed, anything else fails."""
+    detail = "redirect not followed" if 300 <= status < 400 else ""
+    return Outcome(classify_status(status), status, latency, detail)
+
+
+def timed_out(timeout: float, latency: float) -> Outcome:
+    """No answer within `timeout` seconds; the request was given up after `latency` seconds."""
+    return Outcome(OutcomeKind.TIMEOUT, None, latency, f"no answer in {timeout:g}s")
 
 
 def describe(exc: BaseException) -> str:

@@ -1,9 +1,10 @@
 """Plays a scenario's timeline: at each step's simulated time, does what the step says.
 
 Traffic steps (bursts, rate changes) need no acting: they are folded into each subscription's
-traffic before the run (see `producer.scheduled_traffic`). Everything else changes the world
-while it runs: the embedded endpoint's behaviour, the identity provider, the signing keys, a
-subscription's provisioning, and anomalies forced on the next push.
+traffic before the run (`producer.traffic_step`). Everything else changes the world while it
+runs, each action through its one handler in the director's table: the embedded endpoint's
+behaviour, the identity provider, the signing keys, a subscription's provisioning, a
+registration's re-enabling, a journal read, and anomalies forced on the next push.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ import aiohttp
 
 from simulator.core.delivery import Subscription
 from simulator.endpoint.receiver import Receiver
-from simulator.producer import Producer
+from simulator.producer import Producer, traffic_step
 from simulator.runfile.endpointspec import EndpointChange
 from simulator.runfile.steps import StepSpec
 from simulator.shell.clock import Clock
+from simulator.shell.engine import Engine, Lane
 from simulator.shell.iolane import IoLane
+
+# A step's handler: does what the step says at `now`; returns a note for the log ("" for none).
+Handler = Callable[["Director", StepSpec, float], str]
 
 
 class Director:
+    """Plays the timeline of a started producer's run file (`play`), saying each step as it goes;
+    `reached(t)` tells a caller when every step due by `t` has been played."""
+
     def __init__(
         self, producer: Producer, *, say: Callable[[float, str], None] = lambda t, text: None
     ) -> None:
@@ -34,20 +42,31 @@ class Director:
         self._baseline = (
             (receiver.behaviour, receiver.challenge_style) if receiver is not None else None
         )
+        self._steps = producer.run.step_times()
+        self._played = 0  # how many of `_steps` have been applied
+        self._stepped = asyncio.Event()
 
     async def play(self, clock: Clock) -> None:
         try:
-            for at, step in self.producer.run.step_times():
+            for at, step in self._steps:
                 await clock.sleep_until(at)
                 self.apply(step, clock.now())
+                self._played += 1
+                self._stepped.set()
             await asyncio.gather(*self._reads)
         finally:
             for read in self._reads:
                 read.cancel()
 
+    async def reached(self, t: float) -> None:
+        """Return once every step due at or before simulated time `t` has been applied."""
+        while self._played < len(self._steps) and self._steps[self._played][0] <= t:
+            self._stepped.clear()
+            await self._stepped.wait()
+
     def apply(self, step: StepSpec, now: float) -> None:
-        handler = getattr(self, f"_{step.action}")
-        note = handler(step, now)
+        planned = traffic_step(now, step) is not None
+        note = "" if planned else HANDLERS[step.action](self, step, now)
         self.say(now, f"{step.label()}{f' ({note})' if note else ''}")
 
     # -- the actions -------------------------------------------------------------------------
@@ -65,12 +84,6 @@ class Director:
         if change.challenge is not None:
             receiver.challenge_style = change.challenge
         return ""
-
-    def _burst(self, step: StepSpec, now: float) -> str:
-        return ""  # already in the subscription's traffic
-
-    def _rate(self, step: StepSpec, now: float) -> str:
-        return ""  # already in the subscription's traffic
 
     def _expire_tokens(self, step: StepSpec, now: float) -> str:
         self._receiver().expire_tokens()
@@ -103,7 +116,7 @@ class Director:
 
     def _enable(self, step: StepSpec, now: float) -> str:
         lane = self._lane(step)
-        assert isinstance(lane, IoLane)
+        assert isinstance(lane, IoLane), "the scenario checker allows enable for adobe-io only"
         if lane.machine.state != "disabled":
             return f"skipped: the registration is {lane.machine.state}, not disabled"
         lane.enable()
@@ -130,9 +143,7 @@ class Director:
 
     def _anomaly(self, step: StepSpec, now: float) -> str:
         assert step.anomaly is not None
-        lane = self._lane(step)
-        lane.anomalies.append(step.anomaly.kind)
-        lane.poke()
+        self._lane(step).force(step.anomaly.kind)
         return ""
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -142,10 +153,14 @@ class Director:
         assert receiver is not None, "the scenario checker requires the embedded receiver"
         return receiver
 
-    def _lane(self, step: StepSpec):  # type: ignore[no-untyped-def]
+    def _engine(self) -> Engine:
         engine = self.producer.engine
-        assert engine is not None
-        return next(lane for lane in engine.lanes if lane.name == step.subscription)
+        assert engine is not None, "the director plays once the producer has started"
+        return engine
+
+    def _lane(self, step: StepSpec) -> Lane:
+        assert step.subscription is not None, f"a {step.action} step names its subscription"
+        return self._engine().lane(step.subscription)
 
     def _legacy(self, step: StepSpec) -> Subscription:
         machine = self._lane(step).machine
@@ -153,8 +168,22 @@ class Director:
         return machine
 
     def _changed(self, step: StepSpec, old: str, new: str, now: float, reason: str) -> None:
-        engine = self.producer.engine
-        assert engine is not None
+        lane = self._lane(step)
         if new != old:
-            engine.emit_change(self._lane(step).name, old, new, now, reason)
-        self._lane(step).poke()
+            self._engine().emit_change(lane.name, old, new, now, reason)
+        lane.poke()
+
+
+# Each action's one handler. Burst and rate steps have none: they are traffic, played before the
+# run (`producer.traffic_step`).
+HANDLERS: dict[str, Handler] = {
+    "endpoint": Director._endpoint,
+    "expire_tokens": Director._expire_tokens,
+    "idp_failures": Director._idp_failures,
+    "rotate_keys": Director._rotate_keys,
+    "deprovision": Director._deprovision,
+    "reprovision": Director._reprovision,
+    "enable": Director._enable,
+    "anomaly": Director._anomaly,
+    "backfill": Director._backfill,
+}

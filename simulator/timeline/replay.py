@@ -47,7 +47,7 @@ async def replay(
 
     def started(p: Producer) -> None:
         assert p.engine is not None
-        machines = {lane.name: lane.machine for lane in p.engine.lanes}
+        machines = p.engine.machines()
         initial.update({name: str(m.state) for name, m in machines.items()})
 
         def said(t: float, text: str) -> None:

@@ -1,0 +1,171 @@
+"""What a test touches: `start_producer` and the `Simulation` it returns.
+
+A `Simulation` lets simulated time pass (`advance`), adds events (`emit`), and shows what
+happened: every attempt and state change, each subscription's state and ledger, and what the
+embedded dev endpoint received. `advance(seconds)` is deterministic: once the time is reached,
+everything due at that instant happens before it returns (a push at t = 6 s is in the attempt
+log after `advance(6)`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+from aiohttp import web
+
+from simulator.core.delivery import Ledger
+from simulator.core.records import AttemptRecord, Machine, StateChange
+from simulator.endpoint.received import ReceivedBatch
+from simulator.errors import ConfigError, InvalidTransition
+from simulator.producer import EMBEDDED, Producer, RunResult
+from simulator.runfile.scenario import RunSpec
+from simulator.testing.runner import ClockName, Runner, launch
+
+__all__ = ["Factory", "Simulation", "inject", "start_producer"]
+
+
+class Factory(Protocol):
+    """The `marketo_producer` fixture: `await marketo_producer(run, app=... | url=...)`."""
+
+    def __call__(
+        self,
+        run: str | Path | RunSpec,
+        *,
+        app: web.Application | None = None,
+        url: str | None = None,
+        path: str = "/",
+        env: Mapping[str, str] | None = None,
+        clock: ClockName | None = None,
+    ) -> Awaitable[Simulation]: ...
+
+
+class Simulation:
+    """A producer running in the test's event loop; made by `start_producer`."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+
+    # -- what a test reads ---------------------------------------------------------------------
+
+    @property
+    def producer(self) -> Producer:
+        return self._runner.producer
+
+    @property
+    def virtual(self) -> bool:
+        """The test's loop keeps virtual time (`@pytest.mark.looptime`)."""
+        return self._runner.virtual
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the run started."""
+        return self._runner.now()
+
+    @property
+    def url(self) -> str:
+        """Where the subscriptions push: the app's or `url=`, else the embedded endpoint's."""
+        if self._runner.url is not None:
+            return self._runner.url
+        receiver = self.producer.receiver
+        assert receiver is not None
+        return receiver.url
+
+    def attempts(self, subscription: str | None = None) -> list[AttemptRecord]:
+        """Every push attempt so far, oldest first; only one subscription's when named."""
+        self._known(subscription)
+        records = self._runner.watcher.recorder.attempts
+        return [a for a in records if subscription in (None, a.subscription)]
+
+    def changes(self, subscription: str | None = None) -> list[StateChange]:
+        """Every state change so far, oldest first; only one subscription's when named."""
+        self._known(subscription)
+        records = self._runner.watcher.recorder.changes
+        return [c for c in records if subscription in (None, c.subscription)]
+
+    def ledger(self, subscription: str) -> Ledger:
+        """Where each event of the subscription is now: produced = acknowledged + queued + ..."""
+        return self._machine_now(subscription).ledger()
+
+    def state(self, subscription: str) -> str:
+        """The state now: active, retrying, paused, deprovisioned (I/O: pending, unstable...)."""
+        return str(self._machine_now(subscription).state)
+
+    @property
+    def received(self) -> list[ReceivedBatch]:
+        """The batches the embedded dev endpoint accepted (runs without `app=` or `url=`)."""
+        receiver = self.producer.receiver
+        if receiver is None or all(s.endpoint != EMBEDDED for s in self.producer.run.subscriptions):
+            raise ConfigError(
+                "received: only the embedded dev endpoint keeps what it was sent; "
+                "ask your own app what it received"
+            )
+        return receiver.received
+
+    # -- what a test does ----------------------------------------------------------------------
+
+    async def advance(self, seconds: float) -> None:
+        """Let `seconds` of simulated time pass, then let everything due at that instant happen
+        (a push in flight then is waited for, so with a slow consumer `now` ends a bit later)."""
+        if seconds < 0 or not math.isfinite(seconds):
+            raise ValueError(f"advance: seconds must be a finite number >= 0 (got {seconds!r})")
+        self._runner.check_running()
+        await self._runner.clock.sleep_until(self.now + seconds)
+        await self._runner.settle()
+
+    def emit(self, subscription: str, count: int) -> None:
+        """Marketo produces `count` more events now, on top of the run file's traffic. They
+        leave with the subscription's next push: its next slot, or the retry or probe already
+        scheduled (I/O: the next flush)."""
+        if count < 0:
+            raise ValueError(f"emit: count must be >= 0 (got {count!r})")
+        self._runner.check_running()
+        lane = self._runner.lane(subscription)
+        inject(lane.machine, count, self.now)
+        lane.poke()  # look again now
+
+    async def stop(self) -> RunResult:
+        """Stop the producer, the app and the embedded endpoint; fail if anything of theirs is
+        still running afterwards. The ledgers stay readable. Teardown calls it; calling it
+        again returns the same result."""
+        return await self._runner.stop()
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _known(self, name: str | None) -> None:
+        if name is not None:
+            self._runner.lane(name)
+
+    def _machine_now(self, name: str) -> Machine:
+        """The subscription's machine, with production brought up to now while the run goes on
+        (it is pulled in lazily, at each poll)."""
+        machine = self._runner.lane(name).machine
+        if self._runner.result is None:
+            machine.advance(self.now)
+        return machine
+
+
+def inject(machine: Machine, count: int, now: float) -> None:
+    """`count` events produced at `now`, outside the machine's planned traffic."""
+    try:
+        machine.inject(count, now)
+    except InvalidTransition as exc:
+        raise ConfigError(str(exc)) from None
+
+
+async def start_producer(
+    run: str | Path | RunSpec,
+    *,
+    app: web.Application | None = None,
+    url: str | None = None,
+    path: str = "/",
+    env: Mapping[str, str] | None = None,
+    clock: ClockName | None = None,
+) -> Simulation:
+    """Start the producer of `run` (YAML text, a run file's path, or a `RunSpec`) in the running
+    event loop; `stop()` the result when done (the fixture does). `env` holds the secrets the
+    run file names (default: os.environ); `path` is where the app takes pushes."""
+    runner = await launch(run, app=app, url=url, path=path, env=env, clock=clock)
+    return Simulation(runner)

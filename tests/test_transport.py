@@ -1,0 +1,152 @@
+"""The transport: what an HTTP exchange with the consumer comes to, over loopback and from the fake
+transport's handler, on the virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+
+import aiohttp
+from aiohttp import web
+from loopback import served, virtual
+
+from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.shell.faketransport import FakeTransport, Request
+from simulator.shell.transport import HttpTransport, describe, status_outcome
+
+HEADERS = {"Content-Type": "application/json"}
+SEEN = web.AppKey("seen", list)
+
+
+def consumer(*, status: int = 200, latency: float = 0.0, body: bytes = b"") -> web.Application:
+    """An app that answers every request to / after `latency` seconds; /moved redirects to /."""
+    app = web.Application()
+    seen: list[str] = []
+    app[SEEN] = seen
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(request.method)
+        await asyncio.sleep(latency)
+        return web.Response(status=status, body=body)
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/")
+
+    app.router.add_route("*", "/", answer)
+    app.router.add_post("/moved", moved)
+    return app
+
+
+# -- HttpTransport, over loopback ----------------------------------------------------------------
+
+
+@virtual
+async def test_a_2xx_answer_is_a_success_with_its_latency() -> None:
+    """A 202 after 1.5 s: success, status 202, latency 1.5 s."""
+    async with served(consumer(status=202, latency=1.5)) as url, HttpTransport() as transport:
+        outcome = await transport.post(url, b"{}", HEADERS, timeout=20.0)
+    assert outcome == Outcome(OutcomeKind.SUCCESS, 202, 1.5, "")
+
+
+@virtual
+async def test_a_redirect_is_a_failure_and_is_not_followed() -> None:
+    """A 302 fails the push; the redirect target never sees a request."""
+    app = consumer()
+    async with served(app) as url, HttpTransport() as transport:
+        outcome = await transport.post(url + "moved", b"{}", HEADERS, timeout=20.0)
+    assert outcome == Outcome(OutcomeKind.HTTP_ERROR, 302, 0.0, "redirect not followed")
+    assert app[SEEN] == []
+
+
+@virtual
+async def test_no_answer_within_the_timeout_is_a_timeout_at_exactly_the_timeout() -> None:
+    """An answer that would take 30 s times out at 20 s."""
+    async with served(consumer(latency=30.0)) as url, HttpTransport() as transport:
+        outcome = await transport.post(url, b"{}", HEADERS, timeout=20.0)
+    assert outcome == Outcome(OutcomeKind.TIMEOUT, None, 20.0, "no answer in 20s")
+
+
+@virtual
+async def test_a_response_body_is_read_only_up_to_the_bound() -> None:
+    """A 100,000-byte body read with a 65,536-byte bound: the first 65,536 bytes."""
+    body = bytes(range(256)) * 400
+    async with (
+        served(consumer(body=body)) as url,
+        HttpTransport(max_response_bytes=65_536) as transport,
+    ):
+        outcome, got = await transport.get(url, {}, timeout=20.0)
+    assert outcome.ok
+    assert got == body[:65_536]
+
+
+@virtual
+async def test_nothing_listening_is_a_connection_error() -> None:
+    """A port nobody listens on: a connection error that names the address."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with HttpTransport() as transport:
+        outcome = await transport.post(f"http://127.0.0.1:{port}/", b"{}", HEADERS, timeout=20.0)
+    assert outcome.kind is OutcomeKind.CONNECTION_ERROR
+    assert outcome.detail.startswith(f"cannot connect to 127.0.0.1:{port}")
+
+
+def test_describe_says_what_failed_without_a_traceback() -> None:
+    """A reset, a server that hung up, and anything else, each in a few words."""
+    reset = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+    assert describe(reset) == "connection reset by peer"
+    assert describe(aiohttp.ServerDisconnectedError()) == (
+        "server closed the connection without answering"
+    )
+    assert describe(ValueError("odd")) == "ValueError: odd"
+
+
+def test_a_status_comes_to_success_redirect_or_failure() -> None:
+    """200 succeeds, 301 is a redirect not followed, 503 fails."""
+    assert status_outcome(200, 0.5) == Outcome(OutcomeKind.SUCCESS, 200, 0.5, "")
+    assert status_outcome(301, 0.5) == Outcome(
+        OutcomeKind.HTTP_ERROR, 301, 0.5, "redirect not followed"
+    )
+    assert status_outcome(503, 0.5) == Outcome(OutcomeKind.HTTP_ERROR, 503, 0.5, "")
+
+
+# -- FakeTransport -------------------------------------------------------------------------------
+
+
+@virtual
+async def test_the_fake_answers_with_the_handlers_status_and_keeps_the_request() -> None:
+    """A handler returning 503: a failed outcome, and the request as it was sent."""
+    transport = FakeTransport(lambda request: 503)
+    await asyncio.sleep(7.0)
+    outcome = await transport.post("http://consumer/", b"[1]", {"X-Id": "a"}, timeout=20.0)
+    assert outcome == Outcome(OutcomeKind.HTTP_ERROR, 503, 0.0, "")
+    assert transport.requests == [Request("POST", "http://consumer/", {"X-Id": "a"}, b"[1]", 7.0)]
+
+
+@virtual
+async def test_the_fakes_latency_passes_on_the_loops_clock() -> None:
+    """An answer with a 2.5 s latency returns 2.5 s of loop time later."""
+    loop = asyncio.get_running_loop()
+    transport = FakeTransport(lambda request: Outcome(OutcomeKind.SUCCESS, 200, 2.5))
+    outcome = await transport.post("http://consumer/", b"", {}, timeout=20.0)
+    assert (outcome.latency, loop.time()) == (2.5, 2.5)
+
+
+@virtual
+async def test_the_fake_times_out_like_the_real_transport() -> None:
+    """An answer that would take 25 s times out at exactly 20 s."""
+    loop = asyncio.get_running_loop()
+    transport = FakeTransport(lambda request: Outcome(OutcomeKind.SUCCESS, 200, 25.0))
+    outcome = await transport.post("http://consumer/", b"", {}, timeout=20.0)
+    assert outcome == Outcome(OutcomeKind.TIMEOUT, None, 20.0, "no answer in 20s")
+    assert loop.time() == 20.0
+
+
+@virtual
+async def test_the_fake_returns_a_body_for_a_get() -> None:
+    """A (status, body) answer: the GET returns both."""
+    transport = FakeTransport(lambda request: (200, b"c-123"))
+    outcome, body = await transport.get("http://consumer/?challenge=c-123", {}, timeout=10.0)
+    assert (outcome.status, body) == (200, b"c-123")
+    assert transport.requests[0].method == "GET"
