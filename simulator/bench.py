@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 
 from simulator.core.delivery import DAY, Policy, Subscription
+from simulator.core.recording import Recording
 from simulator.core.timefmt import offset
 from simulator.core.traffic import Burst, Traffic
 from simulator.endpoint.receiver import Receiver
@@ -31,7 +32,6 @@ from simulator.runfile.scenario import load_run
 from simulator.shell import clock
 from simulator.shell.engine import Engine, LegacyLane
 from simulator.shell.transport import HttpTransport
-from simulator.timeline.recording import Recording
 from simulator.timeline.replay import replay
 
 MUNCHKIN = "123-ABC-456"

@@ -18,6 +18,7 @@ import orjson
 from rich.console import Console
 
 from simulator import __version__
+from simulator.core.recording import Recording
 from simulator.core.records import Observer
 from simulator.core.timefmt import offset
 from simulator.endpoint import receiver
@@ -29,7 +30,6 @@ from simulator.reports.console import AttemptLog, ConsoleReport, Narrator, run_s
 from simulator.runfile.scenario import load_run, parse_duration, run_json_schema
 from simulator.shell import clock
 from simulator.timeline.director import Director
-from simulator.timeline.recording import Recording
 from simulator.timeline.replay import against, replay
 
 

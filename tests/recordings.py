@@ -6,8 +6,8 @@ from typing import Any
 
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
+from simulator.core.recording import Recording, Sample, Verdict
 from simulator.core.records import AttemptRecord, StateChange
-from simulator.timeline.recording import Recording, Sample, Verdict
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 DAY = 86_400.0

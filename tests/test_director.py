@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
+from simulator.core.recording import Recording
 from simulator.core.traffic import Burst
 from simulator.producer import Producer, TrafficStep, traffic_step
 from simulator.runfile.scenario import parse_run
 from simulator.runfile.steps import BurstStep, RateStep, StepSpec
 from simulator.shell.clock import run_virtual
 from simulator.timeline.director import HANDLERS, Director
-from simulator.timeline.recording import Recording
 from simulator.timeline.replay import replay
 
 RUN = """\

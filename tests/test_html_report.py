@@ -11,9 +11,9 @@ from recordings import attempt, big_recording, recording
 
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
+from simulator.core.recording import Verdict
 from simulator.reports.chartdata import MAX_COLUMNS, MAX_POINTS
 from simulator.reports.html import render_html
-from simulator.timeline.recording import Verdict
 
 CHROMIUM = Path("/usr/bin/chromium")
 

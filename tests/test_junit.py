@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from simulator.core.recording import Recording, Verdict
 from simulator.reports.junit import render_junit
-from simulator.timeline.recording import Recording, Verdict
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.timeline.recording import Recording, Verdict
+from simulator.core.recording import Recording, Verdict
 
 HELD = Verdict("leads: active at the end", True, "active", "active")
 MISSED = Verdict("leads: acknowledged >= 10", False, ">= 10", "7", 900.0, "leads")

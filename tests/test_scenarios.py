@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
+from simulator.core.recording import Recording, Verdict
 from simulator.core.records import AttemptRecord
 from simulator.core.timefmt import offset
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import load_run
 from simulator.shell.clock import run_virtual
-from simulator.timeline.recording import Recording, Verdict
 from simulator.timeline.replay import replay
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from simulator.core.recording import Sample
 from simulator.reports.chartdata import Axis
 from simulator.reports.svg import Layout, chart
-from simulator.timeline.recording import Sample
 
 AXIS = Axis(1200.0)
 ACTIVE = [(0.0, 1200.0, "active")]

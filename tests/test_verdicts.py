@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
+from simulator.core.recording import Verdict
 from simulator.core.records import AttemptRecord, StateChange
 from simulator.runfile.steps import EndpointCounts, ExpectSpec
-from simulator.timeline.recording import Verdict
 from simulator.timeline.verdicts import Facts, judge, states_over_time
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z

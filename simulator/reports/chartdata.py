@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
+from simulator.core.recording import Recording
 from simulator.core.records import AttemptRecord
 from simulator.core.timefmt import duration, offset
-from simulator.timeline.recording import Recording
 
 DAY = 86_400.0
 MAX_COLUMNS = 600  # attempt-strip columns per subscription

@@ -14,6 +14,7 @@ from html import escape
 
 from simulator import __version__
 from simulator.core.delivery import Ledger
+from simulator.core.recording import Recording, Verdict
 from simulator.core.records import AttemptRecord
 from simulator.core.timefmt import duration, iso
 from simulator.reports.chartdata import (
@@ -29,7 +30,6 @@ from simulator.reports.chartdata import (
     when,
 )
 from simulator.reports.svg import chart
-from simulator.timeline.recording import Recording, Verdict
 
 LEDGER_ROWS = (
     ("produced", "produced"),

@@ -13,8 +13,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from simulator.core.recording import Recording, Verdict
 from simulator.core.timefmt import duration, iso, offset
-from simulator.timeline.recording import Recording, Verdict
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from html import escape
 
+from simulator.core.recording import Sample
 from simulator.core.timefmt import duration
 from simulator.reports.chartdata import (
     LEFT,
@@ -33,7 +34,6 @@ from simulator.reports.chartdata import (
     severity,
     when,
 )
-from simulator.timeline.recording import Sample
 
 
 @dataclass(slots=True)

@@ -8,12 +8,12 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 
+from simulator.core.recording import Recording, Sample
 from simulator.core.records import Machine, Observer
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import RunSpec
 from simulator.timeline.director import Director
-from simulator.timeline.recording import Recording, Sample
 from simulator.timeline.verdicts import Facts, judge
 
 SAMPLES = 600  # points per subscription in the report

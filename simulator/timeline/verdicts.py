@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
+from simulator.core.recording import Verdict
 from simulator.core.records import AttemptRecord, StateChange
 from simulator.core.timefmt import duration, offset
 from simulator.runfile.steps import LEDGER_CHECKS, ExpectSpec, holds, show
-from simulator.timeline.recording import Verdict
 
 
 @dataclass(frozen=True, slots=True)
