@@ -5,7 +5,8 @@
         ScenarioError              a run/scenario file: names file, line and field
         UnknownActivityType        an activity type name or id not in the catalog
         MissingSecret              an environment variable named in the file is unset
-      InvalidTransition            the delivery machine was driven illegally (a bug); exit_code 70
+      InvalidTransition            a delivery or registration machine was driven illegally (a bug);
+                                   exit_code 70
       AuthError                    the customer's identity provider could not issue a token
 
 Delivery failures (non-2xx, timeouts, resets) are not exceptions: they are `Outcome` values,
