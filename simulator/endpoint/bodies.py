@@ -90,14 +90,15 @@ class Parsed:
 
 # The fast read: only the fields the endpoint counts by, as msgspec Structs; every other field is
 # checked to be JSON and skipped. A body these refuse is read again the slow way (_parse_slowly).
-NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+# gc=False: they hold no cycles, so the garbage collector need not track (and count) each one.
+_NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-class _Activity(msgspec.Struct):
+class _Activity(msgspec.Struct, gc=False):
     marketoGUID: str  # the wire names, camelCase
 
 
-class _LegacyBatch(msgspec.Struct):
+class _LegacyBatch(msgspec.Struct, gc=False):
     sourceApplication: str
     munchkinId: str
     messageId: str
@@ -108,8 +109,8 @@ class _LegacyBatch(msgspec.Struct):
     validationUrl: Any = msgspec.UNSET
 
 
-class _Envelope(msgspec.Struct):
-    eventid: NonEmpty
+class _Envelope(msgspec.Struct, gc=False):
+    eventid: _NonEmpty
 
 
 _LEGACY = msgspec.json.Decoder(_LegacyBatch)
