@@ -64,7 +64,7 @@ class Producer:
     run: RunSpec
     virtual: bool = False
     observers: list[Observer] = field(default_factory=list)
-    record: bool = False  # the embedded receiver keeps every batch (tests)
+    record: bool = False  # the embedded receiver keeps the last batches (`sim.received`)
     receiver_log: Callable[[str], None] | None = None
     # The simulated wall time of t=0 when the run file sets no `start`; None: VIRTUAL_EPOCH on
     # the virtual clock, else the real time at the start.

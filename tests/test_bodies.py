@@ -1,14 +1,17 @@
 """The bodies the dev endpoint is POSTed (simulator.endpoint.bodies), through the Receiver:
 legacy batches and Adobe I/O deliveries told apart by shape, the 400 for a body it cannot read,
-and the --bodies JSON lines."""
+the --bodies JSON lines, and the fast read of the ids agreeing with the whole decode."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from loopback import virtual
 from receiving import (
     CLOUDEVENTS,
@@ -17,6 +20,8 @@ from receiving import (
     post,
     serving,
 )
+
+from simulator.endpoint.bodies import Parsed, _parse_slowly, parse_delivery
 
 # --- legacy batches ------------------------------------------------------------------------------
 
@@ -124,3 +129,76 @@ async def test_io_bodies_written_as_json_lines() -> None:
     async with serving(bodies=out) as (_, url, session):
         await post(session, url, orjson.dumps([envelope("e-1")], option=orjson.OPT_INDENT_2))
     assert [orjson.loads(line) for line in out.getvalue().splitlines()] == [[envelope("e-1")]]
+
+
+# --- the fast read agrees with the whole decode --------------------------------------------------
+
+MISSING = object()  # a field left out
+LEAF = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=3))
+JSON = st.recursive(
+    LEAF,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+ID = st.one_of(st.just(MISSING), LEAF, st.sampled_from(["", "g-1", "0a1b2c3d-4e5f-4071-8293-0"]))
+
+
+def fields(**strategies: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """An object with each of these fields, or without it when the draw is MISSING, plus a few
+    other fields the endpoint does not read."""
+    named = st.fixed_dictionaries(strategies).map(
+        lambda d: {k: v for k, v in d.items() if v is not MISSING}
+    )
+    extra = st.dictionaries(st.sampled_from(["leadId", "x", "attributes"]), JSON, max_size=2)
+    return st.tuples(extra, named).map(lambda pair: {**pair[0], **pair[1]})
+
+
+# Documents of the right shape (each field may still be an edge: an empty id, a validationUrl
+# beside the activities), then documents with any field missing or of any type.
+GOOD_LEGACY = fields(
+    sourceApplication=st.text(max_size=2),
+    munchkinId=st.text(max_size=2),
+    messageId=st.text(max_size=2),
+    messageCreatedDate=st.text(max_size=2),
+    activities=st.lists(fields(marketoGUID=st.text(max_size=3)), max_size=4),
+    validationUrl=st.one_of(*[st.just(MISSING)] * 4, LEAF),
+)
+GOOD_IO = st.lists(fields(eventid=st.text(max_size=3), event_id=ID, id=ID), max_size=4)
+WRAPPER = st.one_of(st.just("w"), st.just(MISSING), LEAF)
+LEGACY = fields(
+    sourceApplication=WRAPPER,
+    munchkinId=WRAPPER,
+    messageId=WRAPPER,
+    messageCreatedDate=WRAPPER,
+    activities=st.one_of(st.lists(st.one_of(fields(marketoGUID=ID), LEAF), max_size=4), JSON),
+    validationUrl=st.one_of(st.just(MISSING), LEAF),
+)
+ENVELOPE = st.one_of(fields(eventid=ID, event_id=ID, id=ID, specversion=ID), LEAF)
+DOCUMENT = st.one_of(GOOD_LEGACY, GOOD_IO, LEGACY, ENVELOPE, st.lists(ENVELOPE, max_size=4), JSON)
+
+
+def outcome(read: Callable[[bytes], Parsed], body: bytes) -> Parsed | str:
+    try:
+        return read(body)
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+@settings(max_examples=300)
+@given(DOCUMENT, st.booleans(), st.sampled_from([b"", b" \n\t"]))
+def test_the_fast_read_agrees_with_the_whole_decode(
+    document: object, pretty: bool, leading: bytes
+) -> None:
+    """For any document of the shapes the endpoint takes, and of many it refuses, parse_delivery
+    (the fast read of the ids) gives what decoding the whole body and checking every field
+    gives: the same kind, ids and messageId, or the same error."""
+    body = leading + orjson.dumps(document, option=orjson.OPT_INDENT_2 if pretty else 0)
+    assert outcome(parse_delivery, body) == outcome(_parse_slowly, body)
+
+
+@given(st.binary(max_size=40))
+def test_the_fast_read_agrees_on_any_bytes(body: bytes) -> None:
+    """Bytes that are no JSON are refused by both reads with the same error."""
+    assert outcome(parse_delivery, body) == outcome(_parse_slowly, body)

@@ -174,3 +174,24 @@ def test_io_options_from_flags(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_no_io_flags_leave_the_defaults() -> None:
     """Without I/O flags the challenge is echoed as text and no signature is checked."""
     assert io_from_args(parse()) == (IoOptions(), ["challenge: text", "signatures: not checked"])
+
+
+def test_foreign_ids_flag_sets_the_window_of_foreign_ids() -> None:
+    """--foreign-ids N is how many ids outside the simulator's own layout are remembered, by
+    default FOREIGN_IDS."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).foreign_ids == 100_000
+    assert parser.parse_args(["--foreign-ids", "0"]).foreign_ids == 0
+
+
+@pytest.mark.parametrize("text", ["-1", "many"])
+def test_foreign_ids_flag_refuses_a_negative_or_non_number(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--foreign-ids takes an integer >= 0 and says so."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--foreign-ids", text])
+    assert "expected an integer >= 0" in capsys.readouterr().err

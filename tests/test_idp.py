@@ -149,3 +149,20 @@ async def test_expire_tokens_revokes_issued_tokens() -> None:
         token = await get_token(session, url, data=GRANT, headers=basic)
         receiver.expire_tokens()
         assert await post(session, url, headers=bearer(token)) == 401
+
+
+@virtual
+async def test_tokens_expired_a_lifetime_ago_are_forgotten() -> None:
+    """The provider forgets a token once it expired more than a lifetime before a new issue, so
+    a long run holds a couple of lifetimes' tokens, not every token; a forgotten token is still
+    refused (401), only logged as not accepted instead of expired."""
+    basic = basic_auth(CLIENT.client_id, CLIENT.client_secret)
+    lines: list[str] = []
+    async with serving(oauth=CLIENT, log=lines.append) as (receiver, url, session):
+        first = await get_token(session, url, data=GRANT, headers=basic)
+        for _ in range(9):
+            await asyncio.sleep(30.0)  # three lifetimes of 10 s between issues
+            await get_token(session, url, data=GRANT, headers=basic)
+        assert receiver._idp.held == 1  # the latest: the table does not grow with the issues
+        assert await post(session, url, headers=bearer(first)) == 401
+    assert lines[-1].endswith("POST 401 unauthorized (token not accepted)")

@@ -268,6 +268,30 @@ async def test_the_embedded_endpoint_keeps_what_it_received(marketo_producer: Fa
 
 
 @pytest.mark.looptime
+async def test_received_keeps_the_last_batches_and_says_how_many_were_dropped(
+    marketo_producer: Factory,
+) -> None:
+    """`sim.received` holds the last `keep_batches` batches (the embedded receiver's bound);
+    `sim.received_dropped` counts the older ones."""
+    text = run().replace("subscriptions:", "receiver: {tokenEnv: SIM_TOKEN}\nsubscriptions:")
+    sim = await marketo_producer(text, env=ENV)
+    assert sim.producer.receiver is not None
+    sim.producer.receiver.keep_batches = 2
+    await sim.advance(10)
+    assert [batch.message_id for batch in sim.received] == ["110000004", "110000005"]
+    assert sim.received_dropped == 3
+
+
+@pytest.mark.looptime
+async def test_received_is_only_the_embedded_endpoints(marketo_producer: Factory) -> None:
+    """With app=, what arrived is the app's to say: `received` and `received_dropped` refuse."""
+    sim = await marketo_producer(run(), app=consumer(), env=ENV)
+    for name in ("received", "received_dropped"):
+        with pytest.raises(ConfigError, match=f"{name}: only the embedded dev endpoint keeps"):
+            getattr(sim, name)
+
+
+@pytest.mark.looptime
 async def test_a_url_cannot_follow_the_virtual_clock(marketo_producer: Factory) -> None:
     """url= in a looptime test is refused, saying what to do instead."""
     with pytest.raises(ConfigError, match=r"url= .* cannot follow the virtual clock.* app="):

@@ -9,5 +9,6 @@ I/O registration machine), `queue` (retention as spans of sequence numbers), `tr
 events are produced), `journal` (the I/O journal as spans), `outcome` (what one attempt came to),
 `records` (the attempt and state-change records, `Observer` and `Machine`), `recording` (what a
 played scenario leaves for its reports), `timefmt` (how simulated times read to people),
-`behaviour` (how the dev endpoint is told to misbehave).
+`behaviour` (how the dev endpoint is told to misbehave), `intervals` (a set of integers held as
+its runs: exact, in memory proportional to the gaps).
 """

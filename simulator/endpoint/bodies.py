@@ -13,17 +13,26 @@ is read like `application/json`, reference §4):
 Duplicates are counted by id: I/O events by `eventid`, else `event_id`, else the CloudEvents `id`
 (flat Observability events carry only `id`); legacy activities by `marketoGUID`.
 
+The endpoint reads only what it counts by: the ids, the legacy `messageId`, the validation URL.
+A body of the usual shapes (a legacy batch, an array of envelopes that all carry `eventid`) is
+read by msgspec against those few fields, which checks the whole text is JSON without making a
+Python object of anything else (a few times faster than decoding it all); any other body, and
+any body that read fails, is decoded whole by orjson and checked field by field, which names the
+problem. The whole document is decoded only when someone asks for it (`load`): the kept batches
+and the `--bodies` lines of a body that spans several lines.
+
 Pure: no asyncio, no aiohttp.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import orjson
 
-__all__ = ["Parsed", "body_line", "event_id", "parse_batch", "parse_delivery"]
+__all__ = ["Parsed", "body_line", "event_id", "load", "parse_batch", "parse_delivery"]
 
 _WRAPPER_STRINGS = ("sourceApplication", "munchkinId", "messageId", "messageCreatedDate")
 _IO_MARKERS = ("eventid", "event_id", "specversion")
@@ -69,15 +78,43 @@ def event_id(event: dict[str, Any]) -> str | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Parsed:
-    """A POST body told apart by shape: kind "legacy" (`batch` is the wrapper), "io" (`events`
-    are the envelopes) or "validation" (`validation_url`). `ids` are what duplicates are counted
-    by: the marketoGUIDs or the event ids, in order."""
+    """A POST body told apart by shape: kind "legacy", "io" or "validation" (`validation_url`).
+    `ids` are what duplicates are counted by, in order: the marketoGUIDs or the event ids, one
+    per event. `message_id` is a legacy batch's `messageId`."""
 
     kind: str
-    events: list[dict[str, Any]]
     ids: list[str]
-    batch: dict[str, Any] | None = None
+    message_id: str = ""
     validation_url: str = ""
+
+
+# The fast read: only the fields the endpoint counts by, as msgspec Structs; every other field is
+# checked to be JSON and skipped. A body these refuse is read again the slow way (_parse_slowly).
+# gc=False: they hold no cycles, so the garbage collector need not track (and count) each one.
+_NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class _Activity(msgspec.Struct, gc=False):
+    marketoGUID: str  # the wire names, camelCase
+
+
+class _LegacyBatch(msgspec.Struct, gc=False):
+    sourceApplication: str
+    munchkinId: str
+    messageId: str
+    messageCreatedDate: str
+    activities: list[_Activity]
+    # A body with a validationUrl is a validation POST whatever else it holds: left to the slow
+    # read, like every shape this fast one does not settle.
+    validationUrl: Any = msgspec.UNSET
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    eventid: _NonEmpty
+
+
+_LEGACY = msgspec.json.Decoder(_LegacyBatch)
+_ENVELOPES = msgspec.json.Decoder(list[_Envelope])
 
 
 def _check_io(events: list[Any]) -> Parsed:
@@ -91,12 +128,30 @@ def _check_io(events: list[Any]) -> Parsed:
         if found is None:
             raise ValueError(f"events[{i}]: no eventid, event_id or id string")
         ids.append(found)
-    return Parsed(kind="io", events=events, ids=ids)
+    return Parsed(kind="io", ids=ids)
 
 
 def parse_delivery(body: bytes) -> Parsed:
     """Any POST body the consumer accepts, told apart by shape (see the module docstring);
     raises ValueError naming the first problem."""
+    first = body.lstrip()[:1]
+    try:
+        if first == b"{":
+            batch = _LEGACY.decode(body)
+            if batch.validationUrl is msgspec.UNSET:
+                guids = [activity.marketoGUID for activity in batch.activities]
+                return Parsed(kind="legacy", ids=guids, message_id=batch.messageId)
+        elif first == b"[":
+            envelopes = _ENVELOPES.decode(body)
+            if envelopes:
+                return Parsed(kind="io", ids=[envelope.eventid for envelope in envelopes])
+    except msgspec.MsgspecError:
+        pass  # not the usual shape, or not JSON: the slow read says which
+    return _parse_slowly(body)
+
+
+def _parse_slowly(body: bytes) -> Parsed:
+    """`parse_delivery` by decoding the whole body and checking it field by field."""
     doc = _load_json(body)
     if isinstance(doc, list):
         return _check_io(doc)
@@ -106,17 +161,26 @@ def parse_delivery(body: bytes) -> Parsed:
         url = doc["validationUrl"]
         if not isinstance(url, str) or not url:
             raise ValueError("validationUrl: not a string")
-        return Parsed(kind="validation", events=[], ids=[], validation_url=url)
+        return Parsed(kind="validation", ids=[], validation_url=url)
     if "activities" not in doc and any(key in doc for key in _IO_MARKERS):
         return _check_io([doc])
     batch = _check_legacy(doc)
-    activities = batch["activities"]
-    guids = [activity["marketoGUID"] for activity in activities]
-    return Parsed(kind="legacy", events=activities, ids=guids, batch=batch)
+    guids = [activity["marketoGUID"] for activity in batch["activities"]]
+    return Parsed(kind="legacy", ids=guids, message_id=batch["messageId"])
 
 
-def body_line(body: bytes, batch: object) -> str:
+def load(body: bytes, kind: str) -> list[dict[str, Any]]:
+    """The events of a body `parse_delivery` accepted as `kind`, decoded whole: a legacy
+    batch's activities, or an I/O delivery's envelopes (one for a single delivery)."""
+    doc = orjson.loads(body)
+    if kind == "legacy":
+        activities: list[dict[str, Any]] = doc["activities"]
+        return activities
+    return doc if isinstance(doc, list) else [doc]
+
+
+def body_line(body: bytes) -> str:
     """The body as one JSON line: verbatim when it is one line already, else re-serialized."""
     if b"\n" in body or b"\r" in body:
-        return orjson.dumps(batch).decode()
+        return orjson.dumps(orjson.loads(body)).decode()
     return body.decode()

@@ -34,6 +34,7 @@ async def serve(args: argparse.Namespace) -> int:
             behaviour=behaviour,
             seed=args.seed,
             bodies=bodies,
+            foreign_ids=args.foreign_ids,
             log=None if args.quiet else say,
             challenge_style=io.challenge_style,
             confirm_validation=io.confirm_validation,

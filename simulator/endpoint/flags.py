@@ -30,6 +30,7 @@ from simulator.core.behaviour import (
     window_from,
 )
 from simulator.endpoint.idp import OAuthServer
+from simulator.endpoint.received import FOREIGN_IDS
 from simulator.errors import ConfigError, MissingSecret
 
 __all__ = [
@@ -63,6 +64,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="token lifetime")
     _add_behaviour_arguments(add)
     add("--bodies", metavar="FILE", help="write accepted batches to FILE as JSON lines")
+    add(
+        "--foreign-ids",
+        type=_count,
+        default=FOREIGN_IDS,
+        metavar="N",
+        help="ids not laid out like the simulator's own remembered for duplicates "
+        "(the last N; default %(default)s)",
+    )
     add("--seed", type=int, default=0, help="seed of the failure-rate draws and tokens")
     add("--quiet", action="store_true", help="no line per request, only the final stats")
     add(
@@ -99,6 +108,17 @@ def _add_behaviour_arguments(add: Callable[..., argparse.Action]) -> None:
         metavar="START:END[:MODE]",
         help="seconds after start; MODE refuse (default), hang, reset or a status; repeatable",
     )
+
+
+def _count(text: str) -> int:
+    """An integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer >= 0")
+    return value
 
 
 def parse_outage(text: str) -> Window:

@@ -110,9 +110,15 @@ class IdentityProvider:
         self._stats = stats
         self._say = say
         self._now = now
-        self._tokens: dict[str, float] = {}  # issued token -> receiver time it expires
+        self._tokens: dict[str, float] = {}  # issued token -> receiver time it expires, in order
         self._counter = 0
         self._failures: list[int] = []  # statuses for the next token requests
+
+    @property
+    def held(self) -> int:
+        """How many issued tokens are remembered (live ones, and those expired within a
+        lifetime of the latest issue)."""
+        return len(self._tokens)
 
     def fail_next(self, n: int, status: int) -> None:
         """The next `n` token requests fail with `status`."""
@@ -163,6 +169,7 @@ class IdentityProvider:
             self._say(at, "TOKEN 400 unsupported_grant_type")
             return _json(400, {"error": "unsupported_grant_type"}, no_store)
         ttl = self.oauth.token_ttl
+        self._forget_old_tokens(at - ttl)
         token = self._new_token()
         self._tokens[token] = at + ttl
         self._stats.tokens_issued += 1
@@ -170,6 +177,18 @@ class IdentityProvider:
         expires_in = int(ttl) if float(ttl).is_integer() else ttl
         body = {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}
         return _json(200, body, no_store)
+
+    def _forget_old_tokens(self, before: float) -> None:
+        """Forget the tokens that expired before `before` (a lifetime ago when issuing), so the
+        table holds about two lifetimes' worth of tokens however long the run. A delivery with
+        a forgotten token is "not accepted" instead of "expired": a 401 all the same. The dict
+        is in the order of issue, which is the order of expiry while the lifetime is unchanged."""
+        tokens = self._tokens
+        while tokens:
+            oldest = next(iter(tokens))
+            if tokens[oldest] >= before:
+                return
+            del tokens[oldest]
 
     def _client_ok(self, request: web.Request, form: Any) -> bool:
         """Client credentials by HTTP Basic (raw, or form-urlencoded as RFC 6749 2.3.1 says)

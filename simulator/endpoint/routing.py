@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -54,12 +55,21 @@ from simulator.core.timefmt import hours_offset
 from simulator.endpoint.bodies import Parsed, body_line, parse_delivery
 from simulator.endpoint.faults import Faults
 from simulator.endpoint.idp import IdentityProvider, OAuthServer
-from simulator.endpoint.received import ReceivedBatch, SeenIds, Stats
+from simulator.endpoint.received import (
+    FOREIGN_IDS,
+    KEEP_BATCHES,
+    KeptBatches,
+    ReceivedBatch,
+    SeenIds,
+    Stats,
+)
 from simulator.endpoint.verification import Verifier, answer_challenge, check_io_options
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
 
-__all__ = ["Receiver"]
+__all__ = ["VALIDATION_URLS", "Receiver"]
+
+VALIDATION_URLS = 100  # validationUrl POSTs remembered (`validation_urls`): the last ones
 
 
 class Receiver:
@@ -70,6 +80,11 @@ class Receiver:
     after answering), `verify_signatures` with `key_base_url` (where the relative public-key paths
     are fetched from; http(s) on a loopback host), `client_secret` (check the HMAC
     `x-adobe-signature`) and `reject_bad_signatures` (answer 401 instead of only counting).
+
+    What it keeps: with `record`, the last `keep_batches` accepted batches (`received`; how many
+    were dropped to keep that bound is `stats.received_dropped`); with `dedupe`, the ids seen,
+    exactly for ids laid out like the simulator's own and for the last `foreign_ids` others
+    (`received.SeenIds`). Nothing else it holds grows with the events or the requests.
     """
 
     def __init__(
@@ -80,7 +95,9 @@ class Receiver:
         behaviour: Behaviour = DEFAULT_BEHAVIOUR,
         seed: int = 0,
         record: bool = False,
+        keep_batches: int = KEEP_BATCHES,
         dedupe: bool = True,
+        foreign_ids: int = FOREIGN_IDS,
         bodies: IO[str] | None = None,
         log: Callable[[str], None] | None = None,
         max_body: int = 16 * 1024 * 1024,
@@ -106,18 +123,18 @@ class Receiver:
         self.confirm_delay = confirm_delay
         self.verify_signatures = verify_signatures
         self.reject_bad_signatures = reject_bad_signatures
-        self.validation_urls: list[str] = []
+        self._validation_urls: deque[str] = deque(maxlen=VALIDATION_URLS)
         self._token = token
         self.behaviour = behaviour
         self.seed = seed
         self.record = record
         self.dedupe = dedupe
         self.stats = Stats()
-        self.received: list[ReceivedBatch] = []
+        self._kept = KeptBatches(keep_batches)
         self._bodies = bodies
         self._log = log
         self._rng = random.Random(seed)
-        self._seen = SeenIds()
+        self._seen = SeenIds(foreign=foreign_ids)
         self._idp = IdentityProvider(
             oauth, seed=seed, stats=self.stats, say=self._say, now=self.now
         )
@@ -148,6 +165,27 @@ class Receiver:
     @challenge_style.setter
     def challenge_style(self, style: str) -> None:
         self._challenge_style = check_challenge_style(style)
+
+    @property
+    def received(self) -> list[ReceivedBatch]:
+        """The last `keep_batches` batches accepted while recording, oldest first (a copy);
+        `stats.received_dropped` says how many older ones were dropped."""
+        return self._kept.batches()
+
+    @property
+    def validation_urls(self) -> list[str]:
+        """The last `VALIDATION_URLS` validationUrls POSTed and accepted, oldest first."""
+        return list(self._validation_urls)
+
+    @property
+    def keep_batches(self) -> int:
+        """How many accepted batches are kept when recording (the last ones)."""
+        return self._kept.limit
+
+    @keep_batches.setter
+    def keep_batches(self, limit: int) -> None:
+        self._kept.limit = limit
+        self.stats.received_dropped = self._kept.dropped
 
     @property
     def oauth(self) -> OAuthServer | None:
@@ -321,27 +359,28 @@ class Receiver:
             return 400, f"Bad Request: {parsed}"
         if parsed.kind == "validation":
             self.stats.validation_requests += 1
-            self.validation_urls.append(parsed.validation_url)
+            self._validation_urls.append(parsed.validation_url)
             self._say(at, f"POST {status} validationUrl recorded{latency}")
             return status, "OK"
         duplicates = self._seen.count_duplicates(parsed) if self.dedupe else 0
-        self.stats.batches += 1
-        self.stats.events += len(parsed.events)
-        self.stats.duplicates += duplicates
+        stats = self.stats
+        stats.batches += 1
+        stats.events += len(parsed.ids)
+        stats.duplicates += duplicates
+        stats.foreign_forgotten = self._seen.forgotten
         if self.record:
-            self.received.append(ReceivedBatch.of(parsed, request.headers, duplicates, verdict, at))
+            kept = ReceivedBatch.of(parsed, body, request.headers, duplicates, verdict, at)
+            self._kept.append(kept)
+            stats.received_dropped = self._kept.dropped
         if self._bodies is not None:
-            self._bodies.write(body_line(body, parsed.batch or parsed.events) + "\n")
+            self._bodies.write(body_line(body) + "\n")
             self._bodies.flush()
         if parsed.kind == "io":
-            self.stats.io_batches += 1
-            line = f"io {_io_summary(request, parsed)} dup={duplicates} sig={verdict}"
-        else:
-            assert parsed.batch is not None
-            first = parsed.ids[0] if parsed.ids else "-"
-            line = f"msg={parsed.batch['messageId']} events={len(parsed.ids)} dup={duplicates}"
-            line += f" first={first}"
-        self._say(at, f"POST {status} {line}{latency}")
+            stats.io_batches += 1
+        if self._log is not None:
+            self._say(
+                at, f"POST {status} {_batch_summary(request, parsed, duplicates, verdict)}{latency}"
+            )
         return status, "OK"
 
     async def _then_confirm(self, request: web.Request, response: web.Response, url: str) -> None:
@@ -370,6 +409,14 @@ class Receiver:
             return web.json_response({"error": str(exc)}, status=400, dumps=_dumps)
         self._say(self.now(), "behaviour changed")
         return web.json_response(behaviour_to_json(self.behaviour), dumps=_dumps)
+
+
+def _batch_summary(request: web.Request, parsed: Parsed, duplicates: int, verdict: str) -> str:
+    """What the log line of an accepted batch says about it."""
+    if parsed.kind == "io":
+        return f"io {_io_summary(request, parsed)} dup={duplicates} sig={verdict}"
+    first = parsed.ids[0] if parsed.ids else "-"
+    return f"msg={parsed.message_id} events={len(parsed.ids)} dup={duplicates} first={first}"
 
 
 def _io_summary(request: web.Request, parsed: Parsed) -> str:

@@ -42,6 +42,7 @@ from simulator.payloads.signing import (
 )
 
 __all__ = [
+    "KEYS_CACHED",
     "KEY_FETCH_TIMEOUT",
     "MAX_KEY_BYTES",
     "VALIDATION_TIMEOUT",
@@ -54,6 +55,9 @@ __all__ = [
 KEY_FETCH_TIMEOUT = 5.0  # seconds for one public-key GET (I/O Events gives a delivery 10 s)
 VALIDATION_TIMEOUT = 10.0  # seconds for the GET on a validationUrl
 MAX_KEY_BYTES = 16 * 1024  # an RSA-4096 SubjectPublicKeyInfo PEM is ~800 bytes
+# Public keys cached at once: the producer signs with two and rotates them now and then, so a few
+# dozen paths are plenty; the oldest is dropped past this, as the paths come from the requests.
+KEYS_CACHED = 64
 
 
 def answer_challenge(style: ChallengeStyle, challenge: str) -> tuple[str, str | None, str]:
@@ -214,6 +218,9 @@ class Verifier:
                 return cached[0]
             pem = await self._fetch_key(path)
             if pem is not None:
+                self._keys.pop(path, None)  # re-inserted last: the dict is oldest first
+                if len(self._keys) >= KEYS_CACHED:
+                    del self._keys[next(iter(self._keys))]
                 self._keys[path] = (pem, self._now())
             return pem
 

@@ -10,6 +10,7 @@ are a pure function of (key, seq). No clock, no global random state.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ SEQ_LIMIT = 1 << 32  # activityLogItemId gives each stream a 2**32 block; the GU
 _SCRAMBLE = 0xD6E8FEB86659FD93  # an odd 64-bit multiplier: spreads h into the other digits
 
 T = TypeVar("T")
+_OWN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def salt_of(name: str) -> int:
@@ -71,3 +73,12 @@ def uuid4(key: int, seq: int) -> str:
     h = mix((key + seq * GOLDEN) & MASK)
     x = (h.to_bytes(8, "big") + ((h * _SCRAMBLE) & MASK).to_bytes(8, "big")).hex()
     return f"{x[:8]}-{x[8:12]}-4{x[12:15]}-{'89ab'[h & 3]}{x[15:18]}-{x[18:30]}"
+
+
+def own_id(text: str) -> tuple[str, int] | None:
+    """(stream prefix, seq) of an id laid out like the simulator's own: 36 characters,
+    8-4-4-4-12 lowercase hex, the first 24 naming the stream and the last 12 the seq; None
+    for any other text."""
+    if len(text) != 36 or _OWN_ID.fullmatch(text) is None:
+        return None
+    return text[:24], int(text[24:], 16)

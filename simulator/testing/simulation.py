@@ -19,6 +19,7 @@ from aiohttp import web
 from simulator.core.delivery import Ledger
 from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.endpoint.received import ReceivedBatch
+from simulator.endpoint.receiver import Receiver
 from simulator.errors import ConfigError, InvalidTransition
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
@@ -95,14 +96,15 @@ class Simulation:
 
     @property
     def received(self) -> list[ReceivedBatch]:
-        """The batches the embedded dev endpoint accepted (runs without `app=` or `url=`)."""
-        receiver = self.producer.receiver
-        if receiver is None or all(s.endpoint != EMBEDDED for s in self.producer.run.subscriptions):
-            raise ConfigError(
-                "received: only the embedded dev endpoint keeps what it was sent; "
-                "ask your own app what it received"
-            )
-        return receiver.received
+        """The batches the embedded dev endpoint accepted (runs without `app=` or `url=`),
+        oldest first: the last `keep_batches` of them (1,000 unless the receiver is told
+        otherwise); `received_dropped` counts the older ones dropped."""
+        return self._embedded("received").received
+
+    @property
+    def received_dropped(self) -> int:
+        """How many accepted batches were dropped from `received` to keep its bound."""
+        return self._embedded("received_dropped").stats.received_dropped
 
     # -- what a test does ----------------------------------------------------------------------
 
@@ -133,6 +135,15 @@ class Simulation:
         return await self._runner.stop()
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _embedded(self, what: str) -> Receiver:
+        receiver = self.producer.receiver
+        if receiver is None or all(s.endpoint != EMBEDDED for s in self.producer.run.subscriptions):
+            raise ConfigError(
+                f"{what}: only the embedded dev endpoint keeps what it was sent; "
+                "ask your own app what it received"
+            )
+        return receiver
 
     def _known(self, name: str | None) -> None:
         if name is not None:
