@@ -65,7 +65,7 @@ def test_check_loads_only_the_run_file_loader() -> None:
     assert loaded_after("check", str(QUICKSTART)) == ([], "0")
 
 
-def test_a_run_loads_what_it_needs() -> None:
+def test_the_probe_sees_what_a_command_loads() -> None:
     """The probe sees imports: `events` does load faker (it builds a world), so an empty list
     above means the modules were not loaded, not that the probe looks in the wrong place."""
     loaded, code = loaded_after("events", "Visit Webpage")

@@ -7,6 +7,7 @@ FAIL. Notes under a figure say how it was measured, so a reader can judge it.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,5 +90,7 @@ def table(figures: Sequence[Figure]) -> str:
     lines.append("-" * len(lines[0]))
     met = sum(f.passed is True for f in figures)
     summary = f"{met} of {met + len(failed)} targets met"
-    lines.append(summary + (f"; missed: {', '.join(failed)}" if failed else ""))
+    if failed:
+        summary += f"; missed: {', '.join(failed)}"
+    lines += textwrap.wrap(summary, len(lines[0]), subsequent_indent="    ")
     return "\n".join(lines)
