@@ -17,6 +17,7 @@ import fcntl
 import os
 import pty
 import resource
+import select
 import struct
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-POLL = 0.2  # seconds between two looks at the child's RSS
+POLL = 0.2  # seconds between two looks at the child's RSS (its end is seen at once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +80,32 @@ def run_child(
 def _watch(
     process: subprocess.Popen[bytes], rss_limit: int, timeout: float, started: float
 ) -> tuple[int, resource.struct_rusage, str]:
+    """Wait for the child to end, looking at its RSS every POLL seconds; its end wakes the wait at
+    once (a pidfd), so the wall time is not rounded up to the next look."""
     killed = ""
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid == process.pid:
-            return status, usage, killed
-        if not killed:
-            rss = current_rss(process.pid)
-            if rss > rss_limit:
-                killed = f"killed at {rss / 1e6:,.0f} MB RSS (limit {rss_limit / 1e6:,.0f} MB)"
-            elif time.perf_counter() - started > timeout:
-                killed = f"killed after {timeout:,.0f} s (time limit)"
-            if killed:
-                process.kill()
-        time.sleep(POLL)
+    pidfd = os.pidfd_open(process.pid)
+    try:
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid == process.pid:
+                return status, usage, killed
+            if not killed:
+                killed = _runaway(process.pid, rss_limit, timeout, started)
+                if killed:
+                    process.kill()
+            select.select([pidfd], [], [], POLL)
+    finally:
+        os.close(pidfd)
+
+
+def _runaway(pid: int, rss_limit: int, timeout: float, started: float) -> str:
+    """Why the child must be stopped now, or "" when it may go on."""
+    rss = current_rss(pid)
+    if rss > rss_limit:
+        return f"killed at {rss / 1e6:,.0f} MB RSS (limit {rss_limit / 1e6:,.0f} MB)"
+    if time.perf_counter() - started > timeout:
+        return f"killed after {timeout:,.0f} s (time limit)"
+    return ""
 
 
 def current_rss(pid: int) -> int:

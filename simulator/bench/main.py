@@ -219,18 +219,22 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--no-tty", action="store_true", help="realtime: output to a file, not a terminal"
     )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the children's logs in DIR")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = _named(args.only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def _named(only: list[str] | None) -> set[str]:
+    return {part.strip() for item in only or () for part in item.split(",") if part.strip()}
 
 
 def chosen(only: list[str] | None) -> list[str]:
-    if not only:
+    """The sections to run, in table order: those named, or every one but the by-hand ones."""
+    named = _named(only)
+    if not named:
         return [name for name in SECTIONS if name not in BY_HAND]
-    named = {part.strip() for item in only for part in item.split(",") if part.strip()}
-    unknown = named - set(SECTIONS)
-    if unknown:
-        raise SystemExit(
-            f"unknown section(s): {', '.join(sorted(unknown))}; know {', '.join(SECTIONS)}"
-        )
     return [name for name in SECTIONS if name in named]
 
 
@@ -251,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         load = os.getloadavg()
         figures = [f for name in sections for f in run_section(name, options)]
-    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} at the start")
+    loads = f"load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
+    print(f"machine: {os.cpu_count()} cores; {loads}")
     print(table(figures))
     return 0
