@@ -7,6 +7,7 @@ from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.recording import Verdict
 from simulator.core.records import AttemptRecord, StateChange
+from simulator.core.tracks import Tracks
 from simulator.runfile.steps import EndpointCounts, ExpectSpec
 from simulator.timeline.verdicts import Facts, judge, states_over_time
 
@@ -50,8 +51,9 @@ PAUSED = Facts(
     initial_states={"leads": "active"},
     final_states={"leads": "paused"},
     ledgers={"leads": ledger(acknowledged=7, queued=3)},
-    changes=[change(2.0, "active", "retrying"), change(542.0, "retrying", "paused")],
-    attempts=[],
+    tracks=Tracks.of(
+        changes=[change(2.0, "active", "retrying"), change(542.0, "retrying", "paused")]
+    ),
     endpoint=None,
 )
 
@@ -119,8 +121,7 @@ def test_no_loss_names_what_was_lost_and_an_unbalanced_ledger() -> None:
         initial_states={"leads": "active"},
         final_states={"leads": "active"},
         ledgers={"leads": short},
-        changes=[],
-        attempts=[],
+        tracks=Tracks(),
         endpoint=None,
     )
     (verdict,) = judge([ExpectSpec(subscription="leads", no_loss=True)], facts)
@@ -143,8 +144,7 @@ def test_events_acknowledged_out_of_order_fail_the_order_check_when_it_happened(
         initial_states={"leads": "active"},
         final_states={"leads": "active"},
         ledgers={"leads": ledger(acknowledged=30)},
-        changes=[],
-        attempts=attempts,
+        tracks=Tracks.of(attempts),
         endpoint=None,
     )
     expect = ExpectSpec(subscription="leads", ordered=True, max_latency=4.0)
