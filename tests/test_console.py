@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -122,6 +123,18 @@ def test_the_attempt_log_writes_one_json_line_per_attempt_and_nothing_else() -> 
     log.attempt(record(at=2.0))
     lines = stream.getvalue().splitlines()
     assert [orjson.loads(line)["t"] for line in lines] == [1.0, 2.0]
+
+
+def test_each_log_line_is_on_disk_as_soon_as_its_attempt_is_recorded(tmp_path: Path) -> None:
+    """Flushed line by line: a run killed now leaves every attempt so far, each line whole."""
+    path = tmp_path / "attempts.jsonl"
+    with path.open("wb") as stream:
+        log = AttemptLog(stream)
+        for at in (1.0, 2.0, 3.0):
+            log.attempt(record(at=at))
+            lines = path.read_bytes().split(b"\n")
+            assert lines[-1] == b""  # the last line is complete
+            assert [orjson.loads(line)["t"] for line in lines[:-1]][-1] == at
 
 
 def test_an_attempt_reads_as_one_line() -> None:

@@ -34,7 +34,8 @@ STATE_STYLE = {
 
 @dataclass(slots=True)
 class Recorder:
-    """Keeps every record; what tests and the summary read."""
+    """Keeps every record, in lists that grow with the run: for tests and short runs that assert
+    on single records. A replay keeps aggregates instead (`simulator.core.tracks.Tracks`)."""
 
     attempts: list[AttemptRecord] = field(default_factory=list)
     changes: list[StateChange] = field(default_factory=list)
@@ -65,13 +66,15 @@ def attempt_json(record: AttemptRecord) -> dict[str, Any]:
 
 
 class AttemptLog:
-    """Writes one JSON object per push attempt."""
+    """Writes one JSON object per push attempt, as it happens, and flushes it: a run that is
+    killed leaves a log complete up to the kill. Nothing is kept in memory."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
 
     def attempt(self, record: AttemptRecord) -> None:
         self._stream.write(orjson.dumps(attempt_json(record)) + b"\n")
+        self._stream.flush()
 
     def state_changed(self, change: StateChange) -> None:
         return None
