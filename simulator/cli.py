@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -218,7 +219,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         observers: list[Observer] = [Narrator(console, verbose=args.verbose)]
         if log is not None:
             observers.append(AttemptLog(log))
-        say = lambda t, text: console.print(f"{offset(t)} step: {text}", style="cyan")  # noqa: E731
+        say = lambda t, text: console.print(  # noqa: E731
+            f"{offset(t)} step: {text}", style="cyan", soft_wrap=True
+        )
         recording = clock.run(
             replay(run, virtual=virtual, duration=duration, observers=observers, say=say),
             mode=mode,
@@ -252,12 +255,13 @@ def _verdict_summary(console: Console, recording: Recording, elapsed: float) -> 
             if verdict.passed
             else f": expected {verdict.expected}, observed {verdict.observed}{when}"
         )
-        console.print(f"{mark} {verdict.name}{detail}")
+        console.print(f"{mark} {verdict.name}{detail}", soft_wrap=True)
     failed = sum(not v.passed for v in recording.verdicts)
     ledger = "balanced" if balanced else "[red]does not balance[/]"
     console.print(
         f"{len(recording.verdicts) - failed} passed, {failed} failed; ledger {ledger}; "
-        f"{offset(recording.ended_at)} simulated in {elapsed:.2f}s"
+        f"{offset(recording.ended_at)} simulated in {elapsed:.2f}s",
+        soft_wrap=True,
     )
     return 0 if failed == 0 and balanced else 1
 
@@ -332,7 +336,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from simulator.producer import Producer
-    from simulator.reports.console import AttemptLog, run_summary
+    from simulator.reports.console import AttemptLog, print_summary
     from simulator.runfile.scenario import load_run
     from simulator.shell import clock
 
@@ -349,21 +353,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         run, virtual=args.virtual, receiver_log=console.print if args.verbose else None
     )
     mode = clock.ClockMode.VIRTUAL if args.virtual else clock.ClockMode.SCALED
+    outcomes: Counter[str] = Counter()  # the live status counts attempts by outcome into it
     with _attempt_log(args.log) as log:
         if log is not None:
             producer.observers.append(AttemptLog(log))
-        result = clock.run(_play(producer, console, duration, args), mode=mode, speed=args.speed)
-    console.print(
-        run_summary(
-            result.ledgers,
-            result.machines,
-            ended_at=result.ended_at,
-            interrupted=result.interrupted,
-            receiver=_receiver_counts(result),
-        )
+        played = _play(producer, console, duration, args, outcomes)
+        result = clock.run(played, mode=mode, speed=args.speed)
+    print_summary(
+        console,
+        result.ledgers,
+        result.machines,
+        ended_at=result.ended_at,
+        interrupted=result.interrupted,
+        receiver=_receiver_counts(result),
+        outcomes=outcomes,
     )
     if not result.balanced:
-        console.print("[red]the ledger does not balance: events were lost or counted twice[/]")
+        console.print(
+            "[red]the ledger does not balance: events were lost or counted twice[/]", soft_wrap=True
+        )
         return 1
     return 0
 
@@ -378,7 +386,11 @@ def _attempt_log(path: Path | None) -> Iterator[IO[bytes] | None]:
 
 
 async def _play(
-    producer: Producer, console: Console, duration: float | None, args: argparse.Namespace
+    producer: Producer,
+    console: Console,
+    duration: float | None,
+    args: argparse.Namespace,
+    outcomes: Counter[str],
 ) -> RunResult:
     import asyncio
 
@@ -393,12 +405,16 @@ async def _play(
         nonlocal report
         assert p.engine is not None
         machines = {lane.name: lane.machine for lane in p.engine.lanes}
-        console.print(_banner(p, args, duration))
-        report = ConsoleReport(console, machines, p.engine.clock.now, verbose=args.verbose)
+        console.print(_banner(p, args, duration), soft_wrap=True)
+        report = ConsoleReport(
+            console, machines, p.engine.clock.now, verbose=args.verbose, outcomes=outcomes
+        )
         report.__enter__()
         p.engine.observers.append(report)
         # A run plays the file's timeline too; judging expectations is `replay`'s job.
-        director = Director(p, say=lambda t, text: console.print(f"{offset(t)} step: {text}"))
+        director = Director(
+            p, say=lambda t, text: console.print(f"{offset(t)} step: {text}", soft_wrap=True)
+        )
         timeline.append(asyncio.create_task(director.play(p.engine.clock)))
 
     try:

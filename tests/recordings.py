@@ -8,6 +8,7 @@ from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.recording import Recording, Sample, Verdict
 from simulator.core.records import AttemptRecord, StateChange
+from simulator.core.tracks import Tracks
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 DAY = 86_400.0
@@ -32,8 +33,15 @@ def attempt(
     )
 
 
-def recording(subscriptions: tuple[str, ...] = ("leads",), **fields: Any) -> Recording:
-    """A 20-minute run: leads times out at +00:05:00, pauses at +00:14:00, recovers."""
+def recording(
+    subscriptions: tuple[str, ...] = ("leads",),
+    *,
+    attempts: list[AttemptRecord] | None = None,
+    changes: list[StateChange] | None = None,
+    **fields: Any,
+) -> Recording:
+    """A 20-minute run: leads times out at +00:05:00, pauses at +00:14:00, recovers. `attempts`
+    and `changes`, when given, replace every subscription's records."""
     rec = Recording(
         title="outage.yaml",
         munchkin_id="123-ABC-456",
@@ -42,16 +50,23 @@ def recording(subscriptions: tuple[str, ...] = ("leads",), **fields: Any) -> Rec
         ended_at=1200.0,
         subscriptions=list(subscriptions),
     )
+    samples, outage, moves = {}, [], []
     for name in subscriptions:
-        rec.samples[name] = [Sample(t, "active", int(t), t / 10) for t in range(0, 1201, 60)]
+        samples[name] = [Sample(t, "active", int(t), t / 10) for t in range(0, 1201, 60)]
         rec.ledgers[name] = Ledger(1000, 990, 0, 0, 0, 10, 0)
-        rec.attempts += [attempt(t, sub=name) for t in range(0, 300, 2)]
-        rec.attempts += [attempt(t, OutcomeKind.TIMEOUT, sub=name) for t in (300, 480, 660)]
-        rec.changes += [
+        outage += [attempt(t, sub=name) for t in range(0, 300, 2)]
+        outage += [attempt(t, OutcomeKind.TIMEOUT, sub=name) for t in (300, 480, 660)]
+        moves += [
             StateChange(300.0, START + 300, name, "active", "retrying", "failed"),
             StateChange(840.0, START + 840, name, "retrying", "paused", "exhausted"),
             StateChange(1020.0, START + 1020, name, "paused", "active", "acknowledged"),
         ]
+    rec.samples = samples
+    rec.tracks = Tracks.of(
+        outage if attempts is None else attempts,
+        moves if changes is None else changes,
+        horizon=rec.ended_at,
+    )
     rec.steps = [(300.0, "endpoint times out"), (1020.0, "endpoint recovers")]
     rec.verdicts = [
         Verdict("leads: state paused by +00:15:00", True, "paused", "paused", 900.0, "leads"),
@@ -69,17 +84,21 @@ def big_recording() -> Recording:
     rec = Recording("week.yaml", "123-ABC-456", 1, START, end, list(subs))
     kinds = list(OutcomeKind)
     step = end / 100_000
-    rec.attempts = [  # positional and with one messageId: building 100k records stays cheap
-        AttemptRecord(
-            i * step, START + i * step, subs[i % 2], "m", 1, "push", 100, kinds[i % 97 % 5],
-            None, 0.05, "active",
-        )
-        for i in range(100_000)
-    ]  # fmt: skip
+    rec.tracks = Tracks.of(  # positional and with one messageId: 100k records stay cheap
+        (
+            AttemptRecord(
+                i * step, START + i * step, subs[i % 2], "m", 1, "push", 100, kinds[i % 97 % 5],
+                None, 0.05, "active",
+            )
+            for i in range(100_000)
+        ),
+        horizon=end,
+    )  # fmt: skip
+    rec.samples = {
+        name: [Sample(j * end / 10_000, "active", j % 700, j % 300) for j in range(10_000)]
+        for name in subs
+    }
     for name in subs:
-        rec.samples[name] = [
-            Sample(j * end / 10_000, "active", j % 700, j % 300) for j in range(10_000)
-        ]
         rec.ledgers[name] = Ledger(5, 5, 0, 0, 0, 0, 0)
     rec.steps = [(d * DAY, f"day {d}") for d in range(1, 7)]
     return rec

@@ -4,9 +4,11 @@ axis and its ticks, step-label lanes and compact labels."""
 from __future__ import annotations
 
 import pytest
-from recordings import DAY, attempt, recording
+from recordings import DAY, START, attempt, recording
 
 from simulator.core.outcome import OutcomeKind
+from simulator.core.records import StateChange
+from simulator.core.tracks import Tracks
 from simulator.reports.chartdata import (
     LEFT,
     MAX_COLUMNS,
@@ -15,7 +17,6 @@ from simulator.reports.chartdata import (
     Axis,
     age_ticks,
     attempt_columns,
-    by_subscription,
     compact,
     count_ticks,
     downsample,
@@ -25,6 +26,8 @@ from simulator.reports.chartdata import (
     short_duration,
     state_segments,
     time_label,
+    track_columns,
+    unkept,
 )
 
 
@@ -90,13 +93,40 @@ def test_attempts_outside_the_run_fall_into_the_edge_columns() -> None:
     assert dict(columns) == {0: {"success": 1}, MAX_COLUMNS - 1: {"success": 1}}
 
 
-def test_attempts_are_grouped_by_subscription_in_order() -> None:
-    """Each subscription's attempts keep the order they came in."""
-    records = [attempt(1.0, sub="a"), attempt(2.0, sub="b"), attempt(3.0, sub="a")]
-    assert {name: [r.at for r in rs] for name, rs in by_subscription(records).items()} == {
-        "a": [1.0, 3.0],
-        "b": [2.0],
-    }
+def test_a_run_that_ends_as_planned_is_binned_from_its_buckets_as_from_its_records() -> None:
+    """The buckets a run kept give the same columns as its attempts would, edges included."""
+    records = [attempt(t) for t in (-5.0, 0.0, 1.999, 2.0, 599.0, 1199.999, 1200.0, 2000.0)]
+    records += [attempt(t, OutcomeKind.TIMEOUT) for t in (0.5, 300.0, 1000.0 / 3)]
+    track = Tracks.of(records, horizon=1200.0).track("leads")
+    assert track_columns(track, 1200.0) == attempt_columns(records, 1200.0)
+
+
+def test_a_run_cut_short_falls_into_the_columns_of_its_buckets_middles() -> None:
+    """Planned for 1200 s, ended at 600 s: each 2 s bucket lands in the column of its middle."""
+    track = Tracks.of([attempt(0.0), attempt(3.0)], horizon=1200.0).track("leads")
+    assert track_columns(track, 600.0) == {1: {"success": 1}, 3: {"success": 1}}
+
+
+def test_the_changes_not_kept_are_one_span_between_the_first_and_last_ones() -> None:
+    """Two changes kept at each end of six: the span from the second to the fifth is grey and
+    says two changes were not kept."""
+    states = ["retrying", "active"] * 3
+    changes = [
+        StateChange(100.0 * i, START + 100 * i, "leads", "x", state, "flap")
+        for i, state in enumerate(states, start=1)
+    ]
+    tracks = Tracks(1200.0, keep=2)
+    for change in changes:
+        tracks.state_changed(change)
+    rec = recording(changes=[])
+    rec.tracks = tracks
+    assert state_segments(rec, "leads") == [
+        (0.0, 100.0, "active"),
+        (100.0, 200.0, "retrying"),
+        (200.0, 500.0, unkept(2)),
+        (500.0, 600.0, "retrying"),
+        (600.0, 1200.0, "active"),
+    ]
 
 
 def test_outcomes_rank_from_best_to_worst() -> None:

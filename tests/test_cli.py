@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import orjson
@@ -44,6 +45,31 @@ def test_quickstart_plays_on_the_virtual_clock_and_balances(
     assert "balanced" in out
     assert "retrying -> paused" in out
     assert "paused -> active" in out
+
+
+def test_a_run_of_many_subscriptions_ends_with_a_plain_summary_on_a_pipe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """25 subscriptions, 80 columns, not a terminal: totals, 20 unwrapped `key=value` lines in
+    file order (none is in trouble), and a line for the other five; no table."""
+    monkeypatch.setenv("COLUMNS", "80")
+    subscriptions = "".join(f"  - name: sub{i:02d}\n    rate: 1\n" for i in range(25))
+    run = RUN.split("subscriptions:")[0].replace("1m", "10s") + "subscriptions:\n" + subscriptions
+    assert main(["run", str(write(tmp_path, run)), "--virtual"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    summary = lines[lines.index("run ended at simulated +00:00:10.000") :]
+    assert summary[1] == "subscriptions: 25 (25 active)"
+    assert summary[2].startswith("events: produced 250, acknowledged ")
+    assert re.fullmatch(r"attempts: ([\d,]+) \(\1 success\)", summary[3])
+    assert summary[4] == "ledger: balanced in all 25 subscriptions"
+    rows = summary[6:-1]
+    assert [line.split()[0] for line in rows] == [f"sub{i:02d}" for i in range(20)]
+    keys = ("produced", "acknowledged", "expired", "discarded", "dropped", "queued", "in_flight")
+    keys += ("batches", "failed", "oldest", "ledger")
+    fields = " ".join(rf"{key}=\S+" for key in keys)
+    assert all(re.fullmatch(rf"sub\d\d active {fields}", line) for line in rows)
+    assert summary[-1] == "... and 5 more, all active"
+    assert not any(set(line) & set("│┃━─") for line in lines)
 
 
 def test_the_attempt_log_has_one_json_object_per_attempt(tmp_path: Path) -> None:

@@ -5,10 +5,13 @@ the embedded dev endpoint."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
-from simulator.core.recording import Recording
+from simulator.core.delivery import Ledger
+from simulator.core.records import AttemptRecord, StateChange
 from simulator.core.traffic import Burst
 from simulator.producer import Producer, TrafficStep, traffic_step
+from simulator.reports.console import Recorder
 from simulator.runfile.scenario import parse_run
 from simulator.runfile.steps import BurstStep, RateStep, StepSpec
 from simulator.shell.clock import run_virtual
@@ -25,10 +28,23 @@ timeline:
 """
 
 
-def played(steps: str, *, rate: float = 10, until: float) -> Recording:
+@dataclass(frozen=True, slots=True)
+class Played:
+    """What a test reads of a replay: its steps and ledgers, and every record (a recording keeps
+    aggregates only, so a `Recorder` observer keeps the records)."""
+
+    steps: list[tuple[float, str]]
+    ledgers: dict[str, Ledger]
+    attempts: list[AttemptRecord]
+    changes: list[StateChange]
+
+
+def played(steps: str, *, rate: float = 10, until: float) -> Played:
     """The run of one subscription with `steps` as its timeline, replayed until `until`."""
     run = parse_run(RUN.format(rate=rate, steps=steps))
-    return run_virtual(replay(run, duration=until))
+    recorder = Recorder()
+    recording = run_virtual(replay(run, duration=until, observers=[recorder]))
+    return Played(recording.steps, recording.ledgers, recorder.attempts, recorder.changes)
 
 
 def test_every_action_has_one_handler_or_is_traffic() -> None:

@@ -43,5 +43,5 @@ def test_a_verdict_concerns_the_end_of_the_run_unless_it_names_a_time() -> None:
 def test_a_fresh_recording_holds_no_samples_attempts_or_steps() -> None:
     """What the run fills in starts empty; the endpoint's counts are unknown."""
     fresh = recording()
-    assert (fresh.samples, fresh.attempts, fresh.changes, fresh.steps) == ({}, [], [], [])
+    assert (fresh.samples, dict(fresh.tracks), fresh.steps) == ({}, {}, [])
     assert (fresh.ledgers, fresh.endpoint) == ({}, None)

@@ -7,8 +7,9 @@ from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.recording import Verdict
 from simulator.core.records import AttemptRecord, StateChange
+from simulator.core.tracks import Tracks
 from simulator.runfile.steps import EndpointCounts, ExpectSpec
-from simulator.timeline.verdicts import Facts, judge, states_over_time
+from simulator.timeline.verdicts import Facts, judge, states_over_time, watched
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -50,8 +51,9 @@ PAUSED = Facts(
     initial_states={"leads": "active"},
     final_states={"leads": "paused"},
     ledgers={"leads": ledger(acknowledged=7, queued=3)},
-    changes=[change(2.0, "active", "retrying"), change(542.0, "retrying", "paused")],
-    attempts=[],
+    tracks=Tracks.of(
+        changes=[change(2.0, "active", "retrying"), change(542.0, "retrying", "paused")]
+    ),
     endpoint=None,
 )
 
@@ -119,8 +121,7 @@ def test_no_loss_names_what_was_lost_and_an_unbalanced_ledger() -> None:
         initial_states={"leads": "active"},
         final_states={"leads": "active"},
         ledgers={"leads": short},
-        changes=[],
-        attempts=[],
+        tracks=Tracks(),
         endpoint=None,
     )
     (verdict,) = judge([ExpectSpec(subscription="leads", no_loss=True)], facts)
@@ -143,8 +144,7 @@ def test_events_acknowledged_out_of_order_fail_the_order_check_when_it_happened(
         initial_states={"leads": "active"},
         final_states={"leads": "active"},
         ledgers={"leads": ledger(acknowledged=30)},
-        changes=[],
-        attempts=attempts,
+        tracks=Tracks.of(attempts),
         endpoint=None,
     )
     expect = ExpectSpec(subscription="leads", ordered=True, max_latency=4.0)
@@ -172,4 +172,39 @@ def test_an_endpoint_count_without_the_embedded_endpoint_fails() -> None:
     expect = ExpectSpec(endpoint=EndpointCounts.model_validate({"batches": 3}))
     assert judge([expect], PAUSED) == [
         Verdict("endpoint batches", False, "3", "no embedded endpoint", 900.0)
+    ]
+
+
+def test_watched_names_the_times_the_state_checks_will_ask_about() -> None:
+    """Only a state held `at` a time needs a probe; `by` and the end are answered anyway."""
+    expectations = [
+        ExpectSpec(subscription="leads", state="paused", at=300.0),
+        ExpectSpec(subscription="leads", state="active"),
+        ExpectSpec(subscription="io", state="active", at=60.0),
+        ExpectSpec(subscription="leads", state="paused", by=600.0),
+        ExpectSpec(subscription="leads", state="active", at=900.0),
+    ]
+    assert watched(expectations) == {"leads": [300.0, 900.0], "io": [60.0]}
+
+
+def test_a_state_check_is_exact_though_most_changes_were_not_kept() -> None:
+    """A subscription flapping every second for 1,000 s, two changes kept at each end: the state
+    at 500.5 s (active, entered at 500 s) and the first time it retried (1 s) are still known."""
+    held = ExpectSpec(subscription="leads", state="active", at=500.5)
+    reached = ExpectSpec(subscription="leads", state="retrying", by=2.0)
+    tracks = Tracks(1000.0, probes=watched([held]), keep=2)
+    for t in range(1, 1001):
+        tracks.state_changed(change(float(t), "?", "retrying" if t % 2 else "active"))
+    facts = Facts(
+        ended_at=1000.0,
+        initial_states={"leads": "active"},
+        final_states={"leads": "active"},
+        ledgers={"leads": ledger()},
+        tracks=tracks,
+        endpoint=None,
+    )
+    assert tracks["leads"].changes.dropped == 996
+    assert [(v.passed, v.observed) for v in judge([held, reached], facts)] == [
+        (True, "active"),
+        (True, "reached at +00:00:01.000"),
     ]

@@ -25,6 +25,7 @@ from simulator.core.delivery import DAY, Ledger, Subscription
 from simulator.core.outcome import OutcomeKind
 from simulator.core.recording import Recording, Sample
 from simulator.core.records import AttemptRecord
+from simulator.core.tracks import Tracks
 from simulator.core.traffic import Burst, Traffic
 from simulator.reports.html import render_html
 from simulator.runfile.scenario import load_run
@@ -112,17 +113,21 @@ def big_recording() -> Recording:
     rec = Recording("week.yaml", "123-ABC-456", 1, START, end, list(subs))
     kinds = list(OutcomeKind)
     step = end / 100_000
-    rec.attempts = [
-        AttemptRecord(
-            i * step, START + i * step, subs[i % 2], "m", 1, "push", 100, kinds[i % 97 % 5],
-            None, 0.05, "active",
-        )
-        for i in range(100_000)
-    ]  # fmt: skip
+    rec.tracks = Tracks.of(  # positional and with one messageId: 100k records stay cheap
+        (
+            AttemptRecord(
+                i * step, START + i * step, subs[i % 2], "m", 1, "push", 100, kinds[i % 97 % 5],
+                None, 0.05, "active",
+            )
+            for i in range(100_000)
+        ),
+        horizon=end,
+    )  # fmt: skip
+    rec.samples = {
+        name: [Sample(j * end / 10_000, "active", j % 700, j % 300) for j in range(10_000)]
+        for name in subs
+    }
     for name in subs:
-        rec.samples[name] = [
-            Sample(j * end / 10_000, "active", j % 700, j % 300) for j in range(10_000)
-        ]
         rec.ledgers[name] = Ledger(5, 5, 0, 0, 0, 0, 0)
     rec.steps = [(d * DAY, f"day {d}") for d in range(1, 7)]
     return rec

@@ -1,13 +1,20 @@
-"""What a played scenario leaves behind for people: samples over time, every attempt and state
-change, the steps, the ledgers and the verdicts. The HTML report and the JUnit file are drawn
-from this one value; the run itself never formats anything."""
+"""What a played scenario leaves behind for people: samples, each subscription's records folded
+into a `Track`, the steps, the ledgers and the verdicts. The HTML report and the JUnit file are
+drawn from this one value; the run itself never formats anything. Its size grows with the
+subscriptions and their state changes, never with the attempts: samples are a bounded
+`SampleSeries` per subscription, and the attempts are tallies and buckets.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from simulator.core.delivery import Ledger
-from simulator.core.records import AttemptRecord, StateChange
+from simulator.core.series import Sample
+from simulator.core.tracks import Tracks
+
+__all__ = ["Recording", "Sample", "Verdict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +29,6 @@ class Verdict:
     subscription: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """A subscription at one simulated time."""
-
-    t: float
-    state: str
-    queued: int  # queued and in flight (waiting for a retry included)
-    oldest_age: float | None  # age of the oldest event not yet acknowledged, seconds
-
-
 @dataclass(slots=True)
 class Recording:
     title: str  # the scenario file
@@ -40,9 +37,8 @@ class Recording:
     start_wall: float  # simulated Unix time of t=0
     ended_at: float  # simulated seconds
     subscriptions: list[str]
-    samples: dict[str, list[Sample]] = field(default_factory=dict)
-    attempts: list[AttemptRecord] = field(default_factory=list)
-    changes: list[StateChange] = field(default_factory=list)
+    samples: Mapping[str, Sequence[Sample]] = field(default_factory=dict)
+    tracks: Tracks = field(default_factory=Tracks)  # attempts and state changes, folded
     steps: list[tuple[float, str]] = field(default_factory=list)  # (time, label)
     ledgers: dict[str, Ledger] = field(default_factory=dict)
     verdicts: list[Verdict] = field(default_factory=list)

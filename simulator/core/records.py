@@ -33,6 +33,12 @@ class AttemptRecord:
     seqs: tuple[int, int] | None = None  # the lowest and highest sequence number it carried
     done_at: float | None = None  # when the outcome was known (token waits included)
 
+    @property
+    def done(self) -> float:
+        """When the producer learnt the outcome: waiting for a token counts, not just the HTTP.
+        Records reach observers in this order, because the engine emits one when it is known."""
+        return self.done_at if self.done_at is not None else self.at + self.latency
+
 
 @dataclass(frozen=True, slots=True)
 class StateChange:

@@ -1,8 +1,9 @@
 """What the `--report` page draws, before any markup: numbers and short texts from a `Recording`.
 
-The state spans of a subscription, its attempts binned into time columns, its samples thinned to
-at most `MAX_POINTS` points, the simulated-time axis and its ticks, the lanes of the step labels,
-and the compact texts of tick labels. `svg` and `html` turn these into markup.
+The state spans of a subscription, its attempts binned into time columns (from the bounded
+buckets the run kept, `simulator.core.series`), its samples thinned to at most `MAX_POINTS`
+points, the simulated-time axis and its ticks, the lanes of the step labels, and the compact
+texts of tick labels. `svg` and `html` turn these into markup.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from simulator.core.recording import Recording
-from simulator.core.records import AttemptRecord
+from simulator.core.records import AttemptRecord, StateChange
+from simulator.core.series import PLANNED
 from simulator.core.timefmt import duration, offset
+from simulator.core.tracks import Track
 
 DAY = 86_400.0
-MAX_COLUMNS = 600  # attempt-strip columns per subscription
+MAX_COLUMNS = PLANNED  # attempt-strip columns per subscription: the buckets a run plans for
 MAX_POINTS = 1000  # points per line chart
 WIDTH, LEFT, RIGHT = 1100, 96, 36  # the chart's width and margins, in SVG units
 PLOT = WIDTH - LEFT - RIGHT
@@ -54,28 +57,42 @@ Ticks = Callable[[float], tuple[float, Callable[[float], str]]]  # top -> (step,
 # -- data shaping -----------------------------------------------------------------------------
 
 
-def by_subscription(attempts: Iterable[AttemptRecord]) -> dict[str, list[AttemptRecord]]:
-    """The attempts of each subscription, in the order given."""
-    out: dict[str, list[AttemptRecord]] = defaultdict(list)
-    for record in attempts:
-        out[record.subscription].append(record)
-    return out
-
-
 def state_segments(recording: Recording, name: str) -> list[Segment]:
-    """(start, end, state) spans over the run, from the first sample and the state changes."""
+    """(start, end, state) spans over the run, from the first sample and the state changes.
+
+    When the run kept only the first and last changes of a subscription (`ChangeLog`), the span
+    between them is one grey span named after the number of changes not kept."""
     end = max(recording.ended_at, 0.0)
-    changes = sorted((c for c in recording.changes if c.subscription == name), key=lambda c: c.at)
+    log = recording.tracks.view(name).changes
+    # Head and tail each in time order; with nothing dropped, they are one list in time order.
+    kept = [*_by_time(log.head), *_by_time(log.tail)] if log.dropped else _by_time(log.kept)
     samples = recording.samples.get(name)
-    state = samples[0].state if samples else (changes[0].old if changes else "unknown")
+    state = samples[0].state if samples else (kept[0].old if kept else "unknown")
+    moves = [(c.at, c.new) for c in kept]
+    if log.dropped:  # from the last of the first changes kept to the first of the last ones
+        moves[len(log.head) - 1] = (moves[len(log.head) - 1][0], unkept(log.dropped))
     segments, start = [], 0.0
-    for change in changes:
-        at = min(max(change.at, 0.0), end)
+    for t, new in moves:
+        at = min(max(t, 0.0), end)
         if at > start:
             segments.append((start, at, state))
-        start, state = at, change.new
+        start, state = at, new
     segments.append((start, end, state))  # zero-length only when the last change is at the end
     return segments
+
+
+def _by_time(changes: Iterable[StateChange]) -> list[StateChange]:
+    return sorted(changes, key=lambda c: c.at)
+
+
+def unkept(count: int) -> str:
+    """The name of the span that stands for `count` state changes counted but not kept."""
+    return f"{count:,} changes not kept"
+
+
+def track_columns(track: Track, end: float, columns: int = MAX_COLUMNS) -> dict[int, Counter[str]]:
+    """A subscription's outcome counts per time column, from the buckets its run kept."""
+    return track.outcomes.columns(end if end > 0 else 1.0, columns)
 
 
 def downsample(
@@ -96,7 +113,8 @@ def downsample(
 def attempt_columns(
     attempts: Iterable[AttemptRecord], end: float, columns: int = MAX_COLUMNS
 ) -> dict[int, Counter[str]]:
-    """Outcome counts per time column; a column is `end / columns` simulated seconds wide."""
+    """Outcome counts per time column; a column is `end / columns` simulated seconds wide. From
+    records in hand (a test's); a run's report reads `track_columns`, which agrees with this."""
     scale = columns / end
     tally = Counter((int(record.at * scale), record.outcome) for record in attempts)
     bins: dict[int, Counter[str]] = defaultdict(Counter)

@@ -2,20 +2,28 @@
 
 The engine emits `AttemptRecord` and `StateChange` values; each consumer of them is an observer
 here, so the engine never prints and tests assert on records, not on log text.
+
+The live status and the summary read the same way with one subscription or a thousand: totals
+first (subscriptions by state, events, attempts by outcome), then the subscriptions in trouble
+(an unbalanced ledger, disabled, paused, retrying, pending, deprovisioned), then the others in
+the run file's order, at most `MAX_ROWS` rows and a line counting the rest. Off a terminal (a
+pipe, a CI log) everything is plain `key=value` lines that are never wrapped, in a stable order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
-from simulator.core.delivery import Ledger
+from simulator.core.delivery import Counters, Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.core.timefmt import duration, iso, offset
@@ -30,11 +38,18 @@ STATE_STYLE = {
     "disabled": "red",
     "deprovisioned": "dim",
 }
+MAX_ROWS = 20  # subscriptions listed by the live status and the summary; the rest are counted
+# How soon a state needs a person's eye: the lower, the earlier its row. An unbalanced ledger
+# comes before them all (-1); active, and any state not named here, is no trouble.
+TROUBLE = {"disabled": 0, "paused": 1, "retrying": 2, "unstable": 2, "pending": 3}
+TROUBLE |= {"deprovisioned": 4}
+CALM = len(TROUBLE) + 1
 
 
 @dataclass(slots=True)
 class Recorder:
-    """Keeps every record; what tests and the summary read."""
+    """Keeps every record, in lists that grow with the run: for tests and short runs that assert
+    on single records. A replay keeps aggregates instead (`simulator.core.tracks.Tracks`)."""
 
     attempts: list[AttemptRecord] = field(default_factory=list)
     changes: list[StateChange] = field(default_factory=list)
@@ -65,13 +80,15 @@ def attempt_json(record: AttemptRecord) -> dict[str, Any]:
 
 
 class AttemptLog:
-    """Writes one JSON object per push attempt."""
+    """Writes one JSON object per push attempt, as it happens, and flushes it: a run that is
+    killed leaves a log complete up to the kill. Nothing is kept in memory."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
 
     def attempt(self, record: AttemptRecord) -> None:
         self._stream.write(orjson.dumps(attempt_json(record)) + b"\n")
+        self._stream.flush()
 
     def state_changed(self, change: StateChange) -> None:
         return None
@@ -101,15 +118,16 @@ class Narrator:
 
     def attempt(self, record: AttemptRecord) -> None:
         if self.verbose:
-            self.console.print(attempt_line(record), highlight=False)
+            self.console.print(attempt_line(record), highlight=False, soft_wrap=True)
 
     def state_changed(self, change: StateChange) -> None:
         style = f"bold {STATE_STYLE.get(change.new, '')}"
-        self.console.print(change_line(change), style=style, highlight=False)
+        self.console.print(change_line(change), style=style, highlight=False, soft_wrap=True)
 
 
 class ConsoleReport:
-    """Live per-subscription status on a terminal, plain lines otherwise."""
+    """Live status on a terminal; off one, failed attempts and state changes as they happen, and
+    a status block every `every` simulated seconds. Counts attempts by outcome as they pass."""
 
     def __init__(
         self,
@@ -119,6 +137,7 @@ class ConsoleReport:
         *,
         verbose: bool = False,
         every: float = 60.0,
+        outcomes: Counter[str] | None = None,
     ) -> None:
         self.console = console
         self._machines = machines
@@ -127,11 +146,12 @@ class ConsoleReport:
         self._every = every  # plain mode: a status block every `every` simulated seconds
         self._next_block = every
         self._live: Live | None = None
+        self.outcomes: Counter[str] = Counter() if outcomes is None else outcomes
 
     def __enter__(self) -> ConsoleReport:
         if self.console.is_terminal:
             self._live = Live(
-                get_renderable=self.table,
+                get_renderable=self.view,
                 console=self.console,
                 refresh_per_second=8,
                 transient=True,
@@ -145,63 +165,225 @@ class ConsoleReport:
             self._live = None
 
     def attempt(self, record: AttemptRecord) -> None:
+        self.outcomes[str(record.outcome)] += 1
         if self._verbose or record.outcome is not OutcomeKind.SUCCESS:
             self.console.print(
                 attempt_line(record),
                 style=None if record.outcome == "success" else "yellow",
                 highlight=False,
+                soft_wrap=True,
             )
         if self._live is None and record.at >= self._next_block:
             self._next_block = (record.at // self._every + 1) * self._every
             for line in self.lines():
-                self.console.print(line, highlight=False)
+                self.console.print(line, highlight=False, soft_wrap=True)
 
     def state_changed(self, change: StateChange) -> None:
         self.console.print(
-            change_line(change), style=f"bold {STATE_STYLE[change.new]}", highlight=False
+            change_line(change),
+            style=f"bold {STATE_STYLE[change.new]}",
+            highlight=False,
+            soft_wrap=True,
         )
 
     def lines(self) -> list[str]:
-        """The status as one plain line per subscription, for logs and pipes."""
+        """The status as plain lines, for logs and pipes: one of totals, one per subscription
+        listed (those in trouble first), and one counting those not listed."""
         now = self._now()
-        out = []
-        for name, machine in self._machines.items():
-            cells = dict(zip(STATUS_COLUMNS, status_cells(machine, now, markup=False), strict=True))
+        rows = statuses(self._machines)
+        when = offset(now)
+        counted = totals(rows, self.outcomes, live=True)
+        out = [f"{when} totals: " + "; ".join(f"{label} {text}" for label, text in counted)]
+        listed, rest = listing(rows)
+        for row in listed:
+            cells = dict(zip(STATUS_COLUMNS, row.cells(now, markup=False), strict=True))
             fields = " ".join(f"{key}={value}" for key, value in cells.items() if key != "state")
-            out.append(f"{offset(now)} {name} {cells['state']} {fields}")
+            out.append(f"{when} {row.name} {row.state} {fields}")
+        if rest:
+            out.append(f"{when} {rest_line(rest)}")
         return out
 
-    def table(self) -> Table:
+    def view(self) -> RenderableType:
+        """The live status on a terminal: totals, then a table of the subscriptions listed."""
         now = self._now()
+        rows = statuses(self._machines)
+        listed, rest = listing(rows)
         table = Table(title=f"simulated {offset(now)}", title_justify="left", expand=False)
         for column in ("subscription", *STATUS_COLUMNS):
             table.add_column(
                 column, justify="left" if column in ("subscription", "state") else "right"
             )
-        for name, machine in self._machines.items():
-            table.add_row(name, *status_cells(machine, now))
-        return table
+        for row in listed:
+            table.add_row(row.name, *row.cells(now))
+        if rest:
+            table.caption, table.caption_justify = rest_line(rest), "left"
+        counted = totals(rows, self.outcomes, live=True)
+        return Group(*(Text(f"{label}: {text}") for label, text in counted), table)
 
 
 STATUS_COLUMNS = ("state", "queued", "oldest", "sent", "acked", "failed", "next")
 
 
+@dataclass(frozen=True, slots=True)
+class Status:
+    """One subscription at one time, as the live status and the summary show it."""
+
+    name: str
+    state: str
+    ledger: Ledger
+    counters: Counters
+    oldest: float | None  # when its oldest unacknowledged event was produced
+    wake: float | None  # when it next has something to do
+
+    @property
+    def trouble(self) -> int:
+        """How soon it needs a person's eye: lower is sooner (`TROUBLE`)."""
+        return -1 if not self.ledger.balanced else TROUBLE.get(self.state, CALM)
+
+    def cells(self, now: float, *, markup: bool = True) -> list[str]:
+        """The live status's cells (`STATUS_COLUMNS`)."""
+        c = self.counters
+        queued = self.ledger.queued + self.ledger.in_flight
+        state = f"[{STATE_STYLE.get(self.state, '')}]{self.state}[/]" if markup else self.state
+        return [
+            state,
+            f"{queued:,}",
+            duration(now - self.oldest) if self.oldest is not None else "-",
+            f"{c.attempts:,}",
+            f"{c.acknowledged_batches:,}",
+            f"{c.failed_attempts:,}",
+            f"in {duration(max(0.0, self.wake - now))}" if self.wake is not None else "-",
+        ]
+
+
+def status_of(name: str, machine: Machine, ledger: Ledger | None = None) -> Status:
+    """`machine`'s status now; `ledger` when the run already closed its books."""
+    held = machine.ledger() if ledger is None else ledger
+    return Status(
+        name,
+        str(machine.state),
+        held,
+        machine.counters,
+        machine.oldest_event_time(),
+        machine.wakeup(),
+    )
+
+
+def statuses(
+    machines: Mapping[str, Machine], ledgers: Mapping[str, Ledger] | None = None
+) -> list[Status]:
+    """Every subscription's status, in the run file's order; `ledgers` when the books are shut."""
+    books = ledgers or {}
+    return [status_of(name, machine, books.get(name)) for name, machine in machines.items()]
+
+
 def status_cells(machine: Machine, now: float, *, markup: bool = True) -> list[str]:
-    oldest = machine.oldest_event_time()
-    wake = machine.wakeup()
-    c = machine.counters
-    ledger = machine.ledger()
-    queued = ledger.queued + ledger.in_flight
-    state = f"[{STATE_STYLE[machine.state]}]{machine.state}[/]" if markup else str(machine.state)
-    return [
-        state,
-        f"{queued:,}",
-        duration(now - oldest) if oldest is not None else "-",
-        f"{c.attempts:,}",
-        f"{c.acknowledged_batches:,}",
-        f"{c.failed_attempts:,}",
-        f"in {duration(max(0.0, wake - now))}" if wake is not None else "-",
+    """One machine's live status cells (`STATUS_COLUMNS`)."""
+    return status_of("", machine).cells(now, markup=markup)
+
+
+def listing(rows: Sequence[Status], most: int = MAX_ROWS) -> tuple[list[Status], list[Status]]:
+    """(the rows to list, the rest): those in trouble first, then the run file's order."""
+    ordered = sorted(rows, key=lambda row: row.trouble)  # stable: file order within a rank
+    return ordered[:most], ordered[most:]
+
+
+def by_state(rows: Iterable[Status]) -> str:
+    """ "98 active, 2 retrying": each state's count, states in `STATE_STYLE` order."""
+    counts = Counter(row.state for row in rows)
+    order = [*STATE_STYLE, *sorted(set(counts) - set(STATE_STYLE))]
+    return ", ".join(f"{counts[state]:,} {state}" for state in order if counts[state])
+
+
+def rest_line(rest: Sequence[Status]) -> str:
+    """ "... and 980 more, all active", or with each state's count when they differ."""
+    states = {row.state for row in rest}
+    if len(states) == 1:
+        return f"... and {len(rest):,} more, all {states.pop()}"
+    return f"... and {len(rest):,} more: {by_state(rest)}"
+
+
+def totals(
+    rows: Sequence[Status], outcomes: Mapping[str, int], *, live: bool = False
+) -> list[tuple[str, str]]:
+    """(label, text) of each total: subscriptions by state, events by where they are, attempts by
+    outcome and, at the end (not `live`), the ledger."""
+    books = [row.ledger for row in rows]
+    events = {
+        key: sum(getattr(ledger, field_name) for ledger in books)
+        for key, field_name in EVENT_TOTALS.items()
+    }
+    if live:  # queued with in flight, as the live rows count them
+        events["queued"] += events.pop("in flight")
+    made = sum(outcomes.values())
+    out = [
+        ("subscriptions", f"{len(rows):,} ({by_state(rows)})"),
+        ("events", ", ".join(f"{key} {value:,}" for key, value in events.items())),
+        ("attempts", f"{made:,}" + (f" ({by_outcome(outcomes)})" if made else "")),
     ]
+    if not live:
+        off = sum(not row.ledger.balanced for row in rows)
+        noun = "subscription" if len(rows) == 1 else "subscriptions"
+        every = "the" if len(rows) == 1 else "all"
+        out.append(
+            ("ledger", f"off in {off:,} of {len(rows):,} {noun}")
+            if off
+            else ("ledger", f"balanced in {every} {len(rows):,} {noun}")
+        )
+    return out
+
+
+def by_outcome(outcomes: Mapping[str, int]) -> str:
+    """ "1,480 success, 20 http_error": outcomes from best to worst."""
+    order = [*map(str, OutcomeKind), *sorted(set(outcomes) - set(map(str, OutcomeKind)))]
+    return ", ".join(f"{outcomes[kind]:,} {kind}" for kind in order if outcomes.get(kind))
+
+
+# Event totals: label -> field of the ledger, in the order events move through the producer.
+EVENT_TOTALS = {
+    "produced": "produced",
+    "acknowledged": "acknowledged",
+    "queued": "queued",
+    "in flight": "in_flight",
+    "expired": "expired",
+    "discarded": "discarded",
+    "dropped": "dropped",
+}
+
+
+def print_summary(
+    console: Console,
+    ledgers: Mapping[str, Ledger],
+    machines: Mapping[str, Machine],
+    **details: Any,
+) -> None:
+    """The end-of-run summary: a table on a terminal, unwrapped plain lines otherwise. `details`
+    are `summary_lines`' keywords."""
+    if console.is_terminal:
+        console.print(run_summary(ledgers, machines, **details))
+        return
+    for line in summary_lines(ledgers, machines, **details):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def summary_lines(
+    ledgers: Mapping[str, Ledger],
+    machines: Mapping[str, Machine],
+    *,
+    ended_at: float,
+    receiver: Mapping[str, int] | None = None,
+    interrupted: bool = False,
+    outcomes: Mapping[str, int] | None = None,
+) -> list[str]:
+    """The summary as plain lines, for pipes and logs: a title and the totals, then one
+    `key=value` line per subscription listed (those in trouble first) and one counting the rest.
+    `outcomes` counts the attempts by outcome; without it the machines' counters split them into
+    acknowledged and failed."""
+    rows = statuses(machines, ledgers)
+    listed, rest = listing(rows)
+    lines = _summary_head(rows, ended_at, receiver, interrupted, outcomes)
+    lines += [summary_line(row, ended_at) for row in listed]
+    return lines + ([rest_line(rest)] if rest else [])
 
 
 def run_summary(
@@ -211,45 +393,91 @@ def run_summary(
     ended_at: float,
     receiver: Mapping[str, int] | None = None,
     interrupted: bool = False,
-) -> Group:
-    """The end-of-run summary: one column per subscription, its state, counters and ledger."""
+    outcomes: Mapping[str, int] | None = None,
+) -> RenderableType:
+    """The summary for a terminal: `summary_lines`' title and totals, then a table of the
+    subscriptions listed, captioned with the count of the rest."""
+    rows = statuses(machines, ledgers)
+    listed, rest = listing(rows)
+    head = _summary_head(rows, ended_at, receiver, interrupted, outcomes)
+    table = Table(caption=rest_line(rest) if rest else None, caption_justify="left")
+    for column in ("subscription", *SUMMARY_COLUMNS):
+        table.add_column(column, justify="left" if column in ("subscription", "state") else "right")
+    for row in listed:
+        table.add_row(*summary_cells(row, ended_at))
+    return Group(*(Text(line) for line in head), table)
+
+
+def _summary_head(
+    rows: Sequence[Status],
+    ended_at: float,
+    receiver: Mapping[str, int] | None,
+    interrupted: bool,
+    outcomes: Mapping[str, int] | None,
+) -> list[str]:
+    counted = outcomes if outcomes is not None else _outcomes_from_counters(rows)
     how = "interrupted" if interrupted else "ended"
-    table = Table(title=f"run {how} at simulated {offset(ended_at)}", title_justify="left")
-    table.add_column("")
-    for name in ledgers:
-        table.add_column(name, justify="right")
-    rows: dict[str, list[str]] = {"state": [], **{key: [] for key in SUMMARY_ROWS}, "ledger": []}
-    for name, ledger in ledgers.items():
-        machine = machines[name]
-        rows["state"].append(f"[{STATE_STYLE[machine.state]}]{machine.state}[/]")
-        values = ledger.as_dict() | {
-            "batches": machine.counters.acknowledged_batches,
-            "failed": machine.counters.failed_attempts,
-        }
-        for key, field_name in SUMMARY_ROWS.items():
-            rows[key].append(f"{values[field_name]:,}")
-        rows["ledger"].append(
-            "[green]balanced[/]"
-            if ledger.balanced
-            else f"[red]off by {ledger.produced - ledger.accounted:,}[/]"
-        )
-    for key, cells in rows.items():
-        table.add_row(key, *cells, end_section=key in ("state", "in flight", "failed attempts"))
-    parts: list[Any] = [table]
+    head = [f"run {how} at simulated {offset(ended_at)}"]
+    head += [f"{label}: {text}" for label, text in totals(rows, counted)]
     if receiver is not None:
-        parts.append("dev endpoint: " + ", ".join(f"{k} {v:,}" for k, v in receiver.items()))
-    return Group(*parts)
+        head.append("dev endpoint: " + ", ".join(f"{k} {v:,}" for k, v in receiver.items()))
+    return head
 
 
-# Summary row label -> field of the ledger (or of the extra counters).
-SUMMARY_ROWS = {
+def _outcomes_from_counters(rows: Sequence[Status]) -> dict[str, int]:
+    return {
+        "acknowledged": sum(row.counters.acknowledged_batches for row in rows),
+        "failed": sum(row.counters.failed_attempts for row in rows),
+    }
+
+
+SUMMARY_COLUMNS = ("state", "produced", "acked", "lost", "queued", "oldest", "failed", "ledger")
+
+
+def summary_cells(row: Status, now: float) -> list[str]:
+    """A subscription's row of the summary table: `SUMMARY_COLUMNS` after its name."""
+    ledger = row.ledger
+    lost = ledger.expired + ledger.discarded + ledger.dropped
+    return [
+        row.name,
+        f"[{STATE_STYLE.get(row.state, '')}]{row.state}[/]",
+        f"{ledger.produced:,}",
+        f"{ledger.acknowledged:,}",
+        f"{lost:,}",
+        f"{ledger.queued + ledger.in_flight:,}",
+        duration(now - row.oldest) if row.oldest is not None else "-",
+        f"{row.counters.failed_attempts:,}",
+        _balance(ledger, markup=True),
+    ]
+
+
+def summary_line(row: Status, now: float) -> str:
+    """A subscription's line of the plain summary: its name, state, then `key=value` fields."""
+    values = row.ledger.as_dict() | {
+        "batches": row.counters.acknowledged_batches,
+        "failed": row.counters.failed_attempts,
+    }
+    fields = " ".join(f"{key}={values[name]:,}" for key, name in SUMMARY_FIELDS.items())
+    oldest = duration(now - row.oldest) if row.oldest is not None else "-"
+    return f"{row.name} {row.state} {fields} oldest={oldest} ledger={_balance(row.ledger)}"
+
+
+def _balance(ledger: Ledger, *, markup: bool = False) -> str:
+    if ledger.balanced:
+        return "[green]balanced[/]" if markup else "balanced"
+    off = f"off by {ledger.produced - ledger.accounted:,}"
+    return f"[red]{off}[/]" if markup else off.replace(" ", "-")
+
+
+# A plain summary line's field -> field of the ledger (or of the extra counters).
+SUMMARY_FIELDS = {
     "produced": "produced",
     "acknowledged": "acknowledged",
     "expired": "expired",
     "discarded": "discarded",
     "dropped": "dropped",
     "queued": "queued",
-    "in flight": "in_flight",
-    "batches acknowledged": "batches",
-    "failed attempts": "failed",
+    "in_flight": "in_flight",
+    "batches": "batches",
+    "failed": "failed",
 }

@@ -3,8 +3,9 @@
 Inline CSS and inline SVG; no JavaScript, no external URL, so it opens offline. The page is the
 header and verdict badge, the expectations, the timeline's steps, one section per subscription
 (its state, an SVG timeline from `svg`, its push attempts and ledger) and the dev endpoint's
-counters. Big runs stay small: `chartdata` bins attempts into at most `MAX_COLUMNS` columns and
-thins samples to at most `MAX_POINTS` points per chart.
+counters. Big runs stay small: the run kept its attempts as tallies and bounded time buckets,
+`chartdata` bins those into at most `MAX_COLUMNS` columns and thins samples to at most
+`MAX_POINTS` points per chart.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from html import escape
 from simulator import __version__
 from simulator.core.delivery import Ledger
 from simulator.core.recording import Recording, Verdict
-from simulator.core.records import AttemptRecord
 from simulator.core.timefmt import duration, iso
 from simulator.reports.chartdata import (
     OUTCOME_COLOURS,
@@ -23,10 +23,9 @@ from simulator.reports.chartdata import (
     UNKNOWN_COLOUR,
     Axis,
     Segment,
-    attempt_columns,
-    by_subscription,
     severity,
     state_segments,
+    track_columns,
     when,
 )
 from simulator.reports.svg import chart
@@ -44,16 +43,12 @@ LEDGER_ROWS = (
 
 def render_html(recording: Recording) -> str:
     """The whole report page as one string."""
-    attempts = by_subscription(recording.attempts)
     parts = [
         _head(recording),
         _header(recording),
         _expectations(recording),
         _steps_table(recording),
-        *(
-            _subscription(recording, name, attempts.get(name, []))
-            for name in recording.subscriptions
-        ),
+        *(_subscription(recording, name) for name in recording.subscriptions),
         _endpoint(recording.endpoint),
         f"<footer>marketo-stream-simulator {escape(__version__)}</footer>",
         "</main></body></html>\n",
@@ -139,12 +134,13 @@ def _steps_table(recording: Recording) -> str:
     )
 
 
-def _subscription(recording: Recording, name: str, attempts: list[AttemptRecord]) -> str:
+def _subscription(recording: Recording, name: str) -> str:
     axis = Axis(recording.ended_at)
     samples = recording.samples.get(name, [])
     segments = state_segments(recording, name)
-    bins = attempt_columns(attempts, axis.span)
-    counts = sum(bins.values(), Counter())
+    track = recording.tracks.view(name)
+    bins = track_columns(track, axis.span)
+    counts = +track.tally.by_outcome
     verdicts = [v for v in recording.verdicts if v.subscription == name]
     final = segments[-1][2] if segments else "unknown"
     return (

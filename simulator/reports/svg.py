@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -75,7 +76,7 @@ class Layout:
 def chart(
     axis: Axis,
     segments: list[Segment],
-    samples: list[Sample],
+    samples: Sequence[Sample],
     bins: dict[int, Counter[str]],
     steps: list[tuple[float, str]],
 ) -> str:

@@ -1,5 +1,9 @@
 """Replays a scenario: the run file's producer, with a director playing the timeline and a sampler
 drawing the picture, then the verdicts. Returns a `Recording`; printing and files are the CLI's.
+
+What it keeps grows with the subscriptions, never the attempts: records are folded into `Tracks`
+as they come (the verdicts' aggregates and the report's attempt buckets, spanning the planned
+run), and each subscription's samples go into a bounded `SampleSeries`.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from collections.abc import Callable, Sequence
 
 from simulator.core.recording import Recording, Sample
 from simulator.core.records import Machine, Observer
+from simulator.core.series import SampleSeries
+from simulator.core.tracks import DEFAULT_HORIZON, Tracks
 from simulator.producer import EMBEDDED, Producer, RunResult
-from simulator.reports.console import Recorder
 from simulator.runfile.scenario import RunSpec
 from simulator.timeline.director import Director
-from simulator.timeline.verdicts import Facts, judge
+from simulator.timeline.verdicts import Facts, judge, watched
 
 SAMPLES = 600  # points per subscription in the report
 
@@ -37,12 +42,12 @@ async def replay(
     on_start: Callable[[Producer], None] | None = None,
 ) -> Recording:
     end = duration if duration is not None else run.duration
-    recorder = Recorder()
+    tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(run.expect))
     # No verdict reads the bodies, so the embedded endpoint keeps none (it still counts them).
-    producer = Producer(run, virtual=virtual, observers=[recorder, *observers])
+    producer = Producer(run, virtual=virtual, observers=[tracks, *observers])
     tasks: list[asyncio.Task[None]] = []
     initial: dict[str, str] = {}
-    samples: dict[str, list[Sample]] = {}
+    samples: dict[str, SampleSeries] = {}
     steps: list[tuple[float, str]] = []
     backfilled: list[dict[str, int]] = []
 
@@ -58,7 +63,7 @@ async def replay(
         director = Director(p, say=said)
         backfilled.append(director.backfilled)
         tasks.append(asyncio.create_task(director.play(p.engine.clock)))
-        every = max(1.0, (end or 3600.0) / SAMPLES)
+        every = max(1.0, (end or DEFAULT_HORIZON) / SAMPLES)
         tasks.append(asyncio.create_task(_sample(p, machines, samples, every)))
         if on_start is not None:
             on_start(p)
@@ -71,13 +76,13 @@ async def replay(
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
     counts = backfilled[0] if backfilled else {}
-    return _recording(run, producer, result, recorder, initial, samples, steps, counts)
+    return _recording(run, producer, result, tracks, initial, samples, steps, counts)
 
 
 async def _sample(
     producer: Producer,
     machines: dict[str, Machine],
-    samples: dict[str, list[Sample]],
+    samples: dict[str, SampleSeries],
     every: float,
 ) -> None:
     assert producer.engine is not None
@@ -85,7 +90,7 @@ async def _sample(
     t = 0.0
     while True:
         for name, machine in machines.items():
-            samples.setdefault(name, []).append(_sample_of(machine, clock.now()))
+            samples.setdefault(name, SampleSeries()).add(_sample_of(machine, clock.now()))
         t += every
         await clock.sleep_until(t)
 
@@ -104,9 +109,9 @@ def _recording(
     run: RunSpec,
     producer: Producer,
     result: RunResult,
-    recorder: Recorder,
+    tracks: Tracks,
     initial: dict[str, str],
-    samples: dict[str, list[Sample]],
+    samples: dict[str, SampleSeries],
     steps: list[tuple[float, str]],
     backfilled: dict[str, int],
 ) -> Recording:
@@ -117,8 +122,7 @@ def _recording(
         initial_states=initial,
         final_states={name: str(m.state) for name, m in result.machines.items()},
         ledgers=result.ledgers,
-        changes=recorder.changes,
-        attempts=recorder.attempts,
+        tracks=tracks,
         endpoint=endpoint,
         backfilled=backfilled,
     )
@@ -130,8 +134,7 @@ def _recording(
         ended_at=result.ended_at,
         subscriptions=list(result.machines),
         samples=samples,
-        attempts=recorder.attempts,
-        changes=recorder.changes,
+        tracks=tracks,
         steps=steps,
         ledgers=result.ledgers,
         verdicts=judge(run.expect, facts),

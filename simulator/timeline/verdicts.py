@@ -2,6 +2,10 @@
 
 Each check of an `ExpectSpec` becomes one `Verdict` that says what was expected, what was
 observed and at which simulated time, so a failure reads as evidence, not as a bare "False".
+The facts are aggregates folded as the run went (`simulator.core.tracks`), never a list of every
+attempt: the order check knows its first violation at the attempt that caused it, the latency
+check its worst case, and a state held at a time is a probe the run answered as it passed that
+time (`watched` names those times before the run).
 """
 
 from __future__ import annotations
@@ -10,10 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from simulator.core.delivery import Ledger
-from simulator.core.outcome import OutcomeKind
 from simulator.core.recording import Verdict
-from simulator.core.records import AttemptRecord, StateChange
 from simulator.core.timefmt import duration, offset
+from simulator.core.tracks import Tracks
 from simulator.runfile.steps import LEDGER_CHECKS, ExpectSpec, holds, show
 
 
@@ -25,8 +28,7 @@ class Facts:
     initial_states: Mapping[str, str]
     final_states: Mapping[str, str]
     ledgers: Mapping[str, Ledger]
-    changes: Sequence[StateChange]
-    attempts: Sequence[AttemptRecord]
+    tracks: Tracks  # each subscription's attempts and state changes, folded as they came
     endpoint: Mapping[str, int] | None
     backfilled: Mapping[str, int] = field(default_factory=dict)
 
@@ -41,32 +43,34 @@ def judge(expectations: Sequence[ExpectSpec], facts: Facts) -> list[Verdict]:
     return verdicts
 
 
+def watched(expectations: Sequence[ExpectSpec]) -> dict[str, list[float]]:
+    """The times at which the state checks ask each subscription's state: `Tracks`' probes."""
+    out: dict[str, list[float]] = {}
+    for expect in expectations:
+        if expect.state is not None and expect.subscription is not None and expect.at is not None:
+            out.setdefault(expect.subscription, []).append(expect.at)
+    return out
+
+
 # -- states --------------------------------------------------------------------------------------
 
 
 def states_over_time(name: str, facts: Facts) -> list[tuple[float, str]]:
-    """(time, state entered) for one subscription, starting with its state at t=0."""
+    """(time, state entered) for one subscription, starting with its state at t=0: the changes
+    kept (`ChangeLog.kept`), all of them unless the subscription changed state very often."""
     timeline = [(0.0, str(facts.initial_states[name]))]
-    timeline += [(c.at, str(c.new)) for c in facts.changes if c.subscription == name]
+    timeline += [(c.at, str(c.new)) for c in facts.tracks.view(name).changes.kept]
     return timeline
-
-
-def _state_at(timeline: list[tuple[float, str]], t: float) -> str:
-    state = timeline[0][1]
-    for at, new in timeline:
-        if at > t:
-            break
-        state = new
-    return state
 
 
 def _state(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
     if expect.state is None or expect.subscription is None:
         return []
     name, wanted = expect.subscription, expect.state
-    timeline = states_over_time(name, facts)
+    initial = str(facts.initial_states[name])
+    changes = facts.tracks.view(name).changes
     if expect.by is not None:
-        reached = next((at for at, state in timeline if state == wanted), None)
+        reached = 0.0 if initial == wanted else changes.entered.get(wanted)
         passed = reached is not None and reached <= expect.by
         observed = f"reached at {offset(reached)}" if reached is not None else "never reached"
         return [
@@ -80,7 +84,7 @@ def _state(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
             )
         ]
     at = facts.ended_at if expect.at is None else expect.at
-    state = str(facts.final_states[name]) if expect.at is None else _state_at(timeline, at)
+    state = str(facts.final_states[name]) if expect.at is None else changes.state_at(at, initial)
     when = "at the end" if expect.at is None else f"at {offset(at)}"
     return [_v(name, f"{wanted} {when}", state == wanted, wanted, state, at)]
 
@@ -115,7 +119,7 @@ def _counts(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
         passed = holds(expect.backfilled, got)
         out.append(_v(name, f"backfilled {wanted}", passed, wanted, str(got), facts.ended_at))
     if expect.attempts is not None:
-        made = sum(1 for a in facts.attempts if a.subscription == name)
+        made = facts.tracks.view(name).tally.attempts
         wanted = show(expect.attempts)
         passed = holds(expect.attempts, made)
         out.append(_v(name, f"attempts {wanted}", passed, wanted, str(made), facts.ended_at))
@@ -172,25 +176,14 @@ def _endpoint(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
 # -- latency and order ---------------------------------------------------------------------------
 
 
-def _acknowledged(name: str, facts: Facts) -> list[AttemptRecord]:
-    return [
-        a
-        for a in facts.attempts
-        if a.subscription == name and a.outcome is OutcomeKind.SUCCESS and a.kind != "duplicate"
-    ]
-
-
 def _delivery(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
     name = expect.subscription
     if name is None:
         return []
+    tally = facts.tracks.view(name).tally
     out = []
     if expect.max_latency is not None:
-        worst, when = 0.0, None
-        for a in _acknowledged(name, facts):
-            done = _done(a)
-            if a.oldest_event is not None and (lag := done - a.oldest_event) > worst:
-                worst, when = lag, done
+        worst, when = tally.worst_lag, tally.worst_at
         bound = expect.max_latency
         out.append(
             _v(
@@ -208,22 +201,11 @@ def _delivery(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
 
 
 def _ordered(name: str, facts: Facts) -> Verdict:
-    done = sorted(_acknowledged(name, facts), key=_done)
-    highest = -1
-    for a in done:
-        if a.seqs is None:
-            continue
-        low, high = a.seqs
-        if low <= highest:
-            observed = f"events up to #{highest} arrived before #{low}"
-            return _v(name, "order kept", False, "events in production order", observed, _done(a))
-        highest = high
+    broken = facts.tracks.view(name).tally.disorder
+    if broken is not None:
+        observed = f"events up to #{broken.highest} arrived before #{broken.low}"
+        return _v(name, "order kept", False, "events in production order", observed, broken.at)
     return _v(name, "order kept", True, "events in production order", "in order", facts.ended_at)
-
-
-def _done(attempt: AttemptRecord) -> float:
-    """When the producer learnt the outcome: waiting for a token counts, not just the HTTP."""
-    return attempt.done_at if attempt.done_at is not None else attempt.at + attempt.latency
 
 
 def _v(
