@@ -3,11 +3,13 @@
 `compile_type` turns one catalog row and the `values` of its attributes into one Python function
 that writes the activity's JSON text from the event's words (`draws.block_words`): a single
 `str.join` of constant text, entries of pre-encoded tables, and the few texts that vary per
-event. A value from a group of at most TABLE_LIMIT records is pre-encoded once per world (orjson,
-then decoded to text) with the constant text around it baked in, so the hot path is integer
-picks and one join; bigger groups (integer ranges, a large lead pool) and computed leads are
-encoded per event. The stream (`events.ActivityStream`) supplies what depends on the seq and the
-time: the GUID and lead-id opening, the activityDate, the activityLogItemId.
+event. The values of a group of at most TABLE_LIMIT records are pre-encoded once per world
+(orjson, then decoded to text) with the constant text around them baked in, and neighbouring
+values of small groups are drawn as one record of their product (up to COMPOUND_LIMIT records):
+the hot path is a few integer picks and one join. Bigger groups (integer ranges, a large lead
+pool) and computed leads (New Lead, Delete Lead) are encoded per event. The stream
+(`events.ActivityStream`) supplies what depends on the seq and the time: the marketoGUID (or
+eventid) texts, the activityDate, the digits of the activityLogItemId.
 
 Why generated code: an interpreter over a list of slots costs a Python loop step per value, about
 twice the time of straight-line code (measured). So, like `dataclasses` and `namedtuple`, each
@@ -17,7 +19,8 @@ is parsed from this text (`ActivityStream.activity`).
 
 Word layout of one event: word 0 picks the type (`events`), word 1 the pool lead (a New Lead
 reads words 1-3 for its name), then one word per group the type reads, in order of first use.
-Compiled encoders are cached on the World (`world.cache`): streams of one world share them.
+Compiled encoders and their tables are cached on the World (`world.cache`), keyed by the type
+objects (catalog rows, built once), so every stream of one world shares them.
 """
 
 from __future__ import annotations
