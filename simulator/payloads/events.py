@@ -53,7 +53,7 @@ from simulator.payloads.world import NEW_LEAD_BASE, World
 
 _LOG_BASE = 1_000_000_000
 _DELETE_LOOKBACK = 1024  # seqs a Delete Lead scans back for the New Lead it deletes
-_KEPT_BLOCKS = 2  # blocks of words a stream keeps: a batch may straddle two
+_KEPT_BLOCKS = 1  # blocks of words a stream keeps: the next batch starts where the last ended
 _BUCKET_BITS = 18  # the type pick reads a table of WORD >> 18 = 4096 buckets before bisecting
 # activityLogItemId = a block's first id + lo, written as leading digits and the last three:
 # v = (first id % 1000) + lo < 1256; the leading digits carry one when v >= 1000.
