@@ -1,24 +1,39 @@
-"""Seeded draws: splitmix64, salted index draws, stream keys and event ids, all pure functions."""
+"""Seeded draws: block words, splitmix64, salted index draws, stream keys and own ids, all pure
+functions."""
 
 from __future__ import annotations
 
 import re
+import uuid
+from bisect import bisect_right
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from simulator.payloads.catalog import ACTIVITY_TYPES, AUDIT_COMPONENTS, NOTIFICATION_KINDS
 from simulator.payloads.draws import (
+    BLOCK,
     GOLDEN,
     MASK,
     SEQ_LIMIT,
+    WORD,
+    block_words,
     checked_seq,
     draw,
     mix,
+    own_event_id,
+    own_id,
     pick,
     salt_of,
     stream_identity,
     stream_key,
-    uuid4,
+    thresholds,
+    uuid4_prefix,
 )
+from simulator.payloads.events import ActivityStream
+from simulator.payloads.iostreams import CloudActivityStream, NotificationStream, UserAuditStream
+from simulator.payloads.world import World
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -89,16 +104,143 @@ def test_a_seq_outside_the_range_is_refused(seq: int) -> None:
         checked_seq(seq)
 
 
-def test_event_ids_are_version_4_uuids_distinct_for_every_seq() -> None:
-    """Version digit 4, variant 8-b, and no two seqs of a key alike."""
-    key = stream_key("user-audit", stream_identity(0, 0, "s"), "eventid")
-    ids = [uuid4(key, seq) for seq in range(20_000)]
-    assert all(UUID4.match(event_id) for event_id in ids)
-    assert len(set(ids)) == len(ids)
+# ---- block words ------------------------------------------------------------------------------
 
 
-def test_event_ids_are_a_function_of_key_and_seq() -> None:
-    """The same key and seq give the same id on every call; another key another id."""
-    assert uuid4(1, 7) == uuid4(1, 7)
-    assert uuid4(1, 7) != uuid4(2, 7)
-    assert uuid4(0, 1) == "e220a839-7b1d-4cda-bf42-228cc6623a0e"
+def test_a_block_holds_width_rows_of_block_words_below_2_to_the_30() -> None:
+    """Row k, column lo: seq (block * 256 + lo)'s k-th draw; every word fits one CPython digit."""
+    rows = block_words(b"key", 7, 3)
+    assert [len(row) for row in rows] == [BLOCK] * 3
+    assert all(0 <= word < WORD == 2**30 for row in rows for word in row)
+
+
+def test_block_words_are_a_function_of_key_and_block() -> None:
+    """The same key and block give the same words; another block or key, other words."""
+    assert block_words(b"key", 7, 2) == block_words(b"key", 7, 2)
+    assert block_words(b"key", 8, 2) != block_words(b"key", 7, 2)
+    assert block_words(b"other", 7, 2) != block_words(b"key", 7, 2)
+
+
+def test_a_wider_block_keeps_the_rows_of_a_narrower_one() -> None:
+    """SHAKE-128 output extends its prefix: rows do not depend on how many follow them."""
+    assert block_words(b"key", 7, 5)[:2] == block_words(b"key", 7, 2)
+
+
+def test_block_words_spread_over_their_range() -> None:
+    """Each quarter of the range holds about a quarter of 25 600 words."""
+    words = [word for block in range(10) for row in block_words(b"key", block, 10) for word in row]
+    quarters = [0] * 4
+    for word in words:
+        quarters[word * 4 // WORD] += 1
+    assert all(6000 < count < 6800 for count in quarters)
+
+
+@pytest.mark.parametrize("block", [-1, SEQ_LIMIT // BLOCK])
+def test_a_block_outside_the_seq_range_is_refused(block: int) -> None:
+    """Blocks hold seqs of range(2**32) only; the message names the range."""
+    with pytest.raises(ValueError, match=r"seq must be in range\(0, 4294967296\)"):
+        block_words(b"key", block, 1)
+
+
+def test_thresholds_draw_each_index_by_its_weight() -> None:
+    """Bounds are cumulative shares of 2**30; a zero weight has no room and is never drawn."""
+    bounds = thresholds([1, 0, 3])
+    assert bounds == [WORD // 4, WORD // 4, WORD]
+    assert [bisect_right(bounds, word) for word in (0, WORD // 4 - 1, WORD // 4, WORD - 1)] == [
+        0,
+        0,
+        2,
+        2,
+    ]
+
+
+def test_thresholds_need_a_positive_total() -> None:
+    """No weights, all zero, or a negative one: refused."""
+    for weights in ([], [0, 0], [2, -1]):
+        with pytest.raises(ValueError, match="non-negative with a positive sum"):
+            thresholds(weights)
+
+
+# ---- own ids ----------------------------------------------------------------------------------
+
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+SEQS = st.integers(min_value=0, max_value=SEQ_LIMIT - 1)
+WORLD = World.build(3)
+IDENTITY = stream_identity(3, 1, "sub")
+
+
+def test_an_own_prefix_is_24_characters_shaped_like_a_uuid_v4() -> None:
+    """Version digit 4, variant 8-b, dashes where a UUID has them, ending with the last dash."""
+    prefix = uuid4_prefix("user-audit", IDENTITY, "eventid")
+    assert len(prefix) == 24
+    assert UUID4.match(prefix + "0" * 12)
+    assert uuid.UUID(prefix + "0" * 12).version == 4
+
+
+def test_own_prefixes_differ_by_kind_purpose_and_stream() -> None:
+    """Event ids of two streams, or two purposes of one stream, never share a prefix."""
+    prefixes = {
+        uuid4_prefix(kind, identity, purpose)
+        for kind in ("lead-activity", "user-audit", "notification")
+        for identity in (IDENTITY, stream_identity(3, 1, "other"))
+        for purpose in ("eventid", "id")
+    }
+    assert len(prefixes) == 12
+
+
+def test_an_own_event_id_ends_with_the_seq_in_12_hex_digits() -> None:
+    """The prefix, then the seq: 54321 is 00000000d431."""
+    prefix = uuid4_prefix("notification", IDENTITY, "eventid")
+    assert own_event_id(prefix, 54321) == prefix + "00000000d431"
+
+
+OPTIONS = {"munchkin_id": "123-ABC-456", "recipient_client_id": "client"}
+IO_STREAMS = (
+    CloudActivityStream(ActivityStream(WORLD, ACTIVITY_TYPES, seed=1, stream="sub"), **OPTIONS),
+    UserAuditStream(WORLD, AUDIT_COMPONENTS, seed=1, stream="sub", **OPTIONS),
+    NotificationStream(WORLD, NOTIFICATION_KINDS, seed=1, stream="sub", **OPTIONS),
+)
+
+
+@given(SEQS)
+def test_own_id_reads_back_an_io_eventid(seq: int) -> None:
+    """An eventid of each I/O stream is a UUID v4 that maps back to (its prefix, seq)."""
+    for stream in IO_STREAMS:
+        event_id = stream.event_id(seq)
+        assert UUID4.match(event_id)
+        assert own_id(event_id) == (event_id[:24], seq)
+
+
+def test_io_eventids_name_their_stream() -> None:
+    """The three streams' eventids of one seq have three prefixes."""
+    assert len({stream.event_id(5)[:24] for stream in IO_STREAMS}) == 3
+
+
+@given(SEQS)
+def test_own_id_reads_back_a_marketo_guid(seq: int) -> None:
+    """A legacy marketoGUID maps back to (its stream's GUID prefix, seq)."""
+    stream = ActivityStream(WORLD, ACTIVITY_TYPES[:1], seed=1, stream="sub")
+    guid = stream.activity(seq, 0.0)["marketoGUID"]
+    assert own_id(guid) == (stream.guid_prefix, seq)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("4109a990-da28-4c5b-bad9-22df8903ed9a", id="seq-above-2**32"),
+        pytest.param("4109A990-DA28-4C5B-BAD9-00008903ED9A", id="upper-case"),
+        pytest.param("4109a990da284c5bbad900008903ed9a", id="no-dashes"),
+        pytest.param("4109a990-da28-4c5b-bad9-00008903ed9a ", id="trailing-space"),
+        pytest.param("4109a990-da28-4c5b-bad9-00008903ed9g", id="not-hex"),
+        pytest.param("evt-42", id="foreign"),
+    ],
+)
+def test_own_id_refuses_other_texts(text: str) -> None:
+    """Anything but the lowercase layout with a seq below 2**32 is not an own id."""
+    assert own_id(text) is None
+
+
+def test_own_id_keeps_the_prefix_with_its_dashes() -> None:
+    """The first 24 characters name the stream; the seq is read as hex."""
+    assert own_id("4109a990-da28-4c5b-bad9-0000000000ff") == ("4109a990-da28-4c5b-bad9-", 255)

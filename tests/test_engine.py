@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import orjson
 import pytest
 from expected import OUTAGE_0_TO_20_MIN
 from loopback import virtual
@@ -23,7 +24,8 @@ from simulator.core.traffic import Burst, Traffic
 from simulator.endpoint.receiver import Behaviour, OAuthServer, Receiver, Window
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.events import ActivityStream
-from simulator.payloads.formats import CONTENT_TYPE, IoEvent
+from simulator.payloads.formats import CONTENT_TYPE, IoEvent, io_body, legacy_batch
+from simulator.payloads.iostreams import CloudActivityStream
 from simulator.payloads.signing import KeyRing
 from simulator.payloads.world import World
 from simulator.reports.console import Recorder
@@ -447,3 +449,54 @@ async def test_an_echoed_challenge_activates_the_registration_before_its_first_d
     assert [(c.old, c.new, c.at) for c in recorder.changes] == [("pending", "active", 0.0)]
     assert [(a.at, a.events, a.status) for a in recorder.attempts] == [(1.0, 3, 200)]
     assert transport.requests[1].headers["x-adobe-provider"] == "Marketo"
+
+
+# -- what a push carries: the text path writes what the dict path would -----------------------
+
+
+def test_a_push_carries_legacy_batch_of_its_activities() -> None:
+    """The body of the push at 2 s is, byte for byte, formats.legacy_batch of the activities its
+    seqs make, dated by the wall clock: the fast path and the dict path agree."""
+    _, transport = play_fake(3.0, Traffic(rate=3), lambda r: 200)
+    (push,) = transport.requests
+    body = orjson.loads(push.body)
+    wall = VIRTUAL_EPOCH.timestamp()
+    items = [(seq, wall + (seq + 1) / 3) for seq in range(6)]
+    stream = ActivityStream(WORLD, TYPES, seed=3, stream="leads")
+    assert push.body == legacy_batch(
+        munchkin_id="123-ABC-456",
+        message_id=body["messageId"],
+        created_at=wall + 2.0,
+        activities=stream.activities(items),
+    )
+
+
+@virtual
+async def test_an_io_delivery_from_text_is_io_body_of_its_events() -> None:
+    """A Lead Activity registration sends io_body of its events, the first one named in the
+    headers, without building them as dicts first."""
+    traffic = Traffic(rate=0, bursts=(Burst(count=3, at=0.5),))
+    activities = ActivityStream(WORLD, TYPES, seed=3, stream="io")
+    source = CloudActivityStream(activities, munchkin_id="123-ABC-456", recipient_client_id="c")
+    lane = IoLane(
+        Registration("io", IoPolicy(), traffic),
+        source,
+        "http://consumer.test/hook",
+        IoSettings(provider="Marketo"),
+        KEYS,
+        Journal(registration_id="io"),
+    )
+    transport = FakeTransport(echo_challenge)
+    engine = Engine(
+        [lane],
+        munchkin_id="123-ABC-456",
+        clock=LoopClock(start=VIRTUAL_EPOCH),
+        transport=transport,
+    )
+    await engine.run(until=5.0)
+    post = transport.requests[1]
+    wall = VIRTUAL_EPOCH.timestamp() + 0.5
+    events = source.io_events([(seq, wall) for seq in range(3)])
+    assert post.body == io_body(events, batch=True)
+    assert post.headers["x-adobe-event-id"] == events[0].event_id == source.event_id(0)
+    assert post.headers["x-adobe-event-code"] == events[0].type

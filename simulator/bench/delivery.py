@@ -32,8 +32,8 @@ from simulator.bench.sink import Sink, SinkCounts
 from simulator.core.outcome import OutcomeKind
 from simulator.core.records import AttemptRecord, StateChange
 from simulator.payloads.catalog import ACTIVITY_TYPES
-from simulator.payloads.events import ActivityStream
-from simulator.payloads.formats import CONTENT_TYPE, legacy_batch
+from simulator.payloads.events import ActivityStream, encode_legacy_batch
+from simulator.payloads.formats import CONTENT_TYPE
 from simulator.payloads.world import World
 from simulator.producer import Producer
 from simulator.runfile.scenario import load_run
@@ -59,11 +59,12 @@ def encode_batch(stream: ActivityStream, first: int, size: int, message_id: str)
     """The body of one legacy push: events `first` .. `first + size - 1`, produced at the full
     rate, materialised from their sequence numbers and encoded."""
     times = ((seq, EPOCH + seq / RATE) for seq in range(first, first + size))
-    return legacy_batch(
+    return encode_legacy_batch(
+        stream,
+        times,
         munchkin_id=MUNCHKIN,
         message_id=message_id,
         created_at=EPOCH + (first + size) / RATE,
-        activities=stream.activities(times),
     )
 
 

@@ -1,13 +1,19 @@
 """The wire formats: the legacy Lead Activity batch wrapper (§1b) and the Adobe I/O Events
-envelopes around CloudEvents (§1c, §3, §4.7), with the `time` styles the docs show (§5)."""
+envelopes around CloudEvents (§1c, §3, §4.7), with the `time` styles the docs show (§5).
+
+Each format is described once, as the dict it serialises. The fast paths write text around
+pre-encoded activities; they get that text from the same functions, by serialising a document
+whose variable parts are `slot` placeholders and cutting the JSON there (`cut`).
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
@@ -55,20 +61,50 @@ def time_formatter(style: str) -> Callable[[float], str]:
     return format_time
 
 
+_SLOT = re.compile(r'"@@([a-z_]+)@@"')
+
+
+def slot(name: str) -> str:
+    """A placeholder value (lowercase name): `cut` splits a document's JSON where it stands."""
+    return f"@@{name}@@"
+
+
+def cut(document: Any) -> list[str]:
+    """The JSON text of `document` split at its `slot` values: [text, name, text, ..., text].
+
+    A slot is a whole JSON string value, so a string that merely contains the marker (escaped
+    quotes around it) is never cut.
+    """
+    return _SLOT.split(orjson.dumps(document).decode())
+
+
+def _legacy_document(
+    munchkin_id: str, message_id: str, created_at: float, activities: Sequence[object]
+) -> dict[str, Any]:
+    return {
+        "sourceApplication": "Marketo",
+        "munchkinId": munchkin_id,
+        # §1b: messageId is a JSON string even though it looks numeric.
+        "messageId": str(message_id),
+        "messageCreatedDate": format_timestamp(created_at),
+        "activities": activities,
+    }
+
+
 def legacy_batch(
     *, munchkin_id: str, message_id: str, created_at: float, activities: list[dict[str, Any]]
 ) -> bytes:
     """The JSON body of one legacy push: the §1b wrapper around `activities`, keys in its order."""
-    return orjson.dumps(
-        {
-            "sourceApplication": "Marketo",
-            "munchkinId": munchkin_id,
-            # §1b: messageId is a JSON string even though it looks numeric.
-            "messageId": str(message_id),
-            "messageCreatedDate": format_timestamp(created_at),
-            "activities": activities,
-        }
-    )
+    return orjson.dumps(_legacy_document(munchkin_id, message_id, created_at, activities))
+
+
+def legacy_wrapper(*, munchkin_id: str, message_id: str, created_at: float) -> tuple[str, str]:
+    """The JSON text of a legacy body before its first activity and after its last: the
+    activities, as JSON texts joined by commas, go between (`events.encode_legacy_batch`)."""
+    document = _legacy_document(munchkin_id, message_id, created_at, [slot("activities")])
+    before, name, after = cut(document)
+    assert name == "activities"
+    return before, after
 
 
 # ---- Adobe I/O Events -------------------------------------------------------------------------
@@ -86,6 +122,38 @@ class IoEvent:
     event_id: str  # `eventid`, the same on every delivery attempt: the x-adobe-event-id header
     type: str  # the CloudEvent `type`: the x-adobe-event-code header
     envelope: dict[str, Any]  # exactly what is serialised for this event
+
+
+class EncodedEvents(Sequence[IoEvent]):
+    """I/O events held as their envelopes' JSON texts, each parsed when read: a delivery made
+    from text reads its first event only, for the headers."""
+
+    def __init__(self, envelopes: Sequence[str]) -> None:
+        self._envelopes = envelopes
+
+    def __len__(self) -> int:
+        return len(self._envelopes)
+
+    @overload
+    def __getitem__(self, index: int) -> IoEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[IoEvent]: ...
+
+    def __getitem__(self, index: int | slice) -> IoEvent | Sequence[IoEvent]:
+        if isinstance(index, slice):
+            return EncodedEvents(self._envelopes[index])
+        envelope: dict[str, Any] = orjson.loads(self._envelopes[index])
+        return IoEvent(envelope["eventid"], _cloudevent_of(envelope)["type"], envelope)
+
+
+def _cloudevent_of(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The CloudEvent of an envelope, flat or nested in `event` (with or without `body`)."""
+    event = envelope.get("event")
+    if not isinstance(event, dict):
+        return envelope
+    body = event.get("body")
+    return body if isinstance(body, dict) else event
 
 
 def flat_envelope(
@@ -129,8 +197,21 @@ def nested_envelope(
 
 def io_body(events: Sequence[IoEvent], *, batch: bool) -> bytes:
     """The JSON body of one I/O delivery: a single event's envelope, or a batch's array (§4.4)."""
+    _check_single(len(events), batch)
     if batch:
         return orjson.dumps([event.envelope for event in events])
-    if len(events) != 1:
-        raise ValueError(f"a single delivery carries exactly one event, got {len(events)}")
     return orjson.dumps(events[0].envelope)
+
+
+def io_body_text(envelopes: Sequence[str], *, batch: bool) -> bytes:
+    """`io_body` of events whose envelopes are already JSON texts."""
+    _check_single(len(envelopes), batch)
+    if not batch:
+        return envelopes[0].encode()
+    before, _, after = cut([slot("events")])  # the array's brackets
+    return f"{before}{','.join(envelopes)}{after}".encode()
+
+
+def _check_single(count: int, batch: bool) -> None:
+    if not batch and count != 1:
+        raise ValueError(f"a single delivery carries exactly one event, got {count}")

@@ -1,7 +1,12 @@
 """The Adobe I/O Events streams (§1c, §3): Lead Activity as flat CloudEvents over the same
 `ActivityStream` as the legacy push, and the User Audit and Notification streams, nested in
 `{eventid, event: {body}, recipientclientid}`. Random access and seeded, like `events`: seq n is
-the same event in any process and any call order.
+the same event in any process and any call order. Every `eventid` is an own id
+(`draws.own_id`): a v4-shaped prefix naming the stream, then the seq in 12 hex digits.
+
+Lead Activity CloudEvents take the legacy fast path: the activity texts of `templates`, inside
+envelope text cut from `formats.flat_envelope` (`CloudActivityStream.encode_body`); the
+`IoEvent`s are that text parsed. User Audit and Notification events are built as dicts.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+import orjson
 
 from simulator.errors import ConfigError
 from simulator.payloads.catalog import (
@@ -20,24 +27,31 @@ from simulator.payloads.catalog import (
     select_notification_kinds,
 )
 from simulator.payloads.draws import (
+    BLOCK,
     GOLDEN,
     MASK,
     checked_seq,
     draw,
     mix,
+    own_event_id,
     pick,
     salt_of,
     stream_identity,
     stream_key,
-    uuid4,
+    uuid4_prefix,
 )
 from simulator.payloads.events import SAMPLE_AT, ActivityStream, sample_activities
 from simulator.payloads.formats import (
+    EncodedEvents,
     IoEvent,
+    cut,
     flat_envelope,
+    io_body_text,
     nested_envelope,
+    slot,
     time_formatter,
 )
+from simulator.payloads.templates import HEX, data_opening, head
 from simulator.payloads.values import action_fn, component_id_fn
 from simulator.payloads.world import World
 
@@ -48,6 +62,22 @@ STREAMS = ("lead-activity", "user-audit", "notification")
 PROFILES = ("adobe-io", "marketo-legacy")
 _JSON = "application/json"
 _V1_SOURCE = "https://www.marketo.com"  # `source` of the UADS V1.0-era example (§3a)
+
+
+def lads_cloudevent(*, type: str, id: str, time: str, data: Any) -> dict[str, Any]:
+    """A Lead Activity CloudEvent (§1c): its attributes in the order of the examples."""
+    return {
+        "specversion": "1.0",
+        "type": type,
+        "source": LADS_SOURCE,
+        "id": id,
+        "time": time,
+        "datacontenttype": _JSON,
+        "data": data,
+    }
+
+
+_ENVELOPE_ONLY = ("eventid", "recipientclientid", "event_id", "recipient_client_id")
 
 
 class CloudActivityStream:
@@ -66,45 +96,79 @@ class CloudActivityStream:
         recipient_client_id: str,
         deprecated_fields: bool = True,
     ) -> None:
-        self._activity = activities.activity
-        self._io_types = activities.io_types
-        self._event_key = stream_key("lead-activity", activities.identity, "eventid")
-        self._munchkin_id = munchkin_id
-        self._recipient = recipient_client_id
-        self._deprecated = deprecated_fields
+        self._activities = activities
+        self._event_prefix = uuid4_prefix("lead-activity", activities.identity, "eventid")
+        self._form = _CloudForm(
+            self._event_prefix, munchkin_id, recipient_client_id, deprecated_fields
+        )
 
     def cloudevent(self, seq: int, at: float) -> dict[str, Any]:
         """The CloudEvent of activity `seq`, dated `at`: the envelope minus eventid and client."""
-        activity = self._activity(seq, at)
-        guid = activity.pop("marketoGUID")
-        data = {"munchkinId": self._munchkin_id, **activity}
-        data["leadId"] = str(activity["leadId"])  # §1c: "String (Number)"
-        return {
-            "specversion": "1.0",
-            "type": self._io_types[activity["activityTypeId"]],
-            "source": LADS_SOURCE,
-            "id": guid,
-            "time": activity["activityDate"],
-            "datacontenttype": _JSON,
-            "data": data,
-        }
+        envelope = self.io_events([(seq, at)])[0].envelope
+        return {key: item for key, item in envelope.items() if key not in _ENVELOPE_ONLY}
 
     def event_id(self, seq: int) -> str:
         """The `eventid` of seq: the same on every call and every delivery attempt."""
-        return uuid4(self._event_key, checked_seq(seq))
+        return own_event_id(self._event_prefix, checked_seq(seq))
 
     def io_events(self, items: Iterable[tuple[int, float]]) -> list[IoEvent]:
-        """The I/O event of each (seq, at), in the order given."""
-        key, recipient, deprecated = self._event_key, self._recipient, self._deprecated
-        return [
-            flat_envelope(
-                self.cloudevent(seq, at),
-                event_id=uuid4(key, seq),
-                recipient_client_id=recipient,
-                deprecated_fields=deprecated,
-            )
-            for seq, at in items
-        ]
+        """The I/O event of each (seq, at), in the order given: the envelope texts parsed."""
+        texts = self._activities.texts(items, self._form)
+        envelopes: list[dict[str, Any]] = orjson.loads(f"[{','.join(texts)}]")
+        return [IoEvent(e["eventid"], e["type"], e) for e in envelopes]
+
+    def encode(
+        self, items: Iterable[tuple[int, float]], *, batch: bool
+    ) -> tuple[EncodedEvents, bytes]:
+        """The events of `items` and the body of their delivery, `formats.io_body` byte for byte,
+        made from text: the events are parsed only when read."""
+        texts = self._activities.texts(items, self._form)
+        return EncodedEvents(texts), io_body_text(texts, batch=batch)
+
+
+class _CloudForm:
+    """The flat envelope around each activity (events.Form): `formats.flat_envelope` of a
+    CloudEvent whose variable values are slots, cut there, then filled per block and second."""
+
+    cloud = True
+
+    def __init__(
+        self, event_prefix: str, munchkin_id: str, recipient_client_id: str, deprecated: bool
+    ) -> None:
+        cloudevent = lads_cloudevent(
+            type=slot("type"), id=slot("id"), time=slot("time"), data=slot("data")
+        )
+        envelope = flat_envelope(
+            cloudevent,
+            event_id=slot("eventid"),
+            recipient_client_id=recipient_client_id,
+            deprecated_fields=deprecated,
+        ).envelope
+        parts = cut(envelope)
+        t, names = parts[0::2], parts[1::2]
+        expected = ["eventid", "type", "id", "time", "data", *(["eventid"] if deprecated else [])]
+        assert names == expected, f"the flat envelope changed its order: {names}"
+        self._texts = t
+        self._event_prefix = event_prefix
+        self._data = data_opening(munchkin_id)
+        self._deprecated = deprecated
+        # A: the eventid's last digits up to the `type` value; B: the id's up to the `time`
+        # value; C: what follows `data` (with the deprecated eventid's digits when sent).
+        closing = [f'{x}"{t[6]}' for x in HEX] if deprecated else [""] * BLOCK
+        self.ends: tuple[Sequence[str], Sequence[str], Sequence[str]] = (
+            [f'{x}"{t[1]}' for x in HEX],
+            [f'{x}"{t[3]}' for x in HEX],
+            closing,
+        )
+
+    def block(self, guid_block: str, block: int) -> tuple[str, str, str]:
+        t, event_block = self._texts, f"{self._event_prefix}{block:010x}"
+        closing = f'{t[5]}"{event_block}' if self._deprecated else t[5]
+        return f'{t[0]}"{event_block}', f'{t[2]}"{guid_block}', closing
+
+    def second(self, stamp: str) -> tuple[str, str]:
+        """opening: the `time` value up to the leadId value, a string here; head after it."""
+        return f"{stamp}{self._texts[4]}{self._data}", f'"{head(stamp)}'
 
 
 class _NestedStream:
@@ -125,8 +189,8 @@ class _NestedStream:
     ) -> None:
         identity = stream_identity(world.seed, seed, stream)
         self._key = stream_key(self._kind, identity, "draws")
-        self._event_key = stream_key(self._kind, identity, "eventid")
-        self._id_key = stream_key(self._kind, identity, "id")
+        self._event_prefix = uuid4_prefix(self._kind, identity, "eventid")
+        self._id_prefix = uuid4_prefix(self._kind, identity, "id")
         self._time = time_formatter(time_format)
         self._munchkin_id = munchkin_id
         self._ims_org_id = world.ims_org_id
@@ -139,14 +203,14 @@ class _NestedStream:
 
     def event_id(self, seq: int) -> str:
         """The `eventid` of seq: the same on every call and every delivery attempt."""
-        return uuid4(self._event_key, checked_seq(seq))
+        return own_event_id(self._event_prefix, checked_seq(seq))
 
     def io_events(self, items: Iterable[tuple[int, float]]) -> list[IoEvent]:
         """The I/O event of each (seq, at), in the order given."""
         return [
             nested_envelope(
                 self.cloudevent(seq, at),
-                event_id=uuid4(self._event_key, seq),
+                event_id=own_event_id(self._event_prefix, seq),
                 recipient_client_id=self._recipient,
                 deprecated_fields=self._deprecated,
                 body=self._body,
@@ -220,10 +284,10 @@ class UserAuditStream(_NestedStream):
         if self._v1:
             data["user"] = user.id  # before userId, as in the V1.0 example
         data["userId"] = user.email
-        head = {"id": uuid4(self._id_key, seq)} if self._v1 else {}
+        opening = {"id": own_event_id(self._id_prefix, seq)} if self._v1 else {}
         return {
             "specversion": "1.0",
-            **head,
+            **opening,
             "type": component.type,
             "source": _V1_SOURCE if self._v1 else component.source,
             "time": self._time(at),

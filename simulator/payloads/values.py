@@ -2,102 +2,156 @@
 
 The catalog names a value kind for every Lead Activity attribute and primary attribute
 (`AttributeSpec.value`, `ActivityType.primary`); the User Audit and Notification kinds name the
-asset a componentId points at and the keys of an eventAction. Here each becomes a function of the
-event hash (and, for activities, the lead and the activityDate), resolved once per stream: a pool
-of the `World` read by index, a fixed list, an integer range, or a computation over several
-draws. Kinds that read one record share a salt, so a Webpage ID and its URL always belong
-together.
+asset a componentId points at and the keys of an eventAction.
+
+A Lead Activity value is a `Value`: a projection of one record of a `Group`, of the activity's
+lead (`LEAD`), or its activityDate (`DATE`). A group is what one draw picks from: a World pool,
+a fixed list, an integer range, or records that tie several values together (a field with its
+old and new value, a score with its change). Each activity makes one draw per group it reads, so
+values of one group always belong together: a Webpage ID and its URL, a Reason and its Source,
+a Change Data Value and the campaign it names. This is the only description of the values;
+`templates` turns it into pre-encoded text, and the activity dicts are parsed from that text.
+
+User Audit and Notification values are functions of the event hash, resolved once per stream.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
+from itertools import permutations, product
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from simulator.payloads.catalog import NotificationKind
-from simulator.payloads.draws import GOLDEN, MASK, draw, pick, salt_of
+from simulator.payloads.draws import draw, pick, salt_of
 from simulator.payloads.pools import (
     ORIGINS,
     TRACKS,
     Campaign,
-    Field,
-    Lead,
     MarketoUser,
-    ProgressionStatus,
-    Track,
+    Webpage,
 )
-from simulator.payloads.world import World
+from simulator.payloads.world import NEW_LEAD_BASE, World
 
-ValueFn = Callable[[int, Lead, str], Any]  # (event hash, lead, activityDate) -> value
+LEAD = "lead"  # Value.source: the activity's lead (a pool lead, or the lead a New Lead creates)
+DATE = "date"  # Value.source: the activityDate text
 
 
-# Kinds drawn from a World pool: kind -> (pool, salt name, record field or None for the item).
-# Kinds sharing a salt name read the same record, e.g. a Webpage ID and its URL.
-_POOL_KINDS: dict[str, tuple[str, str, str | None]] = {
-    "ip": ("ips", "ip", None),
-    "referrer": ("referrers", "referrer", None),
-    "user_agent": ("agents", "agent", "text"),
-    "platform": ("agents", "agent", "platform"),
-    "device": ("agents", "agent", "device"),
-    "is_mobile": ("agents", "agent", "mobile"),
-    "webpage_id": ("webpages", "webpage", "id"),
-    "webpage_path": ("webpages", "webpage", "path"),
-    "form_id": ("forms", "form", "id"),
-    "link_id": ("links", "link", "id"),
-    "link_url": ("links", "link", "url"),
-    "mailing_id": ("mailings", "mailing", "id"),
-    "hard_bounce_code": ("hard_bounces", "bounce", "code"),
-    "hard_bounce_category": ("hard_bounces", "bounce", "category"),
-    "hard_bounce_details": ("hard_bounces", "bounce", "details"),
-    "soft_bounce_code": ("soft_bounces", "bounce", "code"),
-    "soft_bounce_category": ("soft_bounces", "bounce", "category"),
-    "soft_bounce_details": ("soft_bounces", "bounce", "details"),
-    "field_name": ("fields", "field", "name"),
-    "score_name": ("scores", "score", "name"),
-    "list_id": ("lists", "list", "id"),
-    "campaign_id": ("campaigns", "campaign", "id"),
-    "campaign_name": ("campaigns", "campaign", "name"),
-    "campaign_channel": ("campaigns", "campaign", "channel"),
-    "sales_user_email": ("sales_users", "sales_user", "email"),
-    "sales_user_name": ("sales_users", "sales_user", "name"),
-    "alert_list": ("sales_users", "alert", "email"),
-    "moment_type": ("moment_types", "moment", "name"),
-    "model_id": ("revenue_models", "revenue_model", "id"),
-    "program_id": ("programs", "program", "id"),
-    "segment_id": ("segments", "segment", "id"),
-    "segmentation_id": ("segments", "segment", "segmentation_id"),
-    "friend_lead_id": ("leads", "friend", "id"),
-    "sharer_id": ("leads", "sharer", "id"),
-    "nurture_program_id": ("tracks", "track", "program_id"),
-    "track_id": ("tracks", "track", "id"),
-    "track_name": ("tracks", "track", "name"),
-    "conference_name": ("conferences", "conference", "name"),
-    "webinar_title": ("webinars", "webinar", "name"),
+def same(record: Any) -> Any:
+    """The record itself: the projection of a group whose records are the values."""
+    return record
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Group:
+    """What one draw picks from: an index into `records`, uniform, or by `weights` when given.
+
+    Every Value of one group in one activity reads the same record.
+    """
+
+    name: str
+    records: Sequence[Any]
+    weights: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Value:
+    """How one value of an activity is drawn: `project` of one record of `source`."""
+
+    source: Group | str  # a Group, LEAD or DATE
+    project: Callable[[Any], Any] = same
+
+
+# Groups over a World pool: group -> pool. A Webpage ID and its URL read one record of "webpage".
+_POOLS: dict[str, str] = {
+    "ip": "ips",
+    "referrer": "referrers",
+    "agent": "agents",
+    "webpage": "webpages",
+    "form": "forms",
+    "link": "links",
+    "mailing": "mailings",
+    "hard_bounce": "hard_bounces",
+    "soft_bounce": "soft_bounces",
+    "score": "scores",
+    "list": "lists",
+    "campaign": "campaigns",
+    "sales_user": "sales_users",
+    "alert": "sales_users",
+    "moment": "moment_types",
+    "revenue_model": "revenue_models",
+    "program": "programs",
+    "segment": "segments",
+    "friend": "leads",
+    "sharer": "leads",
+    "conference": "conferences",
+    "webinar": "webinars",
+    "opportunity": "opportunities",
+    "webhook": "webhooks",
+    "product": "products",
 }
 
-# Primary attributes drawn from a World pool: kind -> (pool, salt name, id field, value field).
-_PRIMARY_KINDS: dict[str, tuple[str, str, str, str]] = {
-    "webpage": ("webpages", "webpage", "id", "url"),
-    "form": ("forms", "form", "id", "name"),
-    "link": ("links", "link", "id", "url"),
-    "mailing": ("mailings", "mailing", "id", "name"),
-    "field": ("fields", "field", "id", "name"),
-    "sales_user": ("sales_users", "sales_user", "id", "name"),
-    "score": ("scores", "score", "id", "name"),
-    "list": ("lists", "list", "id", "name"),
-    "opportunity": ("opportunities", "opportunity", "id", "name"),
-    "moment": ("moment_types", "moment", "id", "name"),
-    "revenue_model": ("revenue_models", "revenue_model", "id", "name"),
-    "program": ("programs", "program", "id", "name"),
-    "webhook": ("webhooks", "webhook", "id", "name"),
-    "nurture_program": ("tracks", "track", "program_id", "program_name"),
-    "conference": ("conferences", "conference", "id", "name"),
-    "product": ("products", "product", "id", "name"),
-    "webinar": ("webinars", "webinar", "id", "name"),
+# Attribute kinds that read one field of a group's record (None: the record is the value).
+_FIELDS: dict[str, tuple[str, str | None]] = {
+    "ip": ("ip", None),
+    "referrer": ("referrer", None),
+    "user_agent": ("agent", "text"),
+    "platform": ("agent", "platform"),
+    "device": ("agent", "device"),
+    "is_mobile": ("agent", "mobile"),
+    "webpage_id": ("webpage", "id"),
+    "webpage_path": ("webpage", "path"),
+    "form_id": ("form", "id"),
+    "link_id": ("link", "id"),
+    "link_url": ("link", "url"),
+    "mailing_id": ("mailing", "id"),
+    "hard_bounce_code": ("hard_bounce", "code"),
+    "hard_bounce_category": ("hard_bounce", "category"),
+    "hard_bounce_details": ("hard_bounce", "details"),
+    "soft_bounce_code": ("soft_bounce", "code"),
+    "soft_bounce_category": ("soft_bounce", "category"),
+    "soft_bounce_details": ("soft_bounce", "details"),
+    "score_name": ("score", "name"),
+    "list_id": ("list", "id"),
+    "campaign_id": ("campaign", "id"),
+    "campaign_name": ("campaign", "name"),
+    "campaign_channel": ("campaign", "channel"),
+    "sales_user_email": ("sales_user", "email"),
+    "sales_user_name": ("sales_user", "name"),
+    "alert_list": ("alert", "email"),
+    "moment_type": ("moment", "name"),
+    "model_id": ("revenue_model", "id"),
+    "program_id": ("program", "id"),
+    "segment_id": ("segment", "id"),
+    "segmentation_id": ("segment", "segmentation_id"),
+    "friend_lead_id": ("friend", "id"),
+    "sharer_id": ("sharer", "id"),
+    "conference_name": ("conference", "name"),
+    "webinar_title": ("webinar", "name"),
 }
 
-# Kinds drawn from a fixed list (the kind is the salt). Repeats weight the common values.
+# Primary attributes: kind -> (group, id field, value field), read from one record.
+_PRIMARY: dict[str, tuple[str, str, str]] = {
+    "webpage": ("webpage", "id", "url"),
+    "form": ("form", "id", "name"),
+    "link": ("link", "id", "url"),
+    "mailing": ("mailing", "id", "name"),
+    "sales_user": ("sales_user", "id", "name"),
+    "score": ("score", "id", "name"),
+    "list": ("list", "id", "name"),
+    "opportunity": ("opportunity", "id", "name"),
+    "moment": ("moment", "id", "name"),
+    "revenue_model": ("revenue_model", "id", "name"),
+    "program": ("program", "id", "name"),
+    "webhook": ("webhook", "id", "name"),
+    "conference": ("conference", "id", "name"),
+    "product": ("product", "id", "name"),
+    "webinar": ("webinar", "id", "name"),
+}
+
+# Kinds drawn from a fixed list (the kind is the group). Repeats weight the common values.
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "query": ("", "", "", "utm_source=google&utm_medium=cpc&utm_campaign=brand",
               "utm_source=linkedin&utm_medium=social", "utm_source=newsletter&utm_medium=email"),
@@ -127,7 +181,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "webinar_questions": ("", "Will the slides be shared?", "Is there a recording?"),
 }  # fmt: skip
 
-# Integer kinds drawn from an inclusive range (the kind is the salt).
+# Integer kinds drawn from an inclusive range (the kind is the group).
 _RANGES: dict[str, tuple[int, int]] = {
     "campaign_run_id": (1000, 99999),
     "step_id": (1, 40),
@@ -141,136 +195,183 @@ _RANGES: dict[str, tuple[int, int]] = {
     "order_id": (100000, 999999),
 }
 
-_S_CAMPAIGN, _S_WEBPAGE = salt_of("campaign"), salt_of("webpage")
-_S_FIELD, _S_TRACK = salt_of("field"), salt_of("track")
-_S_OLD, _S_NEW, _S_ORIGIN, _S_STEP, _S_STATUS = map(salt_of, ("old", "new", "origin", "step", "st"))
 _SCORE_STEPS = (5, 10, 15, 25, -5, -10)
+# Merge Leads names the leads merged into this one; they are gone, so their ids are neither pool
+# ids (below 1001 + 20 * 400 000) nor New Lead ids (NEW_LEAD_BASE and up).
+_MERGED_IDS = range(NEW_LEAD_BASE - 1_000_000, NEW_LEAD_BASE)
 
 
-def _pair(h: int, n: int) -> tuple[int, int]:
-    """Two different indexes in range(n), n >= 2: an old value and the new one replacing it."""
-    old = draw(h, _S_OLD, n)
-    return old, (old + 1 + draw(h, _S_NEW, n - 1)) % n
+# ---- groups that tie several values together --------------------------------------------------
 
 
-def _field_change(w: World, h: int) -> tuple[Field, int, int]:
-    field = pick(w.fields, h, _S_FIELD)
-    return (field, *_pair(h, len(field.values)))
+def _field_changes(w: World) -> Group:
+    """(field, old value, new value): a field drawn uniformly, then two different values of it."""
+    records = [(f, old, new) for f in w.fields for old, new in permutations(f.values, 2)]
+    pairs = {f.id: len(f.values) * (len(f.values) - 1) for f in w.fields}
+    return Group("field", records, tuple(1 / pairs[f.id] for f, _, _ in records))
 
 
-def _origin(h: int) -> tuple[str, str, bool]:
-    return ORIGINS[draw(h, _S_ORIGIN, len(ORIGINS))]
+def _origins(w: World) -> Group:
+    """(Reason template, Source, campaign or None, webpage or None): where a Change Data Value
+    came from (§2), each origin equally likely, then its page or campaign uniformly."""
+    records: list[tuple[str, str, Campaign | None, Webpage | None]] = []
+    weights: list[float] = []
+    for template, source, flow in ORIGINS:
+        if flow:
+            options: list[tuple[Campaign | None, Webpage | None]] = [(c, None) for c in w.campaigns]
+        elif "{page}" in template:
+            options = [(None, page) for page in w.webpages]
+        else:
+            options = [(None, None)]
+        records += [(template, source, campaign, page) for campaign, page in options]
+        weights += [1 / len(options)] * len(options)
+    return Group("origin", records, tuple(weights))
 
 
-def _change_reason(w: World, h: int, lead: Lead, stamp: str) -> str:
-    template = _origin(h)[0]
-    page = f"https://{pick(w.webpages, h, _S_WEBPAGE).url}"
-    return template.format(campaign=pick(w.campaigns, h, _S_CAMPAIGN).name, page=page)
-
-
-def _flow_campaign(w: World, h: int) -> Campaign | None:
-    return pick(w.campaigns, h, _S_CAMPAIGN) if _origin(h)[2] else None
-
-
-def _score(h: int) -> tuple[int, int]:
-    """(old score, change): the new score is their sum."""
-    return 10 + draw(h, _S_OLD, 150), _SCORE_STEPS[draw(h, _S_STEP, len(_SCORE_STEPS))]
-
-
-def _progression(w: World, h: int) -> tuple[ProgressionStatus, ProgressionStatus]:
-    """A forward move on the status ladder: old status, then a later one."""
-    n = len(w.statuses)
-    old = draw(h, _S_STATUS, n - 1)
-    return w.statuses[old], w.statuses[old + 1 + draw(h, _S_STEP, n - 1 - old)]
-
-
-def _previous_track(w: World, h: int) -> Track:
-    """Another track of the same nurture program (tracks come in blocks per program)."""
-    size = len(TRACKS)
-    i = draw(h, _S_TRACK, len(w.tracks))
-    return w.tracks[i - i % size + (i % size + 1 + draw(h, _S_OLD, size - 1)) % size]
-
-
-def _merge_ids(w: World, h: int, lead: Lead) -> str:
-    other = pick(w.leads, h, _S_OLD)
-    return str(other.id if other.id != lead.id else w.leads[0].id - 1)
-
-
-# Kinds that are functions of several draws: (world, event hash, lead, activityDate) -> value.
-_COMPUTED: dict[str, Callable[[World, int, Lead, str], Any]] = {
-    "lead_email": lambda w, h, lead, stamp: lead.email,
-    "form_fields": lambda w, h, lead, stamp: lead.form_fields,
-    "activity_date": lambda w, h, lead, stamp: stamp,
-    "field_old": lambda w, h, lead, stamp: (c := _field_change(w, h))[0].values[c[1]],
-    "field_new": lambda w, h, lead, stamp: (c := _field_change(w, h))[0].values[c[2]],
-    "change_reason": _change_reason,
-    "change_source": lambda w, h, lead, stamp: _origin(h)[1],
-    "flow_campaign_name": lambda w, h, lead, stamp: c.name if (c := _flow_campaign(w, h)) else "",
-    "flow_channel": lambda w, h, lead, stamp: c.channel if (c := _flow_campaign(w, h)) else "",
-    "score_reason": lambda w, h, lead, stamp: (
-        f"Changed by Smart Campaign {pick(w.campaigns, h, _S_CAMPAIGN).name} action Change Score"
-    ),
-    "score_old": lambda w, h, lead, stamp: _score(h)[0],
-    "score_change": lambda w, h, lead, stamp: f"{_score(h)[1]:+d}",
-    "score_new": lambda w, h, lead, stamp: sum(_score(h)),
-    "partition_old": lambda w, h, lead, stamp: w.partitions[_pair(h, len(w.partitions))[0]].id,
-    "partition_new": lambda w, h, lead, stamp: w.partitions[_pair(h, len(w.partitions))[1]].id,
-    "stage_old": lambda w, h, lead, stamp: w.revenue_stages[_pair(h, len(w.revenue_stages))[0]].id,
-    "stage_new": lambda w, h, lead, stamp: w.revenue_stages[_pair(h, len(w.revenue_stages))[1]].id,
-    "status_old_id": lambda w, h, lead, stamp: _progression(w, h)[0].id,
-    "status_old_name": lambda w, h, lead, stamp: _progression(w, h)[0].name,
-    "status_new_id": lambda w, h, lead, stamp: _progression(w, h)[1].id,
-    "status_new_name": lambda w, h, lead, stamp: _progression(w, h)[1].name,
-    "status_success": lambda w, h, lead, stamp: _progression(w, h)[1].success,
-    "acquired_by": lambda w, h, lead, stamp: _progression(w, h)[0] is w.statuses[0],
-    "track_previous_id": lambda w, h, lead, stamp: _previous_track(w, h).id,
-    "track_previous_name": lambda w, h, lead, stamp: _previous_track(w, h).name,
-    "merge_ids": lambda w, h, lead, stamp: _merge_ids(w, h, lead),
-    "order_amount": lambda w, h, lead, stamp: round(19 + draw(h, _S_STEP, 98000) / 100, 2),
-}
-
-
-def _pool_fn(pool: Sequence[Any], salt: int, field: str | None) -> ValueFn:
-    n = len(pool)
-    if field is None:
-        return lambda h, lead, stamp: pool[((((h ^ salt) * GOLDEN) & MASK) >> 33) % n]
-    i = type(pool[0])._fields.index(field)
-    return lambda h, lead, stamp: pool[((((h ^ salt) * GOLDEN) & MASK) >> 33) % n][i]
-
-
-def _range_fn(low: int, high: int, salt: int) -> ValueFn:
-    return lambda h, lead, stamp: low + draw(h, salt, high - low + 1)
-
-
-def value_fn(kind: str, world: World) -> ValueFn:
-    """The generator for one attribute value kind of the catalog."""
-    if kind in _POOL_KINDS:
-        pool, salt, field = _POOL_KINDS[kind]
-        return _pool_fn(getattr(world, pool), salt_of(salt), field)
-    if kind in _CHOICES:
-        return _pool_fn(_CHOICES[kind], salt_of(kind), None)
-    if kind in _RANGES:
-        return _range_fn(*_RANGES[kind], salt_of(kind))
-    if kind in _COMPUTED:
-        return partial(_COMPUTED[kind], world)
-    raise KeyError(f"no generator for attribute value kind {kind!r}")
-
-
-def primary_fn(kind: str, world: World) -> ValueFn:
-    """The generator of (primaryAttributeValueId, primaryAttributeValue) for a primary kind."""
-    if kind == "lead":
-        return lambda h, lead, stamp: (lead.id, lead.name)
-    pool_name, salt_name, id_field, value_field = _PRIMARY_KINDS[kind]
-    pool, salt = getattr(world, pool_name), salt_of(salt_name)
-    i, j = (type(pool[0])._fields.index(f) for f in (id_field, value_field))
-    n = len(pool)
-    return lambda h, lead, stamp: (
-        (item := pool[((((h ^ salt) * GOLDEN) & MASK) >> 33) % n])[i],
-        item[j],
+def _reason(origin: tuple[str, str, Campaign | None, Webpage | None]) -> str:
+    template, _, campaign, page = origin
+    return template.format(
+        campaign=campaign.name if campaign else "", page=f"https://{page.url}" if page else ""
     )
 
 
-CampaignFn = Callable[[int], Campaign | None]  # event hash -> the campaign an activity names
+def _tracks(w: World) -> Group:
+    """(track, another track of the same nurture program): tracks come in blocks per program,
+    so Change Nurture Track moves within one program."""
+    size = len(TRACKS)
+    records = [
+        (track, w.tracks[i - i % size + (i % size + step) % size])
+        for i, track in enumerate(w.tracks)
+        for step in range(1, size)
+    ]
+    return Group("track", records)
+
+
+def _progressions(w: World) -> Group:
+    """(old status, new status): a forward move on the status ladder."""
+    statuses = w.statuses
+    return Group("progression", [(a, b) for i, a in enumerate(statuses) for b in statuses[i + 1 :]])
+
+
+_GROUPS: dict[str, Callable[[World], Group]] = {
+    "field": _field_changes,
+    "origin": _origins,
+    "track": _tracks,
+    "progression": _progressions,
+    "score_change": lambda w: Group(
+        "score_change", [(old, step) for old in range(10, 160) for step in _SCORE_STEPS]
+    ),
+    "partition": lambda w: Group("partition", list(permutations(w.partitions, 2))),
+    "stage": lambda w: Group("stage", list(permutations(w.revenue_stages, 2))),
+    "merged": lambda w: Group("merged", _MERGED_IDS),
+    "order_amount": lambda w: Group("order_amount", range(98000)),
+}
+
+# Kinds read from a group of _GROUPS: kind -> (group, projection of its record).
+_TIED: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "field_name": ("field", lambda r: r[0].name),
+    "field_old": ("field", itemgetter(1)),
+    "field_new": ("field", itemgetter(2)),
+    "change_reason": ("origin", _reason),
+    "change_source": ("origin", itemgetter(1)),
+    "flow_campaign_name": ("origin", lambda r: r[2].name if r[2] else ""),
+    "flow_channel": ("origin", lambda r: r[2].channel if r[2] else ""),
+    "score_old": ("score_change", itemgetter(0)),
+    "score_change": ("score_change", lambda r: f"{r[1]:+d}"),
+    "score_new": ("score_change", sum),
+    "score_reason": (
+        "campaign",
+        lambda c: f"Changed by Smart Campaign {c.name} action Change Score",
+    ),
+    "partition_old": ("partition", lambda r: r[0].id),
+    "partition_new": ("partition", lambda r: r[1].id),
+    "stage_old": ("stage", lambda r: r[0].id),
+    "stage_new": ("stage", lambda r: r[1].id),
+    "status_old_id": ("progression", lambda r: r[0].id),
+    "status_old_name": ("progression", lambda r: r[0].name),
+    "status_new_id": ("progression", lambda r: r[1].id),
+    "status_new_name": ("progression", lambda r: r[1].name),
+    "status_success": ("progression", lambda r: r[1].success),
+    "acquired_by": ("progression", lambda r: r[0].id == STATUS_FIRST_ID),
+    "nurture_program_id": ("track", lambda r: r[0].program_id),
+    "track_id": ("track", lambda r: r[0].id),
+    "track_name": ("track", lambda r: r[0].name),
+    "track_previous_id": ("track", lambda r: r[1].id),
+    "track_previous_name": ("track", lambda r: r[1].name),
+    "merge_ids": ("merged", str),
+    "order_amount": ("order_amount", lambda i: round(19 + i / 100, 2)),
+}
+STATUS_FIRST_ID = 20  # "Not in Program", the first step of the ladder (pools.STATUSES)
+
+# Kinds read from the lead or the date.
+_OWN: dict[str, Value] = {
+    "lead_email": Value(LEAD, attrgetter("email")),
+    "form_fields": Value(LEAD, attrgetter("form_fields")),
+    "activity_date": Value(DATE),
+}
+
+
+class Groups:
+    """The draw groups of one world, each built on first use and then shared: every stream of
+    the world reads the same records."""
+
+    def __init__(self, world: World) -> None:
+        self._world = world
+        self._built: dict[str, Group] = {}
+
+    def __getitem__(self, name: str) -> Group:
+        group = self._built.get(name)
+        if group is None:
+            group = self._built[name] = self._build(name)
+        return group
+
+    def product(self, names: tuple[str, ...]) -> Group:
+        """The groups `names` drawn as one: a uniform record of their product is a uniform,
+        independent record of each."""
+        name = "*".join(names)
+        group = self._built.get(name)
+        if group is None:
+            records = list(product(*(self[member].records for member in names)))
+            group = self._built[name] = Group(name, records)
+        return group
+
+    def _build(self, name: str) -> Group:
+        if name in _POOLS:
+            return Group(name, getattr(self._world, _POOLS[name]))
+        if name in _CHOICES:
+            return Group(name, _CHOICES[name])
+        if name in _RANGES:
+            low, high = _RANGES[name]
+            return Group(name, range(low, high + 1))
+        return _GROUPS[name](self._world)
+
+
+def value(kind: str, groups: Groups) -> Value:
+    """How the attribute value kind `kind` of the catalog is drawn."""
+    if kind in _FIELDS:
+        name, field = _FIELDS[kind]
+        return Value(groups[name], same if field is None else attrgetter(field))
+    if kind in _CHOICES or kind in _RANGES:
+        return Value(groups[kind])
+    if kind in _TIED:
+        name, project = _TIED[kind]
+        return Value(groups[name], project)
+    if kind in _OWN:
+        return _OWN[kind]
+    raise KeyError(f"no generator for attribute value kind {kind!r}")
+
+
+def primary(kind: str, groups: Groups) -> Value:
+    """How (primaryAttributeValueId, primaryAttributeValue) of a primary kind is drawn."""
+    if kind == "lead":
+        return Value(LEAD, attrgetter("id", "name"))
+    if kind == "field":  # the field a Change Data Value changes
+        return Value(groups["field"], lambda r: (r[0].id, r[0].name))
+    if kind == "nurture_program":
+        return Value(groups["track"], lambda r: (r[0].program_id, r[0].program_name))
+    name, id_field, value_field = _PRIMARY[kind]
+    return Value(groups[name], attrgetter(id_field, value_field))
+
 
 # Types a smart-campaign flow step causes, so the activity names the campaign (§1b draft example).
 # Change Data Value names one only when its origin is a flow action.
@@ -278,16 +379,16 @@ _CAMPAIGN_CAUSED = frozenset({6, 7, 8, 22, 24, 25, 27, 38, 47, 100, 101, 104, 11
 _FLOW_CAUSED = frozenset({13})
 
 
-def campaign_fn(type_id: int, world: World) -> CampaignFn | None:
-    """The campaign an activity of `type_id` names, from its event hash; None when it names none.
+def campaign(type_id: int, groups: Groups) -> Value | None:
+    """The campaign (or None) an activity of `type_id` names; None when the type names none.
 
     A campaign-caused type always names one, the campaign its Reason attributes name too; Change
     Data Value only when its origin is a flow action.
     """
     if type_id in _CAMPAIGN_CAUSED:
-        return partial(pick, world.campaigns, salt=_S_CAMPAIGN)
+        return Value(groups["campaign"])
     if type_id in _FLOW_CAUSED:
-        return partial(_flow_campaign, world)
+        return Value(groups["origin"], itemgetter(2))
     return None
 
 

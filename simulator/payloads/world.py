@@ -1,16 +1,18 @@
 """The seeded world every event draws from: leads, campaigns, programs, assets and the rest.
 
 Built once per run by `World.build(seed)` with Faker (the only place Faker runs, because a Faker
-call costs about as much as generating a whole event), then read by the streams (`events`,
-`iostreams`) through the generators of `values`, with integer arithmetic. Same seed, same world,
+call costs many times what generating a whole event does), then read by the streams (`events`,
+`iostreams`) through the draw groups of `values`, with integer arithmetic. Same seed, same world,
 in any process. The pools' record types, and the pools every world shares, are in `pools`.
+What the streams derive from a world (compiled encoders, pre-encoded tables) is kept in its
+`cache`, built on first use and shared by every stream of the world.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from simulator.payloads.pools import (
@@ -104,6 +106,9 @@ class World:
     ims_org_id: str
     users: tuple[MarketoUser, ...]
     roles: tuple[Named, ...]
+    # What streams derive from the world and share (`templates`: compiled encoders, draw groups,
+    # pre-encoded tables), built on first use. Not part of the world's value: never compared.
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, seed: int, *, leads: int = 500) -> World:

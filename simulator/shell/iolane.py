@@ -15,7 +15,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 from yarl import URL
@@ -41,6 +41,16 @@ _IDS = uuid.UUID("0d7f4c8e-3a1b-4e52-9a6c-5b2e8f1d7c30")
 
 class IoSource(Protocol):
     def io_events(self, items: Iterable[tuple[int, float]]) -> list[IoEvent]: ...
+
+
+@runtime_checkable
+class EncodingSource(Protocol):
+    """A source that writes a delivery's body without building its events as dicts: the events
+    it returns are parsed only when read (the headers read the first)."""
+
+    def encode(
+        self, items: Iterable[tuple[int, float]], *, batch: bool
+    ) -> tuple[Sequence[IoEvent], bytes]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +83,7 @@ class IoLane:
     _crashed: list[BaseException] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)  # forced on the next delivery
     _signed: dict[tuple[bytes, str, str], dict[str, str]] = field(default_factory=dict)
-    _last_acknowledged: tuple[list[IoEvent], bytes] | None = None
+    _last_acknowledged: tuple[Sequence[IoEvent], bytes] | None = None
 
     @property
     def name(self) -> str:
@@ -131,14 +141,7 @@ class IoLane:
     # -- one delivery ----------------------------------------------------------------------------
 
     async def _deliver(self, engine: Engine, delivery: IoDelivery) -> None:
-        wall = engine.clock.wall
-        events = self.source.io_events((seq, wall(t)) for seq, t in delivery.batch.items())
-        if self.settings.reorder:
-            events.reverse()  # at-least-once, unordered: a consumer must not rely on order
-        for kind in [k for k in self.anomalies if k != "duplicate"]:
-            self.anomalies.remove(kind)
-            events = anomalies.io(kind, events)
-        body = io_body(events, batch=self.machine.policy.batch)
+        events, body = self._materialise(engine, delivery)
         outcome = await self._post(engine, events, body, delivery.retry)
         if outcome.ok:
             self._last_acknowledged = (events, body)
@@ -146,8 +149,22 @@ class IoLane:
         engine.emit_attempt(self._record(engine, delivery, events, outcome))
         self._report_changes(engine, changes)
 
+    def _materialise(self, engine: Engine, delivery: IoDelivery) -> tuple[Sequence[IoEvent], bytes]:
+        wall, batch = engine.clock.wall, self.machine.policy.batch
+        items = [(seq, wall(t)) for seq, t in delivery.batch.items()]
+        if self.settings.reorder:
+            items.reverse()  # at-least-once, unordered: a consumer must not rely on order
+        forced = [k for k in self.anomalies if k != "duplicate"]
+        if not forced and isinstance(self.source, EncodingSource):
+            return self.source.encode(items, batch=batch)  # the fast path: text, no dicts
+        events = self.source.io_events(items)
+        for kind in forced:  # rare: anomalies rewrite the events as dicts
+            self.anomalies.remove(kind)
+            events = anomalies.io(kind, events)
+        return events, io_body(events, batch=batch)
+
     async def _post(
-        self, engine: Engine, events: list[IoEvent], body: bytes, retry: int
+        self, engine: Engine, events: Sequence[IoEvent], body: bytes, retry: int
     ) -> Outcome:
         headers = self._headers(events, body, retry)
         return await engine.transport.post(self.url, body, headers, timeout=self.settings.timeout)
