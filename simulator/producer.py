@@ -11,7 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from simulator.core.delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
+from simulator.core.delivery import (
+    Backlog,
+    Ledger,
+    Phase,
+    Policy,
+    Subscription,
+    seeded_offset,
+    sequential_ids,
+)
 from simulator.core.journal import Journal
 from simulator.core.records import Machine, Observer
 from simulator.core.registration import IoPolicy, Registration
@@ -179,7 +187,7 @@ class LaneBuilder:
             return self._io_lane(index, spec, traffic, url)
         machine = Subscription(
             spec.name,
-            policy(spec),
+            policy(spec, seed=self.run.seed),
             traffic,
             new_message_id=sequential_ids(prefix=str(index + 1), start=10_000_001),
         )
@@ -309,8 +317,11 @@ def fitting_events(source: IoSource, max_events: int, max_bytes: int) -> int:
     return max(1, min(max_events, max_bytes // (2 * len(sample))))
 
 
-def policy(spec: SubscriptionSpec) -> Policy:
+def policy(spec: SubscriptionSpec, *, seed: int) -> Policy:
+    """The delivery machine's policy: the run file's numbers, and the phase of the slots drawn
+    from the run's seed and the subscription's name."""
     d = spec.delivery
+    seeded = Phase(d.phase) is Phase.SEEDED
     return Policy(
         batch_size=spec.batch_size,
         push_interval=spec.push_interval,
@@ -319,6 +330,8 @@ def policy(spec: SubscriptionSpec) -> Policy:
         probe_interval=d.probe_interval,
         retention=d.retention,
         backlog=Backlog(d.backlog),
+        slot_offset=seeded_offset(seed, spec.name, spec.push_interval) if seeded else 0.0,
+        max_drain_rate=d.max_drain_rate,
     )
 
 

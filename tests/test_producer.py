@@ -18,9 +18,11 @@ subscriptions:
   - name: healthy
     rate: 10
     auth: {type: token, tokenEnv: GOOD_TOKEN}
+    delivery: {phase: aligned}   # slots at 0, 2, 4 s: the times below are exact
   - name: misconfigured
     rate: 10
     auth: {type: token, tokenEnv: STALE_TOKEN}
+    delivery: {phase: aligned}
 """
 ENV = {"GOOD_TOKEN": "right", "STALE_TOKEN": "wrong"}
 
@@ -57,3 +59,64 @@ def test_an_interrupted_run_still_ends_with_a_balanced_ledger() -> None:
     assert result.ended_at == 100.5
     assert result.balanced
     assert result.ledgers["healthy"].acknowledged == 1000
+
+
+SPREAD = """\
+munchkinId: 123-ABC-456
+seed: 7
+subscriptions:
+  - name: leads
+    rate: 10
+  - name: web
+    rate: 10
+"""
+
+
+def test_each_subscription_pushes_at_its_own_seeded_offset() -> None:
+    """By default the slots are phased: seed 7 puts leads at 0.184 s and web at 1.123 s into
+    each 2 s interval, so they never push at the same instant."""
+    _, recorder = play(SPREAD, duration=6.0)
+    assert [(a.subscription, a.at, a.events) for a in recorder.attempts] == [
+        ("leads", 0.184, 1),
+        ("web", 1.123, 11),
+        ("leads", 2.184, 20),
+        ("web", 3.123, 20),
+        ("leads", 4.184, 20),
+        ("web", 5.123, 20),
+    ]
+
+
+def test_aligned_slots_push_every_subscription_at_the_same_instants() -> None:
+    """phase: aligned puts every subscription's slots at 0, 2, 4 s, as before phases existed."""
+    text = SPREAD.replace("    rate: 10\n", "    rate: 10\n    delivery: {phase: aligned}\n")
+    _, recorder = play(text, duration=6.0)
+    assert [(a.subscription, a.at) for a in recorder.attempts] == [
+        ("leads", 2.0),
+        ("web", 2.0),
+        ("leads", 4.0),
+        ("web", 4.0),
+    ]
+
+
+DRAIN = """\
+munchkinId: 123-ABC-456
+receiver:
+  outages:
+    - {from: 1m, to: 5m, mode: refuse}
+subscriptions:
+  - name: leads
+    rate: 20
+    delivery: {phase: aligned, maxDrainRate: 100}
+"""
+
+
+def test_a_drain_cap_spreads_the_catch_up_after_an_outage() -> None:
+    """Refused from 1m to 5m at 20 events/s, capped at 100 events/s: the retry at 7m lands
+    (40 events), the backlog of 7,200 leaves as 17 pushes of 500, one every 5 s from 7m0.4s,
+    then the slots take the rest (420 at 8m26s, 120 at 8m32s) and 40 every 2 s again."""
+    result, recorder = play(DRAIN, duration=517.0)
+    after = [(a.at, a.events) for a in recorder.attempts if a.at >= 420.0]
+    drain = [(round(420.4 + 5 * k, 6), 500) for k in range(17)]
+    assert after == [(420.0, 40), *drain, (506.0, 420), (512.0, 120), (514.0, 40), (516.0, 40)]
+    assert {a.outcome for a in recorder.attempts if a.at >= 420.0} == {"success"}
+    assert result.balanced

@@ -33,6 +33,7 @@ subscriptions:
   - name: leads
     rate: {rate}
     auth: {{type: token, tokenEnv: SIM_TOKEN}}
+    delivery: {{phase: aligned}}   # slots at 0, 2, 4 s: the times below are exact
 """
 ENV = {"SIM_TOKEN": "t"}
 INI = """
@@ -298,7 +299,7 @@ def test_a_user_test_file_passes_with_the_plugin(pytester: pytest.Pytester) -> N
 
             RUN = '''
             munchkinId: 123-ABC-456
-            subscriptions: [{name: leads, rate: 10}]
+            subscriptions: [{name: leads, rate: 10, delivery: {phase: aligned}}]
             '''
 
             async def ok(request):
