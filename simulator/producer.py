@@ -5,6 +5,7 @@ subscription asks for it, and hands back the ledgers when the run ends or is int
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,9 +192,11 @@ class LaneBuilder:
             traffic,
             new_message_id=sequential_ids(prefix=str(index + 1), start=10_000_001),
         )
-        stream = self._activities(spec)
+        activities = functools.partial(self._activities, spec)  # built on the first push
         auth = make_auth(spec.auth, self.transport, self.base_url)
-        return LegacyLane(machine, stream, url, spec.delivery.timeout, auth)
+        # A pool of its own, of one connection: one push in flight (transport's docstring).
+        pool = self.transport.pool(limit=1)
+        return LegacyLane(machine, activities, url, spec.delivery.timeout, auth, pool)
 
     def _activities(self, spec: SubscriptionSpec) -> ActivityStream:
         return ActivityStream(self.world, spec.activity_types, seed=self.run.seed, stream=spec.name)
@@ -224,8 +227,11 @@ class LaneBuilder:
             hmac_secret=io.hmac_secret.reveal() if io.hmac_secret is not None else None,
             reorder=io.reorder,
         )
+        # Its deliveries in flight, and the one request the lane's own loop may make meanwhile
+        # (a challenge after a re-enable, a forced duplicate): never a wait for a connection.
+        pool = self.transport.pool(limit=io.max_in_flight + 1)
         lane = IoLane(
-            machine, source, url, settings, self.keys, journal, self.publisher.validation_url
+            machine, source, url, settings, self.keys, journal, self.publisher.validation_url, pool
         )
         self.publisher.add(lane)
         return lane

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from aiohttp import web
+from loopback import served
+
 from simulator.core.delivery import State
+from simulator.core.outcome import OutcomeKind
 from simulator.producer import Producer, RunResult
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import parse_run
@@ -120,3 +124,45 @@ def test_a_drain_cap_spreads_the_catch_up_after_an_outage() -> None:
     assert after == [(420.0, 40), *drain, (506.0, 420), (512.0, 120), (514.0, 40), (516.0, 40)]
     assert {a.outcome for a in recorder.attempts if a.at >= 420.0} == {"success"}
     assert result.balanced
+
+
+def test_hung_endpoints_hold_only_their_own_connections() -> None:
+    """101 subscriptions whose endpoint never answers, one whose endpoint does: the healthy one
+    still pushes at every slot, answered at once, and each hung push reaches its endpoint at 2 s
+    and times out exactly 20 s later (no wait for a connection counted into its timeout). One
+    shared pool of 100 connections would have held the healthy push until 22 s."""
+    arrived: list[float] = []
+
+    async def main() -> Recorder:
+        release = asyncio.Event()
+        app = web.Application()
+
+        async def hang(request: web.Request) -> web.Response:
+            arrived.append(asyncio.get_running_loop().time())
+            await release.wait()
+            return web.Response()
+
+        async def ok(request: web.Request) -> web.Response:
+            return web.Response()
+
+        app.router.add_post("/hang", hang)
+        app.router.add_post("/ok", ok)
+        recorder = Recorder()
+        async with served(app) as base:
+            subscriptions = [f"  - {{name: hung-{i}, endpoint: {base}hang}}" for i in range(101)]
+            subscriptions.append(f"  - {{name: healthy, endpoint: {base}ok}}")
+            aligned = "\n".join(
+                line[:-1] + ", delivery: {phase: aligned}}" for line in subscriptions
+            )
+            text = f"munchkinId: 123-ABC-456\nsubscriptions:\n{aligned}\n"
+            # Real endpoints in the test's own loop: they follow its virtual clock all the same.
+            await Producer(parse_run(text), observers=[recorder]).play(61.0)
+            release.set()
+        return recorder
+
+    recorder = run_virtual(main())
+    healthy = [(a.at, a.latency) for a in recorder.attempts if a.subscription == "healthy"]
+    assert healthy == [(2.0 * k, 0.0) for k in range(1, 31)]
+    hung = [(a.at, a.outcome, a.latency) for a in recorder.attempts if a.subscription != "healthy"]
+    assert hung == [(2.0, OutcomeKind.TIMEOUT, 20.0)] * 101
+    assert arrived == [2.0] * 101

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from simulator.errors import ConfigError
+from simulator.shell.transport import HttpTransport
 
 if TYPE_CHECKING:  # importing the plugin here would come before pytest's assertion rewriting
     from simulator.pytest_plugin import Factory
@@ -252,7 +253,7 @@ async def test_a_crash_of_the_producer_is_raised_by_advance(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the transport")
 
-    monkeypatch.setattr(sim.producer.engine.transport, "post", broken)
+    monkeypatch.setattr(HttpTransport, "post", broken)  # every lane's pool is one
     with pytest.raises(ExceptionGroup) as raised:
         await sim.advance(2)
     assert raised.group_contains(RuntimeError, match="a bug in the transport")
