@@ -96,6 +96,7 @@ class Producer:
     ) -> RunResult:
         start = self.run.start or self.start or (VIRTUAL_EPOCH if self.virtual else None)
         world = World.build(self.run.seed)  # first: it is the slow part of starting up
+        warm_streams(self.run, world)
         keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
         interrupted = False
@@ -271,6 +272,19 @@ class LaneBuilder:
             recipient_client_id=io.recipient_client_id,
             deprecated_fields=io.deprecated_fields,
         )
+
+
+def warm_streams(run: RunSpec, world: World) -> None:
+    """Build one stream per distinct set of activity types of the legacy subscriptions, before
+    simulated time starts. Lanes build their own streams on their first push; what every stream
+    of a world shares (its encoders) is made by the first one built, and made in a lane's first
+    push it would hold up every lane due in the first moments of the run."""
+    seen: set[tuple[int, ...]] = set()
+    for spec in run.subscriptions:
+        types = tuple(t.id for t in spec.activity_types)
+        if spec.profile != ADOBE_IO and types not in seen:
+            seen.add(types)
+            ActivityStream(world, spec.activity_types, seed=run.seed, stream=spec.name)
 
 
 def _resolve(

@@ -58,22 +58,27 @@ class Lane(Protocol):
 
 class Wake:
     """How a lane sleeps: until a deadline or a poke. It also knows whether the lane sleeps now,
-    so the engine can tell when nothing is due (`Engine.settled`)."""
+    so the engine can tell when nothing is due (`Engine.settled`).
 
-    __slots__ = ("_asleep", "_deadline", "_poke")
+    One future per sleep, woken by a poke or by one timer task: a thousand lanes sleep and wake
+    hundreds of times a second, and each extra task or `asyncio.wait` is time the loop is late."""
+
+    __slots__ = ("_asleep", "_deadline", "_poked", "_waiter")
 
     def __init__(self) -> None:
-        self._poke = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
+        self._poked = False  # since the lane last fell asleep
         self._asleep = False
         self._deadline: float | None = None
 
     def poke(self) -> None:
-        self._poke.set()
+        self._poked = True
+        _wake(self._waiter)
 
     def settled(self, now: float) -> bool:
         """Asleep, not poked, and not due: the deadline, if any, is later than `now`."""
         due = self._deadline is not None and self._deadline <= now
-        return self._asleep and not self._poke.is_set() and not due
+        return self._asleep and not self._poked and not due
 
     async def sleep(self, clock: Clock, deadline: float | None, asleep: Callable[[], None]) -> None:
         """Until `deadline` (None: no deadline) or a poke; calls `asleep()` once asleep. A
@@ -81,18 +86,26 @@ class Wake:
         machine's answer and this call, and no timer would ever wake the lane for it."""
         if deadline is not None and deadline <= clock.now():
             return
-        self._poke.clear()
-        waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._poke.wait())]
+        self._poked = False
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        timer = None
         if deadline is not None:
-            waiters.append(asyncio.create_task(clock.sleep_until(deadline)))
+            timer = asyncio.ensure_future(clock.sleep_until(deadline))
+            timer.add_done_callback(lambda _: _wake(waiter))
         self._deadline, self._asleep = deadline, True
         asleep()
         try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            await waiter
         finally:
             self._asleep = False
-            for waiter in waiters:
-                waiter.cancel()
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
 
 
 class Engine:
