@@ -15,6 +15,7 @@ subscriptions:
   - name: leads
     rate: 10                      # events per second
     auth: {type: token, tokenEnv: SIM_TOKEN}
+    delivery: {phase: aligned}    # pushes at 0, 2, 4 s: whole minutes count exactly
 """
 
 

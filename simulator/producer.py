@@ -5,13 +5,22 @@ subscription asks for it, and hands back the ledgers when the run ends or is int
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from simulator.core.delivery import Backlog, Ledger, Policy, Subscription, sequential_ids
+from simulator.core.delivery import (
+    Backlog,
+    Ledger,
+    Phase,
+    Policy,
+    Subscription,
+    seeded_offset,
+    sequential_ids,
+)
 from simulator.core.journal import Journal
 from simulator.core.records import Machine, Observer
 from simulator.core.registration import IoPolicy, Registration
@@ -87,6 +96,7 @@ class Producer:
     ) -> RunResult:
         start = self.run.start or self.start or (VIRTUAL_EPOCH if self.virtual else None)
         world = World.build(self.run.seed)  # first: it is the slow part of starting up
+        warm_streams(self.run, world)
         keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
         interrupted = False
@@ -179,13 +189,15 @@ class LaneBuilder:
             return self._io_lane(index, spec, traffic, url)
         machine = Subscription(
             spec.name,
-            policy(spec),
+            policy(spec, seed=self.run.seed),
             traffic,
             new_message_id=sequential_ids(prefix=str(index + 1), start=10_000_001),
         )
-        stream = self._activities(spec)
+        activities = functools.partial(self._activities, spec)  # built on the first push
         auth = make_auth(spec.auth, self.transport, self.base_url)
-        return LegacyLane(machine, stream, url, spec.delivery.timeout, auth)
+        # A pool of its own, of one connection: one push in flight (transport's docstring).
+        pool = self.transport.pool(limit=1)
+        return LegacyLane(machine, activities, url, spec.delivery.timeout, auth, pool)
 
     def _activities(self, spec: SubscriptionSpec) -> ActivityStream:
         return ActivityStream(self.world, spec.activity_types, seed=self.run.seed, stream=spec.name)
@@ -216,8 +228,11 @@ class LaneBuilder:
             hmac_secret=io.hmac_secret.reveal() if io.hmac_secret is not None else None,
             reorder=io.reorder,
         )
+        # Its deliveries in flight, and the one request the lane's own loop may make meanwhile
+        # (a challenge after a re-enable, a forced duplicate): never a wait for a connection.
+        pool = self.transport.pool(limit=io.max_in_flight + 1)
         lane = IoLane(
-            machine, source, url, settings, self.keys, journal, self.publisher.validation_url
+            machine, source, url, settings, self.keys, journal, self.publisher.validation_url, pool
         )
         self.publisher.add(lane)
         return lane
@@ -257,6 +272,19 @@ class LaneBuilder:
             recipient_client_id=io.recipient_client_id,
             deprecated_fields=io.deprecated_fields,
         )
+
+
+def warm_streams(run: RunSpec, world: World) -> None:
+    """Build one stream per distinct set of activity types of the legacy subscriptions, before
+    simulated time starts. Lanes build their own streams on their first push; what every stream
+    of a world shares (its encoders) is made by the first one built, and made in a lane's first
+    push it would hold up every lane due in the first moments of the run."""
+    seen: set[tuple[int, ...]] = set()
+    for spec in run.subscriptions:
+        types = tuple(t.id for t in spec.activity_types)
+        if spec.profile != ADOBE_IO and types not in seen:
+            seen.add(types)
+            ActivityStream(world, spec.activity_types, seed=run.seed, stream=spec.name)
 
 
 def _resolve(
@@ -309,8 +337,11 @@ def fitting_events(source: IoSource, max_events: int, max_bytes: int) -> int:
     return max(1, min(max_events, max_bytes // (2 * len(sample))))
 
 
-def policy(spec: SubscriptionSpec) -> Policy:
+def policy(spec: SubscriptionSpec, *, seed: int) -> Policy:
+    """The delivery machine's policy: the run file's numbers, and the phase of the slots drawn
+    from the run's seed and the subscription's name."""
     d = spec.delivery
+    seeded = Phase(d.phase) is Phase.SEEDED
     return Policy(
         batch_size=spec.batch_size,
         push_interval=spec.push_interval,
@@ -319,6 +350,8 @@ def policy(spec: SubscriptionSpec) -> Policy:
         probe_interval=d.probe_interval,
         retention=d.retention,
         backlog=Backlog(d.backlog),
+        slot_offset=seeded_offset(seed, spec.name, spec.push_interval) if seeded else 0.0,
+        max_drain_rate=d.max_drain_rate,
     )
 
 

@@ -29,6 +29,12 @@ subscriptions:
 """
 
 
+def aligned(text: str) -> str:
+    """`text` with its subscription's push slots at 0, 2, 4 s, so that times are whole seconds
+    (the default phase is seeded: somewhere in the interval)."""
+    return text.replace("    rate: 5\n", "    rate: 5\n    delivery: {phase: aligned}\n")
+
+
 def write(tmp_path: Path, text: str, name: str = "run.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)
@@ -75,7 +81,7 @@ def test_a_run_of_many_subscriptions_ends_with_a_plain_summary_on_a_pipe(
 def test_the_attempt_log_has_one_json_object_per_attempt(tmp_path: Path) -> None:
     """Each line has time, subscription, messageId, attempt, events, outcome, status, latency."""
     log = tmp_path / "attempts.jsonl"
-    assert main(["run", str(write(tmp_path, RUN)), "--virtual", "--log", str(log)]) == 0
+    assert main(["run", str(write(tmp_path, aligned(RUN))), "--virtual", "--log", str(log)]) == 0
     lines = [orjson.loads(line) for line in log.read_bytes().splitlines()]
     assert len(lines) == 29  # one push every 2 s, from 2 s to 58 s: a run ends before its end
     assert lines[0] == {
@@ -286,7 +292,7 @@ def test_replay_exits_0_when_every_expectation_holds(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A scenario whose expectations hold passes, and says so."""
-    assert main(["replay", str(write(tmp_path, SCENARIO))]) == 0
+    assert main(["replay", str(write(tmp_path, aligned(SCENARIO)))]) == 0
     assert "PASS leads: retrying by +00:01:00.000" in capsys.readouterr().out
 
 
@@ -294,7 +300,7 @@ def test_a_wrong_expectation_fails_with_expected_observed_and_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The failure names the check, what was expected, what happened and when."""
-    path = write(tmp_path, SCENARIO + "  - {subscription: leads, state: paused, by: 5m}\n")
+    path = write(tmp_path, aligned(SCENARIO) + "  - {subscription: leads, state: paused, by: 5m}\n")
     assert main(["replay", str(path)]) == 1
     out = capsys.readouterr().out
     assert (
@@ -308,7 +314,7 @@ def test_replay_writes_a_junit_file_a_parser_reads(tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
     junit = tmp_path / "out.xml"
-    assert main(["replay", str(write(tmp_path, SCENARIO)), "--junit", str(junit)]) == 0
+    assert main(["replay", str(write(tmp_path, aligned(SCENARIO))), "--junit", str(junit)]) == 0
     cases = ET.parse(junit).getroot().iter("testcase")
     assert [case.get("name") for case in cases] == ["leads: retrying by +00:01:00.000"]
 
@@ -316,11 +322,35 @@ def test_replay_writes_a_junit_file_a_parser_reads(tmp_path: Path) -> None:
 def test_replay_writes_a_self_contained_html_report(tmp_path: Path) -> None:
     """--report: one HTML file with the timeline drawn inline."""
     report = tmp_path / "out.html"
-    assert main(["replay", str(write(tmp_path, SCENARIO)), "--report", str(report)]) == 0
+    assert main(["replay", str(write(tmp_path, aligned(SCENARIO))), "--report", str(report)]) == 0
     html = report.read_text()
     assert "<svg" in html
     assert "http://" not in html
     assert "https://" not in html
+
+
+@pytest.mark.parametrize(
+    ("delivery", "message"),
+    [
+        pytest.param(
+            "{phase: sideways}",
+            "subscriptions[0].delivery.phase: must be 'seeded' or 'aligned' (got 'sideways')",
+            id="phase",
+        ),
+        pytest.param(
+            "{maxDrainRate: 0.5}",
+            "subscriptions[0].delivery.maxDrainRate: must be at least 1 (got 0.5)",
+            id="drain-rate",
+        ),
+    ],
+)
+def test_a_bad_phase_or_drain_cap_exits_2_naming_file_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], delivery: str, message: str
+) -> None:
+    """The new delivery keys are checked like the rest: exit 2, file:line: field: reason."""
+    path = write(tmp_path, RUN + f"    delivery: {delivery}\n")
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err.strip() == f"marketo-sim: error: {path}:7: {message}"
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import pytest
 from expected import OUTAGE_0_TO_20_MIN
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.core.delivery import (
     DAY,
@@ -16,6 +18,8 @@ from simulator.core.delivery import (
     State,
     Subscription,
     Trigger,
+    next_slot,
+    seeded_offset,
 )
 from simulator.core.traffic import Burst, Traffic
 from simulator.errors import InvalidTransition
@@ -209,3 +213,157 @@ def test_every_state_but_deprovisioned_can_be_deprovisioned() -> None:
     """The transition table lets every live state be deprovisioned."""
     live = [s for s in State if s is not State.DEPROVISIONED]
     assert all(TRANSITIONS[(s, Trigger.DEPROVISION)] is State.DEPROVISIONED for s in live)
+
+
+# -- the phase of push slots -------------------------------------------------------------------
+
+
+@given(
+    seed=st.integers(min_value=0, max_value=2**63),
+    name=st.text(min_size=1, max_size=64),
+    interval=st.floats(min_value=0.001, max_value=3600.0),
+)
+def test_a_seeded_offset_is_whole_milliseconds_inside_the_interval(
+    seed: int, name: str, interval: float
+) -> None:
+    """Whatever the seed, name and interval, the offset lies in [0, interval) on the ms grid."""
+    offset = seeded_offset(seed, name, interval)
+    assert 0.0 <= offset < interval
+    assert round(offset * 1000) / 1000 == offset
+
+
+def test_a_seeded_offset_is_a_function_of_the_seed_and_the_name() -> None:
+    """Same seed and name, same offset; another seed or another name moves it."""
+    assert seeded_offset(7, "leads", 2.0) == seeded_offset(7, "leads", 2.0) == 0.184
+    assert seeded_offset(7, "web", 2.0) == 1.123
+    assert seeded_offset(1, "leads", 2.0) == 0.111
+
+
+def test_seeded_offsets_spread_a_thousand_subscriptions_over_the_interval() -> None:
+    """1,000 subscriptions fall 91 to 110 into each fifth of the 2 s interval, not all at 0."""
+    offsets = [seeded_offset(7, f"s{i}", 2.0) for i in range(1000)]
+    per_fifth = [sum(1 for o in offsets if k * 0.4 <= o < (k + 1) * 0.4) for k in range(5)]
+    assert per_fifth == [199, 192, 201, 213, 195]
+
+
+@given(
+    interval=st.sampled_from([0.5, 1.0, 2.0, 3.0]),
+    offset_ms=st.integers(min_value=0, max_value=499),
+    after=st.floats(min_value=0.0, max_value=10 * DAY),
+    wait=st.floats(min_value=0.0, max_value=100.0),
+)
+def test_next_slot_is_the_first_slot_after_and_not_before(
+    interval: float, offset_ms: int, after: float, wait: float
+) -> None:
+    """The slot lies on the grid offset + k * interval, after `after`, not before `not_before`,
+    and the slot before it breaks one of those rules."""
+    offset = offset_ms / 1000
+    not_before = after + wait
+    slot = next_slot(interval, after, not_before, offset)
+    k = round((slot - offset) / interval)
+    assert slot == offset + k * interval
+    assert slot > after
+    assert slot >= not_before - 1e-6
+    previous = offset + (k - 1) * interval
+    assert k == 0 or previous <= after + 1e-6 or previous < not_before - 1e-6
+
+
+def test_slots_lie_at_the_offset_plus_whole_intervals() -> None:
+    """With a 0.25 s offset at 250 events/s: pushes at 0.25 s (62 events), 2.25 s, 4.25 s."""
+    machine = Subscription("s", Policy(slot_offset=0.25), Traffic(rate=250))
+    attempts = drive(machine, until=5.0)
+    assert [(a.at, a.events) for a in attempts] == [(0.25, 62), (2.25, 500), (4.25, 500)]
+
+
+def test_retries_keep_their_three_minutes_from_an_offset_slot() -> None:
+    """A push at 2.25 s fails: retries at 182.25, 362.25 and 542.25 s, then probes."""
+    machine = Subscription("s", Policy(slot_offset=0.25), Traffic(rate=10))
+    attempts = drive(machine, until=730.0, ok=down_between(2.0, 1000.0))
+    assert [(a.at, a.kind) for a in attempts if not a.ok] == [
+        (2.25, AttemptKind.PUSH),
+        (182.25, AttemptKind.RETRY),
+        (362.25, AttemptKind.RETRY),
+        (542.25, AttemptKind.RETRY),
+        (722.25, AttemptKind.PROBE),
+    ]
+
+
+@pytest.mark.parametrize("offset", [-0.5, 2.0, 3.0])
+def test_an_offset_outside_the_interval_is_refused(offset: float) -> None:
+    """The offset is a phase: it lies in [0, push_interval)."""
+    with pytest.raises(ValueError, match=r"slot_offset must lie in \[0, 2\) s"):
+        Policy(slot_offset=offset)
+
+
+def test_a_time_a_few_ulps_past_the_loop_clock_counts_as_due() -> None:
+    """Retries 3 min apart from 602.09 s: as floats add them, the third is due at
+    1142.0900000000001, and due when a microsecond clock reads 1142.09."""
+    machine = Subscription("s", Policy(slot_offset=0.09), Traffic(rate=2))
+    first = machine.poll(602.09)
+    assert first is not None
+    machine.record(first, ok=False, now=602.09)
+    for _ in range(2):
+        retry = machine.poll(machine.next_attempt_at or 0.0)
+        assert retry is not None
+        machine.record(retry, ok=False, now=retry.at)
+    assert machine.next_attempt_at == 1142.0900000000001
+    assert machine.poll(1142.09) is not None
+
+
+# -- the drain cap -----------------------------------------------------------------------------
+
+
+def test_a_drain_cap_spaces_a_backlog_by_its_events() -> None:
+    """900,000 events at t=0, capped at 1,000 events/s: 1,800 pushes of 500, one every 0.5 s."""
+    burst = Traffic(bursts=(Burst(count=900_000, at=0.0),))
+    machine = Subscription("s", Policy(max_drain_rate=1000), burst)
+    attempts = drive(machine, until=1000.0)
+    assert [(a.at, a.events) for a in attempts] == [(k * 0.5, 500) for k in range(1800)]
+
+
+def test_a_one_hour_outage_at_250_per_second_drains_at_the_cap() -> None:
+    """Down for 1 h at 250 events/s, capped at 1,000/s: the probe at 1h0m2s lands, then 2,399
+    pushes of 500, one every 0.5 s from 1h0m2.5s to 1h20m1.5s; the 2 s slots take over at
+    1h20m2s with 500 each (the 250/s still produced)."""
+    machine = Subscription("s", Policy(max_drain_rate=1000), Traffic(rate=250))
+    attempts = drive(machine, until=4806.0, ok=down_between(0.0, 3600.0))
+    landed = [a for a in attempts if a.ok]
+    assert (landed[0].at, landed[0].kind, landed[0].events) == (3602.0, AttemptKind.PROBE, 500)
+    drain = [(a.at, a.events) for a in landed if 3602.0 < a.at < 4802.0]
+    assert drain == [(3602.0 + 0.5 * j, 500) for j in range(1, 2400)]
+    assert [(a.at, a.events) for a in landed if a.at >= 4802.0] == [
+        (4802.0, 500),
+        (4804.0, 500),
+        (4806.0, 500),
+    ]
+    assert machine.ledger().balanced
+
+
+def test_without_a_cap_the_same_backlog_leaves_at_one_instant() -> None:
+    """The same outage uncapped: the probe and 1,800 catch-up pushes all at 1h0m2s."""
+    machine = Subscription("s", Policy(), Traffic(rate=250))
+    attempts = drive(machine, until=3604.0, ok=down_between(0.0, 3600.0))
+    at_recovery = [a for a in attempts if a.at == 3602.0]
+    assert len(at_recovery) == 1801
+    assert {a.events for a in at_recovery} == {500}
+
+
+def test_a_cap_below_the_slot_rate_spaces_slot_pushes_too() -> None:
+    """At 250 events/s capped at 100/s, a push of 500 holds the next for 5 s: the push at 2 s
+    waits for the slot at 8 s; by then a backlog has built, which leaves every 5 s (13 s, 18 s):
+    100 events/s, never more."""
+    machine = Subscription("s", Policy(max_drain_rate=100), Traffic(rate=250))
+    attempts = drive(machine, until=21.0)
+    assert [(a.at, a.events) for a in attempts] == [
+        (2.0, 500),
+        (8.0, 500),
+        (13.0, 500),
+        (18.0, 500),
+    ]
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.0])
+def test_a_drain_cap_must_be_above_zero(rate: float) -> None:
+    """No events per second at all would never drain: refused."""
+    with pytest.raises(ValueError, match="max_drain_rate must be above 0"):
+        Policy(max_drain_rate=rate)

@@ -23,6 +23,7 @@ munchkinId: 123-ABC-456
 subscriptions:
   - name: leads
     rate: {rate}
+    delivery: {{phase: aligned}}   # slots at 0, 2, 4 s: the times below are exact
 timeline:
 {steps}
 """

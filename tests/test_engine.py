@@ -31,7 +31,7 @@ from simulator.payloads.world import World
 from simulator.reports.console import Recorder
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock, run_virtual
-from simulator.shell.engine import USER_AGENT, Engine, LegacyLane
+from simulator.shell.engine import USER_AGENT, Engine, LegacyLane, Wake
 from simulator.shell.faketransport import FakeTransport, Handler, Request
 from simulator.shell.iolane import IoLane, IoSettings
 from simulator.shell.transport import HttpTransport
@@ -500,3 +500,46 @@ async def test_an_io_delivery_from_text_is_io_body_of_its_events() -> None:
     assert post.body == io_body(events, batch=True)
     assert post.headers["x-adobe-event-id"] == events[0].event_id == source.event_id(0)
     assert post.headers["x-adobe-event-code"] == events[0].type
+
+
+# -- lanes at scale ------------------------------------------------------------------------------
+
+
+def test_a_deadline_already_passed_does_not_put_a_lane_to_sleep() -> None:
+    """On a real clock the machine's wake-up can pass while the lane asks for it: sleeping
+    until it then returns at once, instead of waiting for a poke that never comes."""
+
+    async def main() -> float:
+        clock = LoopClock(start=VIRTUAL_EPOCH)
+        await asyncio.sleep(5.0)
+        async with asyncio.timeout(60.0):  # the old wait for a poke would end here, failing
+            await Wake().sleep(clock, deadline=4.0, asleep=lambda: None)
+        return clock.now()
+
+    assert run_virtual(main()) == 5.0
+
+
+def test_a_lane_builds_its_stream_on_its_first_push() -> None:
+    """Given a function instead of a stream, the lane calls it once, at its first push: a
+    thousand lanes start without building a thousand streams first."""
+    built: list[float] = []
+    machine = Subscription("leads", Policy(), Traffic(rate=1))
+
+    async def main() -> None:
+        clock = LoopClock(start=VIRTUAL_EPOCH)
+
+        def build() -> ActivityStream:
+            built.append(clock.now())
+            return ActivityStream(WORLD, TYPES, seed=3, stream="leads")
+
+        lane = LegacyLane(machine, build, "http://consumer.test/", 20.0)
+        engine = Engine(
+            [lane], munchkin_id="123-ABC-456", clock=clock, transport=FakeTransport(lambda r: 200)
+        )
+        await engine.run(until=1.5)
+        assert built == []
+        await engine.run(until=7.0)
+
+    run_virtual(main())
+    assert built == [2.0]
+    assert machine.ledger().acknowledged == 6

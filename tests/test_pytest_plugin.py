@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from simulator.errors import ConfigError
+from simulator.shell.transport import HttpTransport
 
 if TYPE_CHECKING:  # importing the plugin here would come before pytest's assertion rewriting
     from simulator.pytest_plugin import Factory
@@ -33,6 +34,7 @@ subscriptions:
   - name: leads
     rate: {rate}
     auth: {{type: token, tokenEnv: SIM_TOKEN}}
+    delivery: {{phase: aligned}}   # slots at 0, 2, 4 s: the times below are exact
 """
 ENV = {"SIM_TOKEN": "t"}
 INI = """
@@ -251,7 +253,7 @@ async def test_a_crash_of_the_producer_is_raised_by_advance(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the transport")
 
-    monkeypatch.setattr(sim.producer.engine.transport, "post", broken)
+    monkeypatch.setattr(HttpTransport, "post", broken)  # every lane's pool is one
     with pytest.raises(ExceptionGroup) as raised:
         await sim.advance(2)
     assert raised.group_contains(RuntimeError, match="a bug in the transport")
@@ -322,7 +324,7 @@ def test_a_user_test_file_passes_with_the_plugin(pytester: pytest.Pytester) -> N
 
             RUN = '''
             munchkinId: 123-ABC-456
-            subscriptions: [{name: leads, rate: 10}]
+            subscriptions: [{name: leads, rate: 10, delivery: {phase: aligned}}]
             '''
 
             async def ok(request):

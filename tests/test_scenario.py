@@ -109,6 +109,36 @@ def error_of(text: str, **environ: str) -> ScenarioError:
             id="bad-duration-text",
         ),
         pytest.param(
+            BASE + "    delivery: {phase: random}\n",
+            "scenarios/bad.yaml:4: subscriptions[0].delivery.phase: "
+            "must be 'seeded' or 'aligned' (got 'random')",
+            id="unknown-phase",
+        ),
+        pytest.param(
+            BASE + "    delivery:\n      maxDrainRate: 0\n",
+            "scenarios/bad.yaml:5: subscriptions[0].delivery.maxDrainRate: "
+            "must be at least 1 (got 0)",
+            id="zero-drain-rate",
+        ),
+        pytest.param(
+            BASE + "    delivery:\n      maxDrainRate: fast\n",
+            "scenarios/bad.yaml:5: subscriptions[0].delivery.maxDrainRate: "
+            "must be a number (got 'fast')",
+            id="text-drain-rate",
+        ),
+        pytest.param(
+            BASE + "    delivery:\n      maxDrainRate: .inf\n",
+            "scenarios/bad.yaml:5: subscriptions[0].delivery.maxDrainRate: "
+            "must be a finite number (got inf)",
+            id="infinite-drain-rate",
+        ),
+        pytest.param(
+            BASE + "    profile: adobe-io\n    delivery: {phase: aligned}\n",
+            "scenarios/bad.yaml:5: subscriptions[0].delivery: "
+            "does not apply to profile adobe-io; use io: instead",
+            id="phase-on-adobe-io",
+        ),
+        pytest.param(
             BASE + "   batchSize: 100\n",
             "scenarios/bad.yaml:4: invalid YAML: expected <block end>, "
             "but found '<block mapping start>' (check the indentation)",
@@ -259,6 +289,19 @@ def test_defaults_are_the_legacy_contract() -> None:
     )
     assert (subscription.batch_size, subscription.push_interval) == (500, 2.0)
     assert (subscription.endpoint, subscription.auth.type) == ("embedded", "none")
+
+
+def test_push_slots_are_seeded_and_the_drain_uncapped_by_default() -> None:
+    """Without those keys: slots at a seeded offset, and a backlog drains back-to-back."""
+    delivery = run(BASE).subscriptions[0].delivery
+    assert (delivery.phase, delivery.max_drain_rate) == ("seeded", None)
+
+
+def test_phase_and_drain_cap_load() -> None:
+    """phase: aligned and maxDrainRate: 1000 (events per second) load as given."""
+    text = BASE + "    delivery: {phase: aligned, maxDrainRate: 1000}\n"
+    delivery = run(text).subscriptions[0].delivery
+    assert (delivery.phase, delivery.max_drain_rate) == ("aligned", 1000.0)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import errno
 import socket
 
 import aiohttp
+import pytest
 from aiohttp import web
 from loopback import served, virtual
 
@@ -90,6 +91,32 @@ async def test_nothing_listening_is_a_connection_error() -> None:
         outcome = await transport.post(f"http://127.0.0.1:{port}/", b"{}", HEADERS, timeout=20.0)
     assert outcome.kind is OutcomeKind.CONNECTION_ERROR
     assert outcome.detail.startswith(f"cannot connect to 127.0.0.1:{port}")
+
+
+@virtual
+async def test_a_pool_keeps_the_rules_and_its_own_connections() -> None:
+    """A lane's pool of one connection: its request hangs 30 s and times out at 20 s, while a
+    request through another pool is answered at once; redirects stay unfollowed in pools."""
+    async with (
+        served(consumer(latency=30.0)) as slow,
+        served(consumer()) as fast,
+        HttpTransport() as transport,
+    ):
+        hung, other = transport.pool(limit=1), transport.pool(limit=1)
+        waiting = asyncio.ensure_future(hung.post(slow, b"{}", HEADERS, timeout=20.0))
+        await asyncio.sleep(1.0)
+        answered = await other.post(fast, b"{}", HEADERS, timeout=20.0)
+        moved = await other.post(fast + "moved", b"{}", HEADERS, timeout=20.0)
+        timed_out = await waiting
+    assert answered == Outcome(OutcomeKind.SUCCESS, 200, 0.0, "")
+    assert moved == Outcome(OutcomeKind.HTTP_ERROR, 302, 0.0, "redirect not followed")
+    assert timed_out == Outcome(OutcomeKind.TIMEOUT, None, 20.0, "no answer in 20s")
+
+
+def test_a_pool_needs_a_connection() -> None:
+    """A pool of no connections could never send: refused."""
+    with pytest.raises(ValueError, match="at least one connection"):
+        HttpTransport().pool(limit=0)
 
 
 def test_describe_says_what_failed_without_a_traceback() -> None:

@@ -2,9 +2,16 @@
 
 Rules (the legacy Lead Activity Data Stream contract, each number a `Policy` field):
 
-* ACTIVE: at every push slot (0, 2, 4, ... s) one batch of up to `batch_size` queued events is
-  pushed, oldest first. With `backlog = catch-up` the next batch follows as soon as the previous
-  one is acknowledged while a full batch is waiting; with `paced` it waits for the next slot.
+* ACTIVE: at every push slot one batch of up to `batch_size` queued events is pushed, oldest
+  first. Slots lie at `slot_offset + k * push_interval` (k = 0, 1, ...): the offset, the slots'
+  phase, is 0 for aligned slots (0, 2, 4, ... s, every subscription at the same instant) or a
+  seeded share of the interval (`seeded_offset`), which spreads many subscriptions over it.
+  With `backlog = catch-up` the next batch follows as soon as the previous one is acknowledged
+  while a full batch is waiting; with `paced` it waits for the next slot.
+* With `max_drain_rate` set, a push of n events is followed by the next one no sooner than
+  n / max_drain_rate seconds after it began, so the catch-up after an outage (and any push)
+  never exceeds that many events per second. This is a decision of the machine, not a limiter
+  in the shell: it is exact on every clock, the virtual one included.
 * A failed push (non-2xx, timeout, connection or TLS error) moves to RETRYING and the *same*
   batch (same messageId, same events) is retried `retries` times, `retry_interval` after each
   failure. A success at any point returns to ACTIVE.
@@ -20,6 +27,7 @@ takes the outcome, and `wakeup()` says when to call `poll` again.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -68,6 +76,13 @@ class Backlog(StrEnum):
     PACED = "paced"
 
 
+class Phase(StrEnum):
+    """Where in the push interval a subscription's slots lie (the real producer's is unknown)."""
+
+    SEEDED = "seeded"  # a seeded offset per subscription (`seeded_offset`)
+    ALIGNED = "aligned"  # at 0, interval, 2 * interval, ...: every subscription at once
+
+
 class AttemptKind(StrEnum):
     PUSH = "push"  # first attempt of a batch
     RETRY = "retry"  # one of the `retries` attempts while RETRYING
@@ -85,6 +100,18 @@ class Policy:
     probe_interval: float = 180.0
     retention: float = 7 * DAY
     backlog: Backlog = Backlog.CATCH_UP
+    slot_offset: float = 0.0  # push slots at slot_offset + k * push_interval
+    max_drain_rate: float | None = None  # events per second; None: no cap
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.slot_offset < self.push_interval:
+            raise ValueError(f"slot_offset must lie in [0, {self.push_interval:g}) s")
+        if self.max_drain_rate is not None and not self.max_drain_rate > 0:
+            raise ValueError("max_drain_rate must be above 0 events per second")
+
+    def gap_after(self, count: int) -> float:
+        """How long after a push of `count` events began the next may begin, at the cap."""
+        return 0.0 if self.max_drain_rate is None else count / self.max_drain_rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +206,35 @@ class Counters:
     dropped: int = 0
 
 
-def next_slot(interval: float, after: float, not_before: float) -> float:
-    """The first multiple of `interval` strictly after `after` and not before `not_before`."""
-    k = max(math.floor(after / interval) + 1, math.ceil(not_before / interval - 1e-9))
-    return k * interval
+# Two times this close are one instant: float sums such as `now + retry_interval` can land a few
+# ulps past the instant the loop's clock reads (looptime keeps whole microseconds), and asyncio
+# itself runs a timer this early (its clock resolution); a push due then must count as due, or a
+# lane woken for it would find it not yet due and sleep again, forever, on the virtual clock.
+SAME_INSTANT = 1e-9
+
+# Slot arithmetic tolerates this much float error, in intervals: `offset + k * interval` may come
+# back from the division a hair below k, which must still count as slot k.
+_SLOT_EPSILON = 1e-9
+
+
+def next_slot(interval: float, after: float, not_before: float, offset: float = 0.0) -> float:
+    """The first slot `offset + k * interval` (k >= 0) strictly after `after` and not before
+    `not_before`."""
+    k = max(
+        0,
+        math.floor((after - offset) / interval + _SLOT_EPSILON) + 1,
+        math.ceil((not_before - offset) / interval - _SLOT_EPSILON),
+    )
+    return offset + k * interval
+
+
+def seeded_offset(seed: int, name: str, interval: float) -> float:
+    """The phase of a subscription's push slots: a whole number of milliseconds in
+    [0, interval), a pure function of the run's seed and the subscription's name, so that many
+    subscriptions spread over the interval and the same run file gives the same times."""
+    whole_ms = max(1, math.floor(interval * 1000))
+    digest = hashlib.blake2b(f"{seed}/{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % whole_ms / 1000
 
 
 def sequential_ids(prefix: str = "", start: int = 1) -> Callable[[], str]:
@@ -199,13 +251,16 @@ class Subscription:
     traffic: Traffic = field(default_factory=Traffic)
     new_message_id: Callable[[], str] = field(default_factory=sequential_ids)
     state: State = State.ACTIVE
-    next_attempt_at: float | None = 0.0
+    next_attempt_at: float | None = field(init=False)  # the first slot, then as decided
     queue: RetentionQueue = field(default_factory=RetentionQueue)
     counters: Counters = field(default_factory=Counters)
     _held: Batch | None = None  # the batch being tried, kept across retries and probes
     _attempt: int = 0
     _failures: int = 0
     _outstanding: Push | None = None
+
+    def __post_init__(self) -> None:
+        self.next_attempt_at = self.policy.slot_offset
 
     # -- time passes -------------------------------------------------------------------------
 
@@ -230,7 +285,7 @@ class Subscription:
         if count > 0:
             self.queue.produce(count, origin=now, k0=0, spacing=0.0)
             if self.next_attempt_at is None:  # idle: the traffic had nothing more to send
-                self.next_attempt_at = next_slot(self.policy.push_interval, now, now)
+                self.next_attempt_at = self._next_slot(now, now)
 
     def wakeup(self) -> float | None:
         """When `poll` has something to do next; None when nothing is scheduled."""
@@ -245,7 +300,7 @@ class Subscription:
                 f"{self.name}: can't poll while {self._outstanding.kind} is in flight"
             )
         self.advance(now)
-        if self.next_attempt_at is None or now < self.next_attempt_at:
+        if self.next_attempt_at is None or now < self.next_attempt_at - SAME_INSTANT:
             return None
         if self._held is None:
             self._start_batch(now)
@@ -333,13 +388,15 @@ class Subscription:
         self._held = None
         self._failures = 0
         transition = self._move(Trigger.ACKNOWLEDGED, now)
+        # The drain cap: the next push begins no sooner than this (now, without a cap).
+        not_before = max(now, push.at + self.policy.gap_after(push.batch.count))
         catch_up = self.policy.backlog is Backlog.CATCH_UP
         if catch_up and len(self.queue) >= self.policy.batch_size:
-            self.next_attempt_at = now
+            self.next_attempt_at = not_before
         elif not self.queue:
-            self.next_attempt_at = self._next_slot_with_events(push.at, now)
+            self.next_attempt_at = self._next_slot_with_events(push.at, not_before)
         else:
-            self.next_attempt_at = self._next_slot(push.at, now)
+            self.next_attempt_at = self._next_slot(push.at, not_before)
         return transition
 
     def _failed(self, now: float) -> Transition:
@@ -362,7 +419,7 @@ class Subscription:
         return transition
 
     def _next_slot(self, after: float, now: float) -> float:
-        return next_slot(self.policy.push_interval, after, now)
+        return next_slot(self.policy.push_interval, after, now, self.policy.slot_offset)
 
     def _next_slot_with_events(self, after: float, now: float) -> float | None:
         """The first slot after `after` at which the (empty) queue holds an event again; None

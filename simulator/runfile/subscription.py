@@ -49,6 +49,10 @@ class DeliverySpec(Spec):
     retention: PositiveDuration = 7 * DAY
     backlog: Literal["catch-up", "paced"] = "catch-up"
     """catch-up: with a full batch queued, push as soon as the last one is acknowledged."""
+    max_drain_rate: Annotated[float, Range(1)] | None = None
+    """Events per second at most, for a gentler catch-up after an outage (default: no cap)."""
+    phase: Literal["seeded", "aligned"] = "seeded"
+    """Push slots at an offset drawn from the seed and the name (seeded), or at 0, 2, 4 s."""
     max_response_bytes: Count = 65536
     """How much of a response body is read."""
 

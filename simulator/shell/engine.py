@@ -58,37 +58,54 @@ class Lane(Protocol):
 
 class Wake:
     """How a lane sleeps: until a deadline or a poke. It also knows whether the lane sleeps now,
-    so the engine can tell when nothing is due (`Engine.settled`)."""
+    so the engine can tell when nothing is due (`Engine.settled`).
 
-    __slots__ = ("_asleep", "_deadline", "_poke")
+    One future per sleep, woken by a poke or by one timer task: a thousand lanes sleep and wake
+    hundreds of times a second, and each extra task or `asyncio.wait` is time the loop is late."""
+
+    __slots__ = ("_asleep", "_deadline", "_poked", "_waiter")
 
     def __init__(self) -> None:
-        self._poke = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
+        self._poked = False  # since the lane last fell asleep
         self._asleep = False
         self._deadline: float | None = None
 
     def poke(self) -> None:
-        self._poke.set()
+        self._poked = True
+        _wake(self._waiter)
 
     def settled(self, now: float) -> bool:
         """Asleep, not poked, and not due: the deadline, if any, is later than `now`."""
         due = self._deadline is not None and self._deadline <= now
-        return self._asleep and not self._poke.is_set() and not due
+        return self._asleep and not self._poked and not due
 
     async def sleep(self, clock: Clock, deadline: float | None, asleep: Callable[[], None]) -> None:
-        """Until `deadline` (None: no deadline) or a poke; calls `asleep()` once asleep."""
-        self._poke.clear()
-        waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._poke.wait())]
-        if deadline is not None and deadline > clock.now():
-            waiters.append(asyncio.create_task(clock.sleep_until(deadline)))
+        """Until `deadline` (None: no deadline) or a poke; calls `asleep()` once asleep. A
+        deadline that has passed returns at once: on a real clock it can pass between the
+        machine's answer and this call, and no timer would ever wake the lane for it."""
+        if deadline is not None and deadline <= clock.now():
+            return
+        self._poked = False
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        timer = None
+        if deadline is not None:
+            timer = asyncio.ensure_future(clock.sleep_until(deadline))
+            timer.add_done_callback(lambda _: _wake(waiter))
         self._deadline, self._asleep = deadline, True
         asleep()
         try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            await waiter
         finally:
             self._asleep = False
-            for waiter in waiters:
-                waiter.cancel()
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
 
 
 class Engine:
@@ -180,21 +197,35 @@ class Engine:
 
 @dataclass(slots=True)
 class LegacyLane:
-    """A legacy Lead Activity subscription: one batch in flight, retried whole, in order."""
+    """A legacy Lead Activity subscription: one batch in flight, retried whole, in order.
+
+    `source` is the subscription's `ActivityStream`, or a function that builds it: then it is
+    built on the first push, so that a run of a thousand subscriptions starts pushing at once
+    instead of building every stream first."""
 
     machine: Subscription
-    stream: ActivityStream
+    source: ActivityStream | Callable[[], ActivityStream]
     url: str
     timeout: float
     auth: Auth = field(default_factory=NoAuth)
+    transport: Transport | None = None  # its own connection pool; None: the engine's transport
     anomalies: list[str] = field(default_factory=list)  # forced on the next push
     _body_cache: tuple[str, int, bytes] | None = None  # a retried batch is encoded once
     _last_acknowledged: tuple[Push, bytes] | None = None
     _wake: Wake = field(default_factory=Wake)
+    _stream: ActivityStream | None = None
 
     @property
     def name(self) -> str:
         return self.machine.name
+
+    @property
+    def stream(self) -> ActivityStream:
+        """The subscription's activities (built now, if `source` builds them)."""
+        if self._stream is None:
+            source = self.source
+            self._stream = source if isinstance(source, ActivityStream) else source()
+        return self._stream
 
     def poke(self) -> None:
         """Something outside changed the machine (a scenario step): look again now."""
@@ -237,7 +268,7 @@ class LegacyLane:
         assert self._last_acknowledged is not None
         push, body = self._last_acknowledged
         headers = await self._headers()
-        outcome = await engine.transport.post(self.url, body, headers, timeout=self.timeout)
+        outcome = await self._post(engine, body, headers)
         again = Push(push.batch, push.attempt, push.kind, engine.clock.now())
         record = self._record(engine, again, outcome, self.machine.state)
         engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
@@ -252,10 +283,14 @@ class LegacyLane:
         except AuthError as exc:
             return Outcome(OutcomeKind.AUTH_ERROR, None, 0.0, str(exc)), b""
         body = self._body(engine, push)
-        outcome = await engine.transport.post(self.url, body, headers, timeout=self.timeout)
+        outcome = await self._post(engine, body, headers)
         if outcome.status == 401:
             self.auth.unauthorized()
         return outcome, body
+
+    async def _post(self, engine: Engine, body: bytes, headers: dict[str, str]) -> Outcome:
+        transport = engine.transport if self.transport is None else self.transport
+        return await transport.post(self.url, body, headers, timeout=self.timeout)
 
     def _body(self, engine: Engine, push: Push) -> bytes:
         batch = push.batch

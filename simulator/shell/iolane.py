@@ -35,6 +35,7 @@ from simulator.payloads.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_bod
 from simulator.payloads.signing import HMAC_HEADER, KeyRing, hmac_signature
 from simulator.shell.clock import Clock
 from simulator.shell.engine import Engine, Wake
+from simulator.shell.transport import Transport
 
 _IDS = uuid.UUID("0d7f4c8e-3a1b-4e52-9a6c-5b2e8f1d7c30")
 
@@ -74,6 +75,7 @@ class IoLane:
     keys: KeyRing
     journal_store: Journal
     validation_url: Callable[[str, str], str] | None = None  # from the publisher
+    transport: Transport | None = None  # its own connection pool; None: the engine's transport
     _clock: Clock | None = None
     _wake: Wake = field(default_factory=Wake)
     _deliveries: set[asyncio.Task[None]] = field(default_factory=set)  # in flight
@@ -131,8 +133,10 @@ class IoLane:
         wake = self.machine.wakeup()
         now = engine.clock.now()
         deadline = until if wake is None else (wake if until is None else min(wake, until))
-        if deadline is not None and deadline <= now and not self._saturated():
-            return
+        if deadline is not None and deadline <= now:
+            if not self._saturated():
+                return
+            deadline = None  # due, but no room in flight: until a delivery ends (a poke)
         await engine.sleep(self._wake, deadline)
 
     def _saturated(self) -> bool:
@@ -167,7 +171,11 @@ class IoLane:
         self, engine: Engine, events: Sequence[IoEvent], body: bytes, retry: int
     ) -> Outcome:
         headers = self._headers(events, body, retry)
-        return await engine.transport.post(self.url, body, headers, timeout=self.settings.timeout)
+        timeout = self.settings.timeout
+        return await self._transport(engine).post(self.url, body, headers, timeout=timeout)
+
+    def _transport(self, engine: Engine) -> Transport:
+        return engine.transport if self.transport is None else self.transport
 
     async def _duplicate(self, engine: Engine) -> None:
         """Deliver the last acknowledged request again (a new delivery id, the same events)."""
@@ -246,7 +254,7 @@ class IoLane:
     # -- the challenge ---------------------------------------------------------------------------
 
     async def _handshake(self, engine: Engine) -> None:
-        clock, transport = engine.clock, engine.transport
+        clock, transport = engine.clock, self._transport(engine)
         challenge = self._new_id("challenge")
         url = str(URL(self.url).update_query(challenge=challenge))
         outcome, body = await transport.get(url, {}, timeout=self.settings.timeout)

@@ -3,6 +3,13 @@
 Nothing above this module sees an aiohttp type. The consumer is not trusted: redirects are not
 followed (a 3xx is a failed push), at most `max_response_bytes` of a response body are read, and
 the timeout covers the whole exchange, connection set-up included.
+
+Connection pools: each lane pushes through a pool of its own (`HttpTransport.pool`), as large as
+the number of requests its machine can have in flight. A subscription whose endpoint hangs then
+holds only its own connections, never one another subscription waits for; and since a lane never
+asks for more connections than its pool has, no push waits for a free connection, a wait that
+aiohttp would count into the delivery timeout. What is not a push (OAuth token requests, the
+contract's probes) goes through the shared session.
 """
 
 from __future__ import annotations
@@ -35,12 +42,24 @@ def _timeout(total: float) -> aiohttp.ClientTimeout:
 
 
 class HttpTransport:
-    """POSTs over one shared aiohttp session."""
+    """POSTs over an aiohttp session of its own, made on first use; `pool` makes more.
 
-    def __init__(self, *, max_response_bytes: int = 65_536, limit: int = 100) -> None:
+    `limit` bounds the session's connections (0: no bound; the callers bound their requests)."""
+
+    def __init__(self, *, max_response_bytes: int = 65_536, limit: int = 0) -> None:
         self.max_response_bytes = max_response_bytes
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
+        self._pools: list[HttpTransport] = []
+
+    def pool(self, limit: int) -> HttpTransport:
+        """A transport with a connection pool of its own, of at most `limit` connections (a
+        lane's most requests in flight), with the same rules; closed with this one."""
+        if limit < 1:
+            raise ValueError(f"a pool needs at least one connection (got {limit})")
+        pool = HttpTransport(max_response_bytes=self.max_response_bytes, limit=limit)
+        self._pools.append(pool)
+        return pool
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -56,6 +75,9 @@ class HttpTransport:
         return self._session
 
     async def close(self) -> None:
+        pools, self._pools = self._pools, []
+        for pool in pools:
+            await pool.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -146,7 +146,7 @@ class Runner:
         then every lane's work. A push in flight is waited for, so with a consumer that takes
         time to answer, time passes: the steps due by then are played too, and so on."""
         while True:
-            now = self.clock.now()
+            now = self.now()  # the watcher sees it: teardown stops the clock here, not earlier
             if self._director is not None:
                 await self._unless_stopped(self._director.reached(now))
             await self._unless_stopped(self.engine.settled())
@@ -155,6 +155,11 @@ class Runner:
 
     async def _unless_stopped(self, waiting: Coroutine[Any, Any, None]) -> None:
         """Await `waiting`, unless the run or its timeline stops first: then raise why."""
+        try:
+            self.check_running()  # it may have stopped already, while the test's time passed
+        except BaseException:
+            waiting.close()
+            raise
         waiter = asyncio.ensure_future(waiting)
         running = [t for t in (self._task, self._timeline) if t is not None and not t.done()]
         try:
