@@ -1,10 +1,12 @@
 """Runs `marketo-sim` in a child process as a user would, and measures its wall time and peak RSS.
 
-The peak RSS is the kernel's own figure for that one child (`os.wait4`'s `ru_maxrss`), so each
-replay is measured in a fresh interpreter and one child's peak never hides another's (the
-`RUSAGE_CHILDREN` total keeps the largest child so far). While the child runs, its RSS is read
-from /proc every 0.2 s and the child is killed past `rss_limit` or `timeout`: the bench shares its
-machine, and a replay whose memory grows with its events could otherwise take all of it.
+The peak RSS is the kernel's high-water mark of the child's own address space (`VmHWM` in
+/proc, read every 0.2 s while it runs; a mark only rises, so a look misses at most what the last
+0.2 s added). Not `os.wait4`'s `ru_maxrss`: that mark survives `exec`, so a child forked from the
+bench starts at the bench's own RSS (about 200 MB once the report figures have run) and every
+child would read the same. While the child runs it is killed past `rss_limit` or `timeout`: the
+bench shares its machine, and a replay whose memory grows with its events could otherwise take
+all of it.
 
 With `tty=True` the child writes to a pseudo-terminal, so its live display renders as it would
 for a person watching it.
@@ -16,7 +18,6 @@ import contextlib
 import fcntl
 import os
 import pty
-import resource
 import select
 import struct
 import subprocess
@@ -68,27 +69,29 @@ def run_child(
                 argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
             )
             copier = None
-        status, usage, killed = _watch(process, rss_limit, timeout, started)
+        status, peak, killed = _watch(process, rss_limit, timeout, started)
         wall = time.perf_counter() - started
         if copier is not None:
             copier.join(timeout=5)
     code = os.waitstatus_to_exitcode(status)
     process.returncode = code  # reaped by wait4 above; Popen must not wait for it again
-    return ChildRun(code, wall, usage.ru_maxrss * 1024, launched, killed)
+    return ChildRun(code, wall, peak, launched, killed)
 
 
 def _watch(
     process: subprocess.Popen[bytes], rss_limit: int, timeout: float, started: float
-) -> tuple[int, resource.struct_rusage, str]:
+) -> tuple[int, int, str]:
     """Wait for the child to end, looking at its RSS every POLL seconds; its end wakes the wait at
-    once (a pidfd), so the wall time is not rounded up to the next look."""
-    killed = ""
+    once (a pidfd), so the wall time is not rounded up to the next look. Returns the exit
+    status, the peak RSS seen (bytes) and why it was killed, if it was."""
+    killed, peak = "", 0
     pidfd = os.pidfd_open(process.pid)
     try:
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            peak = max(peak, _proc_kib(process.pid, "VmHWM:") * 1024)
+            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid == process.pid:
-                return status, usage, killed
+                return status, peak, killed
             if not killed:
                 killed = _runaway(process.pid, rss_limit, timeout, started)
                 if killed:
@@ -110,13 +113,18 @@ def _runaway(pid: int, rss_limit: int, timeout: float, started: float) -> str:
 
 def current_rss(pid: int) -> int:
     """The resident set of process `pid` now, in bytes (0 once it has gone)."""
+    return _proc_kib(pid, "VmRSS:") * 1024
+
+
+def _proc_kib(pid: int, field: str) -> int:
+    """One KiB figure of /proc/PID/status, such as `VmRSS:` (0 once the process has gone)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0
     for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
+        if line.startswith(field):
+            return int(line.split()[1])
     return 0
 
 
