@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.bench.memory import big_recording
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.recording import Recording, Sample, Verdict
@@ -77,28 +78,4 @@ def recording(
     return rec
 
 
-def big_recording() -> Recording:
-    """Seven days, two subscriptions, 100k attempts and 10k samples each."""
-    end = 7 * DAY
-    subs = ("leads", "opportunities")
-    rec = Recording("week.yaml", "123-ABC-456", 1, START, end, list(subs))
-    kinds = list(OutcomeKind)
-    step = end / 100_000
-    rec.tracks = Tracks.of(  # positional and with one messageId: 100k records stay cheap
-        (
-            AttemptRecord(
-                i * step, START + i * step, subs[i % 2], "m", 1, "push", 100, kinds[i % 97 % 5],
-                None, 0.05, "active",
-            )
-            for i in range(100_000)
-        ),
-        horizon=end,
-    )  # fmt: skip
-    rec.samples = {
-        name: [Sample(j * end / 10_000, "active", j % 700, j % 300) for j in range(10_000)]
-        for name in subs
-    }
-    for name in subs:
-        rec.ledgers[name] = Ledger(5, 5, 0, 0, 0, 0, 0)
-    rec.steps = [(d * DAY, f"day {d}") for d in range(1, 7)]
-    return rec
+__all__ = ["attempt", "big_recording", "recording"]  # big_recording: the bench's busy week
