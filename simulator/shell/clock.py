@@ -145,10 +145,10 @@ class ScaledEventLoop(asyncio.SelectorEventLoop):
 def loop_factory(mode: ClockMode, speed: float = 1.0) -> Callable[[], asyncio.AbstractEventLoop]:
     if mode is ClockMode.VIRTUAL:
         # No-op cycles before each jump let callbacks that set timers, and loopback bytes still on
-        # their way between our own client and server, arrive first. 5 proved too few on a loaded
-        # machine (a push to the embedded endpoint then timed out in virtual time); looptime's
-        # default of 42 costs a third more replay time for nothing we have seen.
-        return lambda: looptime.new_event_loop(start=0.0, noop_cycles=20)
+        # their way between our own client and server, arrive first. 5 and 20 proved too few on a
+        # loaded machine: a 330 kB push to the embedded endpoint then timed out in virtual time.
+        # looptime's own default of 42 costs about a third more replay time.
+        return lambda: looptime.new_event_loop(start=0.0, noop_cycles=42)
     if mode is ClockMode.SCALED and speed != 1.0:
         return lambda: ScaledEventLoop(speed)
     return asyncio.new_event_loop
