@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import selectors
+import sys
 from datetime import UTC, datetime
 
+import looptime
 import pytest
 
 from simulator.shell.clock import (
@@ -14,6 +16,7 @@ from simulator.shell.clock import (
     ClockMode,
     LoopClock,
     ScaledEventLoop,
+    loop_factory,
     run,
     run_virtual,
 )
@@ -113,3 +116,43 @@ def test_the_virtual_mode_jumps_over_idle_time() -> None:
         return asyncio.get_running_loop().time()
 
     assert run(main(), mode=ClockMode.VIRTUAL) == 86_400.0
+
+
+def test_the_real_clock_runs_on_uvloop_where_it_is_installed() -> None:
+    """uvloop keeps the slots of many subscriptions tighter; the real clock uses it."""
+    uvloop = pytest.importorskip("uvloop")
+    loop = loop_factory(ClockMode.REAL)()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+
+
+def test_without_uvloop_the_real_clock_runs_on_asyncio_s_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where uvloop cannot be imported (Windows), the real clock is asyncio's own loop."""
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop now raises ImportError
+    loop = loop_factory(ClockMode.REAL)()
+    try:
+        assert isinstance(loop, asyncio.BaseEventLoop)  # asyncio's own, not uvloop's
+    finally:
+        loop.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "speed", "kind"),
+    [
+        pytest.param(ClockMode.SCALED, 60.0, ScaledEventLoop, id="scaled"),
+        pytest.param(ClockMode.VIRTUAL, 1.0, looptime.LoopTimeEventLoop, id="virtual"),
+    ],
+)
+def test_scaled_and_virtual_clocks_never_run_on_uvloop(
+    mode: ClockMode, speed: float, kind: type[asyncio.AbstractEventLoop]
+) -> None:
+    """A scaled loop needs a selector to scale and looptime drives asyncio's loop: not uvloop."""
+    loop = loop_factory(mode, speed)()
+    try:
+        assert isinstance(loop, kind)
+    finally:
+        loop.close()

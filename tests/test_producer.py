@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from aiohttp import web
 from loopback import served
@@ -166,3 +167,17 @@ def test_hung_endpoints_hold_only_their_own_connections() -> None:
     hung = [(a.at, a.outcome, a.latency) for a in recorder.attempts if a.subscription != "healthy"]
     assert hung == [(2.0, OutcomeKind.TIMEOUT, 20.0)] * 101
     assert arrived == [2.0] * 101
+
+
+def test_the_heap_before_the_run_is_left_to_the_collector_only_after_it() -> None:
+    """The world and what else exists when the run starts are frozen out of the garbage
+    collector's full collections while the run lasts (each would stop the loop for about
+    100 ms), and given back when it ends, interrupted or not."""
+    frozen: list[int] = []
+    producer = Producer(parse_run(SPREAD, environ=ENV), virtual=True)
+    result = run_virtual(
+        producer.play(4.0, on_start=lambda _: frozen.append(gc.get_freeze_count()))
+    )
+    assert frozen[0] > 0
+    assert gc.get_freeze_count() == 0
+    assert result.balanced

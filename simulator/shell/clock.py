@@ -4,7 +4,9 @@ Everything in the engine, the transport and the dev endpoint schedules on the ru
 loop's clock (`asyncio.sleep`, aiohttp timeouts, `loop.time()`), so swapping the *loop* swaps the
 clock for all of them at once:
 
-* real    the ordinary asyncio loop: one simulated second is one real second;
+* real    one simulated second is one real second, on uvloop where it is installed (its timers
+          keep a thousand subscriptions' push slots about twice as tight as asyncio's own loop:
+          `_real_loop`), else on asyncio's own loop;
 * scaled  `ScaledEventLoop`: loop time runs `speed` times faster than real time, so with
           `--speed 60` a 3-minute retry interval takes 3 real seconds, and aiohttp's 20 s timeout
           fires after a third of a real second;
@@ -148,10 +150,28 @@ def loop_factory(mode: ClockMode, speed: float = 1.0) -> Callable[[], asyncio.Ab
         # their way between our own client and server, arrive first. 5 and 20 proved too few on a
         # loaded machine: a 330 kB push to the embedded endpoint then timed out in virtual time.
         # looptime's own default of 42 costs about a third more replay time.
+        # looptime drives asyncio's selector loop only: never uvloop here.
         return lambda: looptime.new_event_loop(start=0.0, noop_cycles=42)
     if mode is ClockMode.SCALED and speed != 1.0:
+        # Not uvloop either: libuv keeps its timers in real milliseconds, with no selector whose
+        # waits could be scaled, so a loop time running `speed` times faster cannot drive them.
         return lambda: ScaledEventLoop(speed)
-    return asyncio.new_event_loop
+    return _real_loop
+
+
+def _real_loop() -> asyncio.AbstractEventLoop:
+    """uvloop when it can be imported (not on Windows), else asyncio's own loop.
+
+    Measured with 1,000 subscriptions at 10 events/s pushing to a bare sink for 30 s: the p99
+    error of the 2 s cadence is about 9 ms on uvloop and 17 ms on asyncio's loop, for the same
+    throughput (the encoding, not the loop, bounds it). Its clock reads in milliseconds, which
+    is as fine as the seeded slot offsets are. Imported here, not at the top: a command that
+    never runs on the real clock does not pay for it."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def run(main: Coroutine[Any, Any, T], *, mode: ClockMode = ClockMode.REAL, speed: float = 1.0) -> T:
