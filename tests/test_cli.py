@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
@@ -358,6 +356,9 @@ def test_malformed_scenarios_exit_2_with_one_line_naming_file_and_line(
 def test_a_run_needing_more_open_files_than_allowed_exits_2_before_sending(tmp_path: Path) -> None:
     """100 subscriptions to the embedded endpoint keep 200 sockets open, more than a hard limit
     of 300 leaves room for: exit 2 with how many are needed and what to do, nothing sent."""
+    import subprocess
+    import sys
+
     resource = pytest.importorskip("resource")
     subscriptions = "".join(f"  - {{name: s{i}, rate: 1}}\n" for i in range(100))
     path = write(
