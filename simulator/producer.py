@@ -41,7 +41,7 @@ from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock
 from simulator.shell.engine import Engine, Lane, LegacyLane
 from simulator.shell.iolane import IoLane, IoSettings, IoSource
 from simulator.shell.publisher import Publisher
-from simulator.shell.transport import HttpTransport
+from simulator.shell.transport import HttpTransport, reserve_descriptors
 
 EMBEDDED = "embedded"
 ADOBE_IO = "adobe-io"
@@ -108,6 +108,7 @@ class Producer:
                     keys=keys.public_keys, org_id=self.run.adobe_io.ims_org_id
                 )
                 await self.publisher.start()
+            reserve_descriptors(self._descriptors())
             base_url = await self._start_receiver()
             # Simulated time starts with the dev endpoint, so its outage windows line up.
             clock = LoopClock(start=start)
@@ -145,6 +146,15 @@ class Producer:
         assert self.engine is not None
         machines = self.engine.machines()
         return RunResult(self.engine.ledgers(), machines, ended_at, interrupted, self.receiver)
+
+    def _descriptors(self) -> int:
+        """Open files the run may hold: each lane's connections (twice when the embedded
+        endpoint, in this process, holds the other end), and room for the rest."""
+        count = 256  # listening sockets, the loop's own, a log file, token requests...
+        for spec in self.run.subscriptions:
+            connections = spec.io.max_in_flight + 1 if spec.profile == ADOBE_IO else 1
+            count += connections * (2 if spec.endpoint == EMBEDDED else 1)
+        return count
 
     def _max_response_bytes(self) -> int:
         return min(s.delivery.max_response_bytes for s in self.run.subscriptions)

@@ -20,7 +20,7 @@ ROOMS = module_map.rooms()
 # Only what the simulator itself would bring in: the interpreter loads `time` at start-up, and
 # pydantic's use of importlib.metadata loads `socket` and `selectors` (through email.utils), so
 # those are left to import-linter, which sees our own imports of them.
-LOOP_AND_TERMINAL = ("asyncio", "aiohttp", "looptime", "rich")
+LOOP_AND_TERMINAL = ("asyncio", "aiohttp", "looptime", "uvloop", "rich")
 
 
 def layer_of(name: str) -> int:

@@ -377,3 +377,35 @@ def test_malformed_scenarios_exit_2_with_one_line_naming_file_and_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"marketo-sim: error: {path}:{line}:")
     assert "\n" not in err
+
+
+def test_a_run_needing_more_open_files_than_allowed_exits_2_before_sending(tmp_path: Path) -> None:
+    """100 subscriptions to the embedded endpoint keep 200 sockets open, more than a hard limit
+    of 300 leaves room for: exit 2 with how many are needed and what to do, nothing sent."""
+    import subprocess
+    import sys
+
+    resource = pytest.importorskip("resource")
+    subscriptions = "".join(f"  - {{name: s{i}, rate: 1}}\n" for i in range(100))
+    path = write(
+        tmp_path, f"munchkinId: 123-ABC-456\nduration: 4s\nsubscriptions:\n{subscriptions}"
+    )
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(path), "--virtual"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == (
+        "marketo-sim: error: this run needs about 456 open files (a connection per "
+        "subscription), but the process may open at most 300: raise the limit "
+        "(ulimit -n 456) or split the subscriptions over several runs"
+    )
+    assert "dev endpoint" not in done.stdout

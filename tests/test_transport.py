@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -13,8 +14,14 @@ from aiohttp import web
 from loopback import served, virtual
 
 from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.errors import ConfigError
 from simulator.shell.faketransport import FakeTransport, Request
-from simulator.shell.transport import HttpTransport, describe, status_outcome
+from simulator.shell.transport import (
+    HttpTransport,
+    describe,
+    reserve_descriptors,
+    status_outcome,
+)
 
 HEADERS = {"Content-Type": "application/json"}
 SEEN = web.AppKey("seen", list)
@@ -177,3 +184,47 @@ async def test_the_fake_returns_a_body_for_a_get() -> None:
     outcome, body = await transport.get("http://consumer/?challenge=c-123", {}, timeout=10.0)
     assert (outcome.status, body) == (200, b"c-123")
     assert transport.requests[0].method == "GET"
+
+
+@pytest.fixture
+def soft_limit() -> Iterator[tuple[int, int]]:
+    """The open-files limit, its soft part lowered to 900 for the test and restored after."""
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1000:
+        pytest.skip("the hard limit is too low to raise a soft limit of 900 past 1,000")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (900, hard))
+    try:
+        yield 900, hard
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_thousand_connections_raise_the_soft_limit_on_open_files(
+    soft_limit: tuple[int, int],
+) -> None:
+    """A soft limit of 900 and 1,000 descriptors needed: raised to the hard limit."""
+    import resource
+
+    reserve_descriptors(1000)
+    _, hard = soft_limit
+    expected = 1000 if hard == resource.RLIM_INFINITY else hard
+    assert resource.getrlimit(resource.RLIMIT_NOFILE) == (expected, hard)
+
+
+def test_enough_open_files_are_left_alone(soft_limit: tuple[int, int]) -> None:
+    """800 descriptors under a soft limit of 900: nothing changes."""
+    import resource
+
+    reserve_descriptors(800)
+    assert resource.getrlimit(resource.RLIMIT_NOFILE) == soft_limit
+
+
+def test_more_open_files_than_the_hard_limit_is_a_config_error() -> None:
+    """Past the hard limit nothing can be raised: the error says how many and what to do."""
+    resource = pytest.importorskip("resource")
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        pytest.skip("no hard limit on open files here")
+    with pytest.raises(ConfigError, match=rf"needs about {hard + 1} open files .* at most {hard}"):
+        reserve_descriptors(hard + 1)

@@ -11,7 +11,9 @@ Rules (the legacy Lead Activity Data Stream contract, each number a `Policy` fie
 * With `max_drain_rate` set, a push of n events is followed by the next one no sooner than
   n / max_drain_rate seconds after it began, so the catch-up after an outage (and any push)
   never exceeds that many events per second. This is a decision of the machine, not a limiter
-  in the shell: it is exact on every clock, the virtual one included.
+  in the shell: it is exact on every clock, the virtual one included. (asyncio-throttle, which
+  the project declares, would be such a limiter; it reads `time.monotonic()` itself, so under
+  `--speed N` it would pace real seconds and on the virtual clock it could not follow at all.)
 * A failed push (non-2xx, timeout, connection or TLS error) moves to RETRYING and the *same*
   batch (same messageId, same events) is retried `retries` times, `retry_interval` after each
   failure. A success at any point returns to ACTIVE.

@@ -9,7 +9,8 @@ the number of requests its machine can have in flight. A subscription whose endp
 holds only its own connections, never one another subscription waits for; and since a lane never
 asks for more connections than its pool has, no push waits for a free connection, a wait that
 aiohttp would count into the delivery timeout. What is not a push (OAuth token requests, the
-contract's probes) goes through the shared session.
+contract's probes) goes through the shared session. A thousand subscriptions keep a thousand
+connections alive: `reserve_descriptors` makes room for them before the first push.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Protocol
 import aiohttp
 
 from simulator.core.outcome import Outcome, OutcomeKind, classify_status
+from simulator.errors import ConfigError
 
 
 class Transport(Protocol):
@@ -182,3 +184,25 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return f"{exc.__class__.__name__}: {exc}"[:200]
+
+
+def reserve_descriptors(count: int) -> None:
+    """Let this process hold `count` open files, sockets included: raise its soft limit as far
+    as needed, within the hard limit. A ConfigError when the hard limit is lower: a push would
+    otherwise fail mid-run with "too many open files" (1,024 is a common soft limit, and each
+    subscription keeps a connection of its own). Nothing to do where there is no such limit."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    unlimited = resource.RLIM_INFINITY
+    if soft == unlimited or count <= soft:
+        return
+    if hard != unlimited and count > hard:
+        raise ConfigError(
+            f"this run needs about {count} open files (a connection per subscription), but the "
+            f"process may open at most {hard}: raise the limit (ulimit -n {count}) or split "
+            "the subscriptions over several runs"
+        )
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count if hard == unlimited else hard, hard))
