@@ -273,11 +273,11 @@ def target_from(args: argparse.Namespace) -> Target:
     if args.activity_types is not None and args.stream != "lead-activity":
         raise ConfigError("--activity-types needs --stream lead-activity")
     target = Target(
-        endpoint=_http_url("--endpoint", args.endpoint),
+        endpoint=http_url("--endpoint", args.endpoint),
         profile=profile,
         stream=args.stream,
-        token=_secret("--token-env", args.token_env),
-        next_token=_secret("--next-token-env", args.next_token_env),
+        token=secret("--token-env", args.token_env),
+        next_token=secret("--next-token-env", args.next_token_env),
         verifies_signatures=args.verifies_signatures,
         seed=new_seed() if args.seed is None else args.seed,
     )
@@ -292,7 +292,7 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
-def _http_url(flag: str, text: str) -> str:
+def http_url(flag: str, text: str) -> str:
     try:
         url = URL(text)
     except (ValueError, TypeError):
@@ -302,7 +302,7 @@ def _http_url(flag: str, text: str) -> str:
     return text
 
 
-def _secret(flag: str, name: str | None) -> str | None:
+def secret(flag: str, name: str | None) -> str | None:
     if name is None:
         return None
     value = os.environ.get(name, "")
@@ -321,7 +321,7 @@ def _rate_plan(args: argparse.Namespace, profile: str) -> RatePlan:
 
 def _processed(args: argparse.Namespace) -> ProcessedSource | None:
     if args.processed_url is not None:
-        return ProcessedUrl(_http_url("--processed-url", args.processed_url))
+        return ProcessedUrl(http_url("--processed-url", args.processed_url))
     if args.processed_cmd is not None:
         return ProcessedCommand(args.processed_cmd)
     return None

@@ -75,6 +75,12 @@ class Item:
     label: str
     ids: tuple[str, ...]
     payload: Any
+    id_names: tuple[str, ...] = ()  # what each of `ids` is, e.g. "eventid" (for the eye)
+
+    def named_ids(self) -> str:
+        """`eventid 1f.., id 46.., activityLogItemId 10..`: each id after its name."""
+        names = self.id_names or ("",) * len(self.ids)
+        return ", ".join(f"{n} {i}".strip() for n, i in zip(names, self.ids, strict=True))
 
 
 Source = Callable[[int, float], Item]  # (seq, wall time) -> the event of one kind
@@ -180,7 +186,7 @@ def _activity_source(world: World, kind: ActivityType, profile: str, seed: int) 
     def make(seq: int, at: float) -> Item:
         activity = activities.activity(seq, at)
         ids = (activity["marketoGUID"], str(activity["activityLogItemId"]))
-        return Item(label, ids, activity)
+        return Item(label, ids, activity, ("marketoGUID", "activityLogItemId"))
 
     return make
 
@@ -188,24 +194,29 @@ def _activity_source(world: World, kind: ActivityType, profile: str, seed: int) 
 def _io_source(stream: _IoStream, label: str) -> Source:
     def make(seq: int, at: float) -> Item:
         event = stream.io_events([(seq, at)])[0]
-        return Item(label, io_ids(event), event)
+        named = io_ids(event)
+        return Item(label, tuple(named.values()), event, tuple(named))
 
     return make
 
 
-def io_ids(event: IoEvent) -> tuple[str, ...]:
-    """Every id an I/O event carries, the envelope's `eventid` first: the deprecated `event_id`
-    when it differs, the CloudEvent `id` (Lead Activity's marketoGUID) and the activity's
-    `data.activityLogItemId` when there are such. A consumer may list the event by any of them."""
+def io_ids(event: IoEvent) -> dict[str, str]:
+    """Every id an I/O event carries, by name, the envelope's `eventid` first: the deprecated
+    `event_id` when it differs, the CloudEvent `id` (Lead Activity's marketoGUID) and the
+    activity's `activityLogItemId` when there are such. A consumer may list the event by any."""
     body = cloudevent(event)
     data = body.get("data")
-    found = [
-        event.event_id,
-        event.envelope.get("event_id"),
-        body.get("id"),
-        data.get("activityLogItemId") if isinstance(data, dict) else None,
-    ]
-    return tuple(dict.fromkeys(str(i) for i in found if i is not None and i != ""))
+    found = {
+        "eventid": event.event_id,
+        "event_id": event.envelope.get("event_id"),
+        "id": body.get("id"),
+        "activityLogItemId": data.get("activityLogItemId") if isinstance(data, dict) else None,
+    }
+    named: dict[str, str] = {}
+    for name, value in found.items():
+        if value is not None and value != "" and str(value) not in named.values():
+            named[name] = str(value)
+    return named
 
 
 # Which ids a consumer may list an event by, as the evidence names them: (profile, stream).
