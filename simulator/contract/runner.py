@@ -104,11 +104,10 @@ async def run_contract(
         async with HttpTransport(limit=_connections(target, rate)) as transport:
             ring = host.ring if host is not None else None
             probe = Probe(target, transport, keys=ring, processed=processed, rate=rate)
-            outcome, _ = await probe.get(target.endpoint)
-            if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
-                reason = outcome.detail or str(outcome.kind)
-                return ContractRun(target, _not_run(checks, target, reason), reason)
             clock = Budget(probe.now(), limit)
+            reason = await _unreachable(probe, clock)
+            if reason:
+                return ContractRun(target, _not_run(checks, target, reason), reason)
             results: list[CheckResult] = []
             for check in checks:
                 if clock.spent(probe.now()):
@@ -122,6 +121,18 @@ async def run_contract(
             await host.stop()
         if processed is not None:
             await processed.close()
+
+
+async def _unreachable(probe: Probe, budget: Budget) -> str:
+    """Why a GET on the endpoint got no HTTP answer (within the run's limit); "" if it did."""
+    try:
+        async with asyncio.timeout(budget.left(probe.now())):
+            outcome, _ = await probe.get(probe.target.endpoint)
+    except TimeoutError:
+        return f"no answer to a GET before the contract's --timeout {budget.seconds:g}s ran out"
+    if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
+        return outcome.detail or str(outcome.kind)
+    return ""
 
 
 async def _start(host: KeyHost, port: int) -> None:
