@@ -127,6 +127,21 @@ def test_the_same_seed_makes_the_same_events_and_delivery_ids() -> None:
     assert other[1] != first[1]
 
 
+def test_a_legacy_message_id_is_the_seed_then_a_counter() -> None:
+    """Seed 0 counts from 1000001, seed 42 from 421000001: runs never share a messageId."""
+
+    async def message_ids(seed: int) -> list[str]:
+        target = Target(
+            endpoint="http://127.0.0.1:9/", activity_types=VISIT_AND_NEW_LEAD, seed=seed
+        )
+        probe = probe_of(FakeConsumer(), target)
+        deliveries = [probe.delivery(probe.stock.take(1)) for _ in range(2)]
+        return [orjson.loads(d.body)["messageId"] for d in deliveries]
+
+    assert virtual(message_ids(0)) == ["1000001", "1000002"]
+    assert virtual(message_ids(42)) == ["421000001", "421000002"]
+
+
 def _fields(target: Target) -> dict[str, Any]:
     return {name: getattr(target, name) for name in target.__dataclass_fields__}
 

@@ -131,6 +131,14 @@ def test_nothing_listening_exits_1_with_the_reason(capsys: pytest.CaptureFixture
         ),
         pytest.param(["Visit Nowhere"], "unknown activity type", id="type"),
         pytest.param(
+            ["Nope", "--stream", "user-audit"],
+            "unknown User Audit component 'Nope'",
+            id="component",
+        ),
+        pytest.param(
+            ["Nope", "--stream", "notification"], "unknown notification kind 'Nope'", id="kind"
+        ),
+        pytest.param(
             ["--stream", "notification", "--profile", "marketo-legacy"],
             "the notification stream exists only on Adobe I/O",
             id="stream",
@@ -145,11 +153,11 @@ def test_nothing_listening_exits_1_with_the_reason(capsys: pytest.CaptureFixture
 def test_bad_input_exits_2_and_sends_nothing(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each refusal names the problem; nothing listens, and nothing needed to."""
+    """Each refusal names the problem before anything is printed, served or sent."""
     assert main(["send", f"http://127.0.0.1:{free_port()}/", *argv]) == 2
     captured = capsys.readouterr()
     assert message.lower() in captured.err.lower()
-    assert "answer:" not in captured.out
+    assert captured.out == ""
 
 
 def test_a_url_that_is_not_http_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

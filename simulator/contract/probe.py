@@ -366,7 +366,8 @@ class Probe:
             self._message_ids += 1
             body = legacy_batch(
                 munchkin_id=MUNCHKIN_ID,
-                message_id=str(self._message_ids),
+                # The seed leads, so no two runs share a messageId either.
+                message_id=str(self.target.seed * 10_000_000 + self._message_ids),
                 created_at=self._clock.wall(),
                 activities=[item.payload for item in items],
             )

@@ -30,7 +30,12 @@ from simulator.contract.probe import (
 )
 from simulator.core.outcome import Outcome
 from simulator.errors import ConfigError
-from simulator.payloads.catalog import ACTIVITY_TYPES, select_activity_types
+from simulator.payloads.catalog import (
+    ACTIVITY_TYPES,
+    select_activity_types,
+    select_audit_components,
+    select_notification_kinds,
+)
 from simulator.payloads.iostreams import PROFILES, STREAMS
 from simulator.payloads.signing import SIGNATURE_HEADERS
 from simulator.shell import clock
@@ -100,6 +105,9 @@ def target_from(args: argparse.Namespace) -> Target:
         raise ConfigError("--token-env: Adobe I/O sends no token, it signs deliveries")
     lead = args.stream == "lead-activity"
     types = ACTIVITY_TYPES if args.type is None or not lead else select_activity_types(args.type)
+    if args.type is not None and not lead:  # the stock checks it too, but only once sending
+        find = select_audit_components if args.stream == "user-audit" else select_notification_kinds
+        find(args.type)
     return Target(
         endpoint=http_url("url", args.url),
         profile=profile,
