@@ -425,7 +425,10 @@ def test_the_timeout_flag_ends_a_contract_against_a_hanging_consumer(
         ("every-type", "skipped"),
     ]
     assert rows[0]["evidence"].startswith("cut short: the contract's --timeout 0.5s ran out")
-    assert "0 passed, 1 failed, 1 skipped: exit 1" in capsys.readouterr().out
+    assert (
+        "0 passed, 1 failed, 1 skipped: exit 1 (the --timeout ran out: allow more time, or "
+        "--skip some checks)"
+    ) in capsys.readouterr().out
 
 
 def test_a_timeout_that_is_no_duration_is_bad_usage() -> None:

@@ -33,6 +33,7 @@ from simulator.contract.processed import (
 )
 from simulator.contract.runner import (
     EXIT_PASSED,
+    TIMED_OUT,
     CheckResult,
     ContractRun,
     run_contract,
@@ -65,7 +66,9 @@ def contract_summary(run: ContractRun) -> str:
         f"{n[CheckStatus.PASSED]} passed, {n[CheckStatus.FAILED]} failed, "
         f"{n[CheckStatus.SKIPPED]} skipped: exit {run.exit_code}"
     )
-    if n[CheckStatus.SKIPPED]:
+    if any(r.evidence.startswith(TIMED_OUT) for r in run.results):
+        text += " (the --timeout ran out: allow more time, or --skip some checks)"
+    elif n[CheckStatus.SKIPPED]:
         text += " (a skipped check is no pass: give it what it needs, or --skip it)"
     return text
 

@@ -165,14 +165,16 @@ class Budget:
 
     def cut(self, into: float) -> tuple[CheckStatus, str]:
         return CheckStatus.FAILED, (
-            f"cut short: the contract's --timeout {self.seconds:g}s ran out {into:.1f}s into "
-            "this check (no verdict, so no pass)"
+            f"{TIMED_OUT[0]} {self.seconds:g}s ran out {into:.1f}s into this check (no "
+            "verdict, so no pass)"
         )
 
     def not_run(self) -> tuple[CheckStatus, str]:
-        return CheckStatus.SKIPPED, (
-            f"not run: the contract's --timeout {self.seconds:g}s ran out before this check"
-        )
+        return CheckStatus.SKIPPED, (f"{TIMED_OUT[1]} {self.seconds:g}s ran out before this check")
+
+
+# How the evidence of a check cut short, or not run, by the run's time limit begins.
+TIMED_OUT = ("cut short: the contract's --timeout", "not run: the contract's --timeout")
 
 
 async def _run_check(check: Check, probe: Probe, budget: Budget) -> CheckResult:
