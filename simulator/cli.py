@@ -168,6 +168,12 @@ def _contract_flags(contract: argparse.ArgumentParser) -> None:
     add_arguments(contract)
 
 
+def _send_flags(send: argparse.ArgumentParser) -> None:
+    from simulator.send.command import add_arguments
+
+    add_arguments(send)
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -323,6 +329,13 @@ def cmd_contract(args: argparse.Namespace) -> int:
     return command(args)
 
 
+def cmd_send(args: argparse.Namespace) -> int:
+    """Exit 0: the consumer answered 2xx; 1: anything else; 2: bad input."""
+    from simulator.send.command import command
+
+    return command(args)
+
+
 def cmd_receive(args: argparse.Namespace) -> int:
     from simulator.endpoint import receiver
     from simulator.shell import clock
@@ -471,4 +484,5 @@ COMMANDS: dict[str, Command] = {
         _contract_flags,
         cmd_contract,
     ),
+    "send": ("send one delivery as the producer would, print the answer", _send_flags, cmd_send),
 }
