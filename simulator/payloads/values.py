@@ -299,7 +299,7 @@ _TIED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "track_previous_id": ("track", lambda r: r[1].id),
     "track_previous_name": ("track", lambda r: r[1].name),
     "merge_ids": ("merged", str),
-    "order_amount": ("order_amount", lambda i: round(19 + i / 100, 2)),
+    "order_amount": ("order_amount", lambda i: f"{19 + i / 100:.2f}"),
 }
 STATUS_FIRST_ID = 20  # "Not in Program", the first step of the ladder (pools.STATUSES)
 
@@ -417,6 +417,7 @@ _COMPONENT_RANGES: dict[str, tuple[int, int]] = {
     "folder": (100, 999),
     "smart_list": (1000, 9999),
     "snippet": (1000, 1999),
+    "integration": (1, 99),  # LaunchPoint services: a handful per instance
 }
 
 
