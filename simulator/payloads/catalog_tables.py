@@ -61,8 +61,8 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
     "Old Value@score": ("integer", "score_old"),
     "Score Name": ("string", "score_name"),
     "List ID": ("object", "list_id"),
-    "Campaign": ("string", "campaign_name"),
-    "Channel": ("string", "campaign_channel"),
+    "Campaign": ("string", "list_campaign_name"),  # Add To List / Remove from List only
+    "Channel": ("string", "list_campaign_channel"),
     "Merge IDs": ("string", "merge_ids"),
     "Merge Fields": ("string", "merge_fields"),
     "Is Primary": ("boolean", "opportunity_primary"),
