@@ -25,6 +25,8 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http_event
 from cloudevents.core.exceptions import CloudEventValidationError
 from cloudevents.v1.exceptions import MissingRequiredFields
 from cloudevents.v1.http import from_json as v1_from_json
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.errors import ConfigError
 from simulator.payloads.catalog import (
@@ -374,6 +376,14 @@ def test_the_v1_sdk_reads_the_v1_schema() -> None:
 def test_uads_v1_time_is_written_like_the_page_example(offset: float, time: str) -> None:
     """V1.0 time is "2020-05-28T19:20:47.28Z"-style: UTC, milliseconds without trailing zeros."""
     assert audit(schema="V1.0").cloudevent(0, T0 + offset)["time"] == time
+
+
+@given(ms=st.integers(min_value=0, max_value=10**12))
+def test_the_trimmed_v1_time_reads_back_to_the_millisecond(ms: int) -> None:
+    """However many trailing zeros are dropped, an ISO parser reads the same instant back."""
+    stream = audit(schema="V1.0")
+    text = stream.cloudevent(0, ms / 1000)["time"]
+    assert round(datetime.fromisoformat(text).timestamp() * 1000) == ms
 
 
 # ---- Notification (§3b) -----------------------------------------------------------------------

@@ -5,6 +5,15 @@ rows into records and looks them up.
 Source: reference/marketo-data-streams.md §1d (LADS event list, Jan 2025 attribute column), §1e and
 §2 for `TYPES`, §3a for `AUDIT`, §3b for `NOTIFICATIONS`. Each is its table, row for row.
 
+Experience League says over 144 activity types can be subscribed to; `TYPES` has the 64 standard
+types of the LADS list, the four † rows Talend gives ids for, and three custom samples. A standard
+type is added only where a public source names it with its id and attributes, and none beyond
+these was found (searched for issue 12: Adobe's and Marketo's docs, the REST `activities/types.json`
+samples, public repositories' fixtures; the Sales Connect glossary names "Received Sales Call",
+"Add to Sales Campaign" and "Remove from Sales Campaign" with attributes but no ids). Names of
+Experience League's list resolve through `ALIASES` where they map to a known id, and are refused
+with the reason (`UNRESOLVED`) where no source gives one.
+
 Rules used to fill cells the reference leaves open:
 - Attribute `dataType` is "object" for Marketo *asset* IDs (mailing, webpage, link, form, list,
   program, segment), as the LADS doc says, and "integer" for other IDs (run, step, stage, ...).
