@@ -4,6 +4,10 @@
 the same event in any process and any call order. Every `eventid` is an own id
 (`draws.own_id`): a v4-shaped prefix naming the stream, then the seq in 12 hex digits.
 
+User Audit (`schema` V1.0) and Notification (`shape` "experience-league") also come in the older
+shapes of the Experience League page, with the `time` styles of its examples; the I/O docs'
+current shapes are the default. A run's `adobeIo.imsOrgId` is their `data.imsOrgId`.
+
 Lead Activity CloudEvents take the legacy fast path: the activity texts of `templates`, inside
 envelope text cut from `formats.flat_envelope` (`CloudActivityStream.encode_body`); the
 `IoEvent`s are that text parsed. User Audit and Notification events are built as dicts.
