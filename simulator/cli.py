@@ -286,9 +286,9 @@ def cmd_events(args: argparse.Namespace) -> int:
     (one JSON document per single delivery, or with --batch the one array of a batch delivery)."""
     import orjson
 
+    from simulator.payloads.events import SAMPLE_AT
     from simulator.payloads.formats import legacy_batch
     from simulator.payloads.iostreams import sample_events
-    from simulator.shell import clock
 
     ref = _events_ref(args)
     profile = args.profile or ("marketo-legacy" if args.stream == "lead-activity" else "adobe-io")
@@ -296,7 +296,9 @@ def cmd_events(args: argparse.Namespace) -> int:
         args.stream, ref=ref, action=args.action, count=args.count, seed=args.seed, profile=profile
     )
     if profile == "marketo-legacy" and args.batch:
-        created = clock.VIRTUAL_EPOCH.timestamp()
+        # Formed at the next 2 s push after the last activity (dated SAMPLE_AT + seq): a batch
+        # is never older than what it carries.
+        created = SAMPLE_AT + max(args.count - 1, 0) + 2
         body = legacy_batch(
             munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=events
         )

@@ -269,6 +269,7 @@ class LaneBuilder:
                 recipient_client_id=io.recipient_client_id,
                 deprecated_fields=io.deprecated_fields,
                 schema=io.audit_schema,
+                ims_org_id=self.run.adobe_io.ims_org_id,
             )
         if spec.stream == "notification":
             kinds = _resolve(
@@ -282,6 +283,8 @@ class LaneBuilder:
                 munchkin_id=munchkin_id,
                 recipient_client_id=io.recipient_client_id,
                 deprecated_fields=io.deprecated_fields,
+                ims_org_id=self.run.adobe_io.ims_org_id,
+                shape=io.notification_shape,
             )
         return CloudActivityStream(
             self._activities(spec),
