@@ -96,7 +96,7 @@ class Producer:
         self, duration: float | None = None, *, on_start: Callable[[Producer], None] | None = None
     ) -> RunResult:
         start = self.run.start or self.start or (VIRTUAL_EPOCH if self.virtual else None)
-        world = World.build(self.run.seed)  # first: it is the slow part of starting up
+        world = World.build(self.run.seed, locale=self.run.locale)  # first: the slow part
         warm_streams(self.run, world)
         keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())

@@ -1,10 +1,11 @@
 """The name lists a world draws its people, companies, sites and asset names from: data, so
 the same seed gives the same world, byte for byte, whatever else is installed.
 
-Generated once from Faker 40.63.0 (locale en_US, seeded with 0; MIT-licensed data) and
-sorted; `world` draws from them with its own seeded generator. Faker does not promise the same
-seeded output across its versions, so it is not called at run time. Edit by hand if you like:
-a changed list changes every world that draws from it.
+Generated once from Faker 40.63.0 (locale en_US, seeded with 0; MIT-licensed data) by
+`python -m simulator.payloads.locales en_US`, and sorted; `world` draws from them with its own
+seeded generator. Faker does not promise the same seeded output across its versions, so the
+default locale never calls it at run time (other locales do: see `locales`). Edit by hand if you
+like: a changed list changes every world that draws from it.
 """
 
 from __future__ import annotations

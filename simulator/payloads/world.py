@@ -1,7 +1,8 @@
 """The seeded world every event draws from: leads, campaigns, programs, assets and the rest.
 
-Built once per run by `World.build(seed)` from the name lists of `names` (data, so a seed gives
-the same world whatever Faker version is installed, or none), then read by the streams
+Built once per run by `World.build(seed)` from the name lists of `locales` (the shipped en_US
+data of `names` by default, so a seed gives the same world whatever Faker version is installed;
+Faker's own lists for another locale), then read by the streams
 (`events`, `iostreams`) through the draw groups of `values`, with integer arithmetic. Same seed,
 same world, in any process. The pools' record types, and the pools every world shares, are in
 `pools`.
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from simulator.payloads import names
+from simulator.payloads.locales import SHIPPED, name_lists
 from simulator.payloads.pools import (
     AGENTS,
     CAMPAIGN_STEPS,
@@ -56,6 +57,19 @@ from simulator.payloads.pools import (
     Webpage,
     make_lead,
 )
+
+# How many names of each list `build` samples: a locale must offer at least these.
+_NAMES_NEEDED = {
+    "first_names": 60,
+    "last_names": 60,
+    "companies": 20,
+    "domains": 21,
+    "jobs": 15,
+    "phrases": 14,
+    "words": 60,
+    "cities": 4,
+    "catch_phrases": 4,
+}
 
 NEW_LEAD_BASE = 10_000_000  # New Lead ids are this + seq, above every static-pool id
 _MAX_LEADS = 400_000  # pool ids are drawn below 1001 + 20 * leads, so they stay under the base
@@ -115,27 +129,31 @@ class World:
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def build(cls, seed: int, *, leads: int = 500) -> World:
-        """The world for `seed`: identical for the same seed and lead count in any process."""
+    def build(cls, seed: int, *, leads: int = 500, locale: str = SHIPPED) -> World:
+        """The world for `seed`: identical for the same seed, lead count and locale in any
+        process (for a locale other than en_US, within one Faker version)."""
         if not 1 <= leads <= _MAX_LEADS:
             raise ValueError(f"a world holds 1 to {_MAX_LEADS} leads, got leads={leads}")
+        pool = name_lists(locale, _NAMES_NEEDED)
         # Names come from their own generator, so drawing more of them changes no id.
         text = random.Random(f"world-names:{seed}")
-        domains = _sample(text, names.DOMAINS, 21)
+
+        def take(field: str) -> tuple[str, ...]:
+            return _sample(text, getattr(pool, field), _NAMES_NEEDED[field])
+
+        domains = take("domains")
         people = _People(
-            first_names=_sample(text, names.FIRST_NAMES, 60),
-            last_names=_sample(text, names.LAST_NAMES, 60),
-            companies=_sample(text, names.COMPANIES, 20),
+            first_names=take("first_names"),
+            last_names=take("last_names"),
+            companies=take("companies"),
             email_domains=domains[:20],
-            job_titles=_sample(text, names.JOBS, 15),
+            job_titles=take("jobs"),
         )
         site = domains[20]
-        phrases = _sample(text, names.PHRASES, 14)  # 12 programs, 2 nurture programs
-        slugs = list(_sample(text, names.WORDS, 60))
+        phrases = take("phrases")  # 12 programs, 2 nurture programs
+        slugs = list(take("words"))
         labels = _Labels(
-            nurtures=phrases[12:],
-            cities=_sample(text, names.CITIES, 4),
-            webinars=_sample(text, names.CATCH_PHRASES, 4),
+            nurtures=phrases[12:], cities=take("cities"), webinars=take("catch_phrases")
         )
         rng = random.Random(seed)
         programs = _programs(phrases[:12], rng)
