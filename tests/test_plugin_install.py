@@ -98,6 +98,72 @@ def test_the_readme_example_and_a_starlette_app_pass_with_no_ini_settings(tmp_pa
     assert "2 passed" in result.stdout
 
 
+SCALED_CONFTEST = """
+from simulator.testing.scaled import scaled_loop
+
+
+def pytest_asyncio_loop_factories(config, item):
+    return {"scaled": scaled_loop(120)}
+"""
+
+SCALED_TEST = '''
+import asyncio
+import threading
+
+import pytest
+from aiohttp import web
+from good_consumer import create_app
+
+RUN = """
+munchkinId: 123-ABC-456
+subscriptions:
+  - {name: leads, rate: 10, delivery: {phase: aligned}, auth: {type: token, tokenEnv: T}}
+"""
+
+
+@pytest.fixture
+def consumer_url():
+    """good_consumer in a thread of its own: outside the test's loop, like a staging host."""
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(create_app(token="t"), access_log=None)
+
+    async def start():
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return f"http://127.0.0.1:{runner.addresses[0][1]}/"
+
+    url = loop.run_until_complete(start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield url
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.close()
+
+
+@pytest.mark.asyncio
+async def test_a_consumer_by_url_on_a_scaled_clock(marketo_producer, consumer_url):
+    sim = await marketo_producer(RUN, url=consumer_url, env={"T": "t"})
+    await sim.advance(60)  # a simulated minute: half a real second at speed 120
+    assert sim.speed == 120
+    assert sim.now >= 60
+    sim.assert_no_failed_attempts()
+    assert sim.ledger("leads").acknowledged > 0  # time runs on: the latest events may wait
+'''
+
+
+def test_a_consumer_by_url_runs_on_a_scaled_clock(tmp_path: Path) -> None:
+    """url= on a loop scaled by a conftest's `pytest_asyncio_loop_factories`: the producer's
+    clock runs 120 times faster than real time, and the consumer takes every push."""
+    (tmp_path / "good_consumer.py").write_text((ROOT / "examples/good_consumer.py").read_text())
+    (tmp_path / "conftest.py").write_text(SCALED_CONFTEST)
+    (tmp_path / "test_scaled.py").write_text(SCALED_TEST)
+    result = pytest_in(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
 def test_without_pytest_asyncio_the_fixture_says_what_to_install(tmp_path: Path) -> None:
     """With pytest-asyncio absent (here: switched off), a test using the fixture fails saying
     what to install, and an unrelated test with fixtures still passes (looptime's plugin, which

@@ -153,13 +153,15 @@ class Runner:
     async def settle(self) -> None:
         """Until everything due at this instant has happened: the timeline's steps up to now,
         then every lane's work. A push in flight is waited for, so with a consumer that takes
-        time to answer, time passes: the steps due by then are played too, and so on."""
+        time to answer, time passes: the steps due by then are played too, and so on (on the
+        virtual clock; on a real or scaled one, whose time never stands still, one round)."""
         while True:
             now = self.now()  # the watcher sees it: teardown stops the clock here, not earlier
             if self._director is not None:
                 await self._unless_stopped(self._director.reached(now))
             await self._unless_stopped(self.engine.settled())
-            if self.clock.now() == now:
+            # On a real or scaled clock time moves on between two reads: once is all there is.
+            if not self.virtual or self.clock.now() == now:
                 return
 
     async def _unless_stopped(self, waiting: Coroutine[Any, Any, None]) -> None:
@@ -358,7 +360,8 @@ def _check_clock(clock: ClockName, *, virtual: bool, url: str | None) -> None:
         raise ConfigError(
             "marketo_producer: url= points at a consumer outside the test's event loop, which "
             "cannot follow the virtual clock: drop @pytest.mark.looptime to run the test on the "
-            "real clock, or pass app= to serve the consumer in the test's loop"
+            "real clock (or a scaled one: simulator.testing.scaled.scaled_loop), or pass app= "
+            "to serve the consumer in the test's loop"
         )
     if clock == "virtual" and not virtual:
         raise ConfigError(

@@ -24,6 +24,7 @@ from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
 from simulator.testing.attempts import SHOWN, describe, summary
 from simulator.testing.runner import App, ClockName, Runner, launch
+from simulator.testing.scaled import loop_speed
 
 __all__ = ["Factory", "Simulation", "inject", "start_producer"]
 
@@ -59,6 +60,12 @@ class Simulation:
     def virtual(self) -> bool:
         """The test's loop keeps virtual time (`@pytest.mark.looptime`)."""
         return self._runner.virtual
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per real second on a real or scaled clock (`scaled_loop`); 1.0 on
+        the virtual one, whose time does not follow the real clock at all."""
+        return 1.0 if self.virtual else loop_speed()
 
     @property
     def now(self) -> float:
