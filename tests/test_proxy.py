@@ -18,12 +18,15 @@ from types import ModuleType
 import aiohttp
 import pytest
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 from loopback import served, virtual
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from simulator.cli import main
 from simulator.core.behaviour import Behaviour, Window
 from simulator.core.outcome import OutcomeKind
-from simulator.endpoint.proxy import FaultProxy
+from simulator.endpoint.proxy import HOP_BY_HOP, FaultProxy, _end_to_end
 from simulator.errors import ConfigError
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import parse_run
@@ -264,3 +267,30 @@ def test_replay_against_an_endpoint_names_the_proxy_and_skips_endpoint_checks(
         "push to another endpoint (--endpoint), whose own records are the consumer's to check"
     ) in out
     assert "0 passed, 0 failed, 1 skipped" in out
+
+
+HEADER_NAMES = st.sampled_from(
+    [
+        "Authorization",
+        "Content-Type",
+        "X-Trace",
+        "Connection",
+        "Keep-Alive",
+        "Host",
+        "TE",
+        "Transfer-Encoding",
+        "Content-Length",
+        "Upgrade",
+        "X-Drop-Me",
+    ]
+)
+
+
+@given(st.lists(st.tuples(HEADER_NAMES, st.text("abc, ", max_size=12)), max_size=12))
+def test_forwarded_headers_are_the_end_to_end_ones(headers: list[tuple[str, str]]) -> None:
+    """Whatever the headers, the hop-by-hop ones and those `Connection` names are dropped, and
+    every other one is kept, in order, with its value."""
+    given_headers = CIMultiDictProxy(CIMultiDict(headers))
+    named = {t.strip().lower() for k, v in headers if k == "Connection" for t in v.split(",")}
+    kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
+    assert list(_end_to_end(given_headers).items()) == kept

@@ -202,7 +202,11 @@ class FaultProxy:
 
 def _end_to_end(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
     """The headers without the hop-by-hop ones (nor those that `Connection` names)."""
-    named = {token.strip().lower() for token in headers.getone("Connection", "").split(",")}
+    named = {
+        token.strip().lower()
+        for value in headers.getall("Connection", [])
+        for token in value.split(",")
+    }
     out: CIMultiDict[str] = CIMultiDict()
     for key, value in headers.items():
         if key.lower() not in HOP_BY_HOP and key.lower() not in named:

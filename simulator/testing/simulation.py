@@ -131,6 +131,7 @@ class Simulation:
     def assert_all_acknowledged(self, subscription: str | None = None) -> None:
         """Every event produced so far has been acknowledged: none queued, in flight or lost.
         A failure names the ledger, the attempts' answers and the latest failed attempts."""
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
         problems = []
         for name in self._names(subscription):
             ledger = self.ledger(name)
@@ -144,6 +145,7 @@ class Simulation:
 
     def assert_no_failed_attempts(self, subscription: str | None = None) -> None:
         """Every attempt so far was answered 2xx. A failure lists the failed attempts."""
+        __tracebackhide__ = True
         tally = self.outcomes(subscription)
         failed = sum(n for what, n in tally.items() if not _success(what))
         if failed:
