@@ -490,3 +490,16 @@ async def test_an_app_of_another_kind_is_refused(marketo_producer: Factory) -> N
     """app= that is neither aiohttp nor ASGI: a ConfigError naming what it takes."""
     with pytest.raises(ConfigError, match=r"app= takes an aiohttp Application or an ASGI"):
         await marketo_producer(run(), app=42, env=ENV)  # type: ignore[arg-type]
+
+
+@pytest.mark.looptime
+async def test_an_asgi_app_whose_startup_fails_is_refused(marketo_producer: Factory) -> None:
+    """An app whose lifespan startup fails: a ConfigError, not uvicorn's SystemExit."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": "no database"})
+
+    with pytest.raises(ConfigError, match=r"the consumer app did not start: its lifespan startup"):
+        await marketo_producer(run(), app=app, env=ENV)

@@ -55,6 +55,7 @@ async def serve_asgi(app: AsgiApp, *, what: str = "the consumer app") -> tuple[A
         host="127.0.0.1",
         port=0,
         lifespan="auto",
+        log_config=None,  # leave the test process's logging as it is
         log_level=logging.WARNING,
         access_log=False,
         timeout_graceful_shutdown=GRACE,
