@@ -228,8 +228,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
         say = lambda t, text: console.print(  # noqa: E731
             f"{offset(t)} step: {text}", style="cyan", soft_wrap=True
         )
+
+        def started(p: Producer) -> None:
+            where = _servers(p, args.endpoint)
+            if where:
+                console.print(f"{args.file}: {where}", soft_wrap=True)
+
+        play = replay(
+            run, virtual=virtual, duration=duration, observers=observers, say=say, on_start=started
+        )
         recording = clock.run(
-            replay(run, virtual=virtual, duration=duration, observers=observers, say=say),
+            play,
             mode=mode,
             speed=args.speed or 1.0,
         )
@@ -261,11 +270,16 @@ def _verdict_summary(console: Console, recording: Recording, elapsed: float) -> 
             if verdict.passed
             else f": expected {verdict.expected}, observed {verdict.observed}{when}"
         )
+        if verdict.skipped is not None:
+            mark, detail = "[yellow]SKIP[/]", f": {verdict.skipped}"
         console.print(f"{mark} {verdict.name}{detail}", soft_wrap=True)
     failed = sum(not v.passed for v in recording.verdicts)
+    skipped = sum(v.skipped is not None for v in recording.verdicts)
     ledger = "balanced" if balanced else "[red]does not balance[/]"
     console.print(
-        f"{len(recording.verdicts) - failed} passed, {failed} failed; ledger {ledger}; "
+        f"{len(recording.verdicts) - failed - skipped} passed, {failed} failed"
+        + (f", {skipped} skipped" if skipped else "")
+        + f"; ledger {ledger}; "
         f"{offset(recording.ended_at)} simulated in {elapsed:.2f}s",
         soft_wrap=True,
     )
@@ -458,6 +472,22 @@ def _banner(producer: Producer, args: argparse.Namespace, duration: float | None
         f"[bold]marketo-sim[/] {args.file}: munchkin {run.munchkin_id}, "
         f"{len(run.subscriptions)} subscription(s), {pace}{until}{where}"
     )
+
+
+def _servers(producer: Producer, endpoint: str | None) -> str:
+    """The addresses a consumer may need while the run goes: the dev endpoint, Adobe I/O's
+    public keys and journal, and the fault proxy in front of `endpoint`."""
+    from simulator.producer import EMBEDDED
+
+    where = []
+    if producer.receiver is not None:
+        where.append(f"dev endpoint {producer.receiver.url}")
+    if producer.publisher is not None:
+        where.append(f"Adobe I/O keys and journal {producer.publisher.url}")
+    proxies = sorted({s.endpoint for s in producer.run.subscriptions} - {endpoint, EMBEDDED})
+    if endpoint is not None and proxies:
+        where.append(f"fault proxy {', '.join(proxies)} in front of {endpoint}")
+    return "; ".join(where)
 
 
 def _receiver_counts(result: RunResult) -> dict[str, int] | None:

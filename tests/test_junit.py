@@ -106,3 +106,12 @@ def test_hostile_text_stays_well_formed() -> None:
     case = next(root.iter("testcase"))
     assert case.get("name") == '<x a="1">&\ufffd\ufffd</x>'
     assert case.get("classname") == '<x a="1">&\ufffd\ufffd</x>'
+
+
+def test_a_skipped_verdict_is_a_skipped_case_with_its_reason() -> None:
+    """A check that could not be judged is counted as skipped and says why, failing nothing."""
+    skipped = Verdict("endpoint duplicates 0", True, "0", "not judged", 1200.0, skipped="why")
+    root = parse(render_junit(recording([skipped])))
+    case = next(root.iter("testcase"))
+    assert [(child.tag, child.get("message")) for child in case] == [("skipped", "why")]
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("1", "0", "1")

@@ -4,10 +4,12 @@ on the virtual clock."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import textwrap
 import warnings
+from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import looptime
@@ -394,3 +396,110 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest("-p", "no:cacheprovider", *IN_PROCESS)
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.looptime
+async def test_assert_all_acknowledged_explains_with_the_failed_attempts(
+    marketo_producer: Factory,
+) -> None:
+    """A consumer answering 503: the message gives the ledger, the answers counted and the
+    failed attempts one per line, instead of a bare set comparison."""
+    sim = await marketo_producer(run(rate=10), app=consumer(status=503), env=ENV)
+    await sim.advance(200)
+    with pytest.raises(AssertionError) as failure:
+        sim.assert_all_acknowledged("leads")
+    assert str(failure.value) == "\n".join(
+        [
+            "leads: 0 of 2000 events acknowledged (queued 1980, in flight 20)",
+            "attempts by answer: 2 x HTTP 503",
+            "the latest 2 failed attempts (of 2 kept):",
+            "  +00:00:02.000 leads push #1 of 20 events: HTTP 503, then retrying",
+            "  +00:03:02.000 leads retry #2 of 20 events: HTTP 503, then retrying",
+            "now: 200 s; states: leads retrying",
+        ]
+    )
+
+
+@pytest.mark.looptime
+async def test_assert_no_failed_attempts_counts_every_failure(marketo_producer: Factory) -> None:
+    """Two 503s then recovery: every event is acknowledged, but two attempts failed."""
+    app = consumer(status=503)
+    sim = await marketo_producer(run(rate=10), app=app, env=ENV)
+    await sim.advance(190)
+    app[STATUS][0] = 200
+    await sim.advance(200)
+    sim.assert_all_acknowledged()
+    with pytest.raises(AssertionError, match=r"^2 of \d+ attempts failed\nattempts by answer: "):
+        sim.assert_no_failed_attempts()
+    assert sim.outcomes()["HTTP 503"] == 2
+
+
+@pytest.mark.looptime
+async def test_the_attempt_log_keeps_the_newest_and_counts_them_all(
+    marketo_producer: Factory,
+) -> None:
+    """Past its bound the log drops the oldest attempts; `outcomes` still counts every one."""
+    sim = await marketo_producer(run(rate=10), app=consumer(), env=ENV)
+    log = sim._runner.watcher.recorder
+    log.attempts = deque(maxlen=5)
+    await sim.advance(20)
+    assert [a.at for a in sim.attempts("leads")] == [12.0, 14.0, 16.0, 18.0, 20.0]
+    assert sim.attempts_dropped == 5
+    assert sim.outcomes("leads") == {"HTTP 200": 10}
+
+
+@pytest.mark.looptime
+async def test_an_asgi_app_is_served_in_the_tests_loop(marketo_producer: Factory) -> None:
+    """A bare ASGI callable is served by uvicorn on 127.0.0.1 and follows the virtual clock."""
+    bodies: list[bytes] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        message = await receive()
+        bodies.append(message.get("body", b""))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    sim = await marketo_producer(run(rate=10), app=app, env=ENV)
+    await sim.advance(6)
+    assert sim.url.startswith("http://127.0.0.1:")
+    assert [(a.at, a.status) for a in sim.attempts("leads")] == [(2.0, 200), (4.0, 200), (6.0, 200)]
+    assert len(bodies) == 3
+
+
+@pytest.mark.looptime
+async def test_an_asgi_app_without_uvicorn_says_what_to_install(
+    marketo_producer: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without uvicorn, serving an ASGI app fails with the install command."""
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("never served")
+
+    with pytest.raises(ConfigError, match=r"needs uvicorn: pip install 'marketo-stream"):
+        await marketo_producer(run(), app=app, env=ENV)
+
+
+@pytest.mark.looptime
+async def test_an_app_of_another_kind_is_refused(marketo_producer: Factory) -> None:
+    """app= that is neither aiohttp nor ASGI: a ConfigError naming what it takes."""
+    with pytest.raises(ConfigError, match=r"app= takes an aiohttp Application or an ASGI"):
+        await marketo_producer(run(), app=42, env=ENV)  # type: ignore[arg-type]
+
+
+@pytest.mark.looptime
+async def test_an_asgi_app_whose_startup_fails_is_refused(marketo_producer: Factory) -> None:
+    """An app whose lifespan startup fails: a ConfigError, not uvicorn's SystemExit."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": "no database"})
+
+    with pytest.raises(ConfigError, match=r"the consumer app did not start: its lifespan startup"):
+        await marketo_producer(run(), app=app, env=ENV)

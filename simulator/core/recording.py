@@ -27,6 +27,7 @@ class Verdict:
     observed: str
     at: float | None = None  # the simulated time the check concerns; None: the end of the run
     subscription: str | None = None
+    skipped: str | None = None  # why it could not be judged (then `passed`: it fails nothing)
 
 
 @dataclass(slots=True)

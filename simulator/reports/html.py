@@ -112,11 +112,14 @@ def _expectations(recording: Recording) -> str:
 
 def _verdict_row(verdict: Verdict, ended_at: float) -> str:
     mark = '<span class="ok">✓ pass</span>' if verdict.passed else '<span class="ko">✗ fail</span>'
+    observed = verdict.observed
+    if verdict.skipped is not None:
+        mark, observed = '<span class="muted">– skipped</span>', verdict.skipped
     at = when(verdict.at) if verdict.at is not None else f"end {when(ended_at)}"
     return (
         f'<tr class="{"pass" if verdict.passed else "fail"}"><td>{mark}</td>'
         f"<td>{escape(verdict.name)}</td><td>{escape(verdict.expected)}</td>"
-        f'<td>{escape(verdict.observed)}</td><td class="at">{escape(at)}</td></tr>'
+        f'<td>{escape(observed)}</td><td class="at">{escape(at)}</td></tr>'
     )
 
 

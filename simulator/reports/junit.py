@@ -22,8 +22,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def render_junit(recording: Recording, *, suite: str | None = None, elapsed: float = 0.0) -> str:
     """JUnit XML for the recording's verdicts; `elapsed` is the run's real duration in seconds."""
     failures = sum(not v.passed for v in recording.verdicts)
+    skips = sum(v.skipped is not None for v in recording.verdicts)
     root, testsuite = _suites(
-        suite or recording.title, len(recording.verdicts), failures, 0, elapsed
+        suite or recording.title, len(recording.verdicts), failures, skips, elapsed
     )
     _properties(testsuite, recording)
     for verdict in recording.verdicts:
@@ -121,6 +122,9 @@ def _testcase(testsuite: ET.Element, verdict: Verdict, recording: Recording) -> 
         name=_text(verdict.name),
         time="0",
     )
+    if verdict.skipped is not None:
+        ET.SubElement(case, "skipped", message=_text(verdict.skipped))
+        return
     if verdict.passed:
         return
     failure = ET.SubElement(

@@ -140,6 +140,11 @@ class ScaledEventLoop(asyncio.SelectorEventLoop):
         inner = selector if selector is not None else selectors.DefaultSelector()
         super().__init__(_ScaledSelector(inner, speed))
 
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per real second."""
+        return self._speed
+
     def time(self) -> float:
         return (self._real_time() - self._real_origin) * self._speed
 

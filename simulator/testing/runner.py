@@ -14,7 +14,7 @@ import math
 import os
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import aiohttp
 import looptime
@@ -24,15 +24,18 @@ from simulator.core.delivery import DAY
 from simulator.core.records import AttemptRecord, StateChange
 from simulator.errors import ConfigError
 from simulator.producer import EMBEDDED, Producer, RunResult
-from simulator.reports.console import Recorder
 from simulator.runfile.scenario import RunSpec, load_run, parse_run
 from simulator.shell.clock import VIRTUAL_EPOCH, Clock
 from simulator.shell.engine import Engine, Lane
 from simulator.shell.servers import serve_on_loopback
+from simulator.testing.asgi import AsgiApp, serve_asgi
+from simulator.testing.attempts import AttemptLog
 from simulator.timeline.director import Director
 from simulator.timeline.replay import against
 
 ClockName = Literal["virtual", "real"]
+# What app= serves in the test's loop: an aiohttp application, or an ASGI one (served by uvicorn).
+App = web.Application | AsgiApp
 # The run never ends on its own: the test decides how much time passes.
 FOREVER = 100 * 365 * DAY
 STOP_WITHIN = 5.0  # seconds (of the loop's time) that stopping may take
@@ -43,12 +46,18 @@ _OURS = (
 )
 
 
+class Served(Protocol):
+    """The consumer's app, served in the test's loop: aiohttp's `AppRunner` or an `AsgiServer`."""
+
+    async def cleanup(self) -> None: ...
+
+
 class Watcher:
-    """The run's observer: keeps every record, and the latest simulated time seen (to stop the
-    clock at after the test)."""
+    """The run's observer: keeps the attempt log (bounded, `AttemptLog`), and the latest
+    simulated time seen (to stop the clock at after the test)."""
 
     def __init__(self) -> None:
-        self.recorder = Recorder()
+        self.recorder = AttemptLog()
         self.seen = 0.0
 
     def saw(self, t: float) -> None:
@@ -67,7 +76,7 @@ class Runner:
     """One producer (and the consumer's app, if served) running in the background."""
 
     def __init__(
-        self, spec: RunSpec, *, virtual: bool, url: str | None, app: web.AppRunner | None
+        self, spec: RunSpec, *, virtual: bool, url: str | None, app: Served | None
     ) -> None:
         self.virtual = virtual
         self.url = url  # the consumer's, when the subscriptions no longer push to the embedded one
@@ -144,13 +153,15 @@ class Runner:
     async def settle(self) -> None:
         """Until everything due at this instant has happened: the timeline's steps up to now,
         then every lane's work. A push in flight is waited for, so with a consumer that takes
-        time to answer, time passes: the steps due by then are played too, and so on."""
+        time to answer, time passes: the steps due by then are played too, and so on (on the
+        virtual clock; on a real or scaled one, whose time never stands still, one round)."""
         while True:
             now = self.now()  # the watcher sees it: teardown stops the clock here, not earlier
             if self._director is not None:
                 await self._unless_stopped(self._director.reached(now))
             await self._unless_stopped(self.engine.settled())
-            if self.clock.now() == now:
+            # On a real or scaled clock time moves on between two reads: once is all there is.
+            if not self.virtual or self.clock.now() == now:
                 return
 
     async def _unless_stopped(self, waiting: Coroutine[Any, Any, None]) -> None:
@@ -273,7 +284,7 @@ class _StoppedClock:
 async def launch(
     run: str | Path | RunSpec,
     *,
-    app: web.Application | None = None,
+    app: App | None = None,
     url: str | None = None,
     path: str = "/",
     env: Mapping[str, str] | None = None,
@@ -295,11 +306,11 @@ async def launch(
         )
     if virtual:
         await _whole_second()
-    served: web.AppRunner | None = None
+    served: Served | None = None
     runner: Runner | None = None
     try:
         if app is not None:
-            served, base = await serve_on_loopback(app, what="the consumer app")
+            served, base = await _serve(app)
             url = base + path.lstrip("/")
         if url is not None:
             spec = against(spec, url)
@@ -312,6 +323,18 @@ async def launch(
             await served.cleanup()
         raise
     return runner
+
+
+async def _serve(app: App) -> tuple[Served, str]:
+    """Serve `app` on 127.0.0.1 in this loop; returns it and its base URL."""
+    if isinstance(app, web.Application):
+        return await serve_on_loopback(app, what="the consumer app")
+    if callable(app):
+        return await serve_asgi(app, what="the consumer app")
+    raise ConfigError(
+        f"marketo_producer: app= takes an aiohttp Application or an ASGI application "
+        f"(FastAPI, Starlette), not {type(app).__name__}"
+    )
 
 
 def _run_spec(run: str | Path | RunSpec, env: Mapping[str, str] | None) -> RunSpec:
@@ -337,7 +360,8 @@ def _check_clock(clock: ClockName, *, virtual: bool, url: str | None) -> None:
         raise ConfigError(
             "marketo_producer: url= points at a consumer outside the test's event loop, which "
             "cannot follow the virtual clock: drop @pytest.mark.looptime to run the test on the "
-            "real clock, or pass app= to serve the consumer in the test's loop"
+            "real clock (or a scaled one: simulator.testing.scaled.scaled_loop), or pass app= "
+            "to serve the consumer in the test's loop"
         )
     if clock == "virtual" and not virtual:
         raise ConfigError(

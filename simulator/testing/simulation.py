@@ -10,11 +10,10 @@ log after `advance(6)`).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Awaitable, Mapping
 from pathlib import Path
 from typing import Protocol
-
-from aiohttp import web
 
 from simulator.core.delivery import Ledger
 from simulator.core.records import AttemptRecord, Machine, StateChange
@@ -23,7 +22,9 @@ from simulator.endpoint.receiver import Receiver
 from simulator.errors import ConfigError, InvalidTransition
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
-from simulator.testing.runner import ClockName, Runner, launch
+from simulator.testing.attempts import SHOWN, describe, summary
+from simulator.testing.runner import App, ClockName, Runner, launch
+from simulator.testing.scaled import loop_speed
 
 __all__ = ["Factory", "Simulation", "inject", "start_producer"]
 
@@ -35,7 +36,7 @@ class Factory(Protocol):
         self,
         run: str | Path | RunSpec,
         *,
-        app: web.Application | None = None,
+        app: App | None = None,
         url: str | None = None,
         path: str = "/",
         env: Mapping[str, str] | None = None,
@@ -61,6 +62,12 @@ class Simulation:
         return self._runner.virtual
 
     @property
+    def speed(self) -> float:
+        """Simulated seconds per real second on a real or scaled clock (`scaled_loop`); 1.0 on
+        the virtual one, whose time does not follow the real clock at all."""
+        return 1.0 if self.virtual else loop_speed()
+
+    @property
     def now(self) -> float:
         """Simulated seconds since the run started."""
         return self._runner.now()
@@ -75,13 +82,26 @@ class Simulation:
         return receiver.url
 
     def attempts(self, subscription: str | None = None) -> list[AttemptRecord]:
-        """Every push attempt so far, oldest first; only one subscription's when named."""
+        """The push attempts so far, oldest first; only one subscription's when named. The log
+        keeps the newest 10,000 (`attempts_dropped` counts the older ones); `outcomes` counts
+        them all."""
         self._known(subscription)
         records = self._runner.watcher.recorder.attempts
         return [a for a in records if subscription in (None, a.subscription)]
 
+    @property
+    def attempts_dropped(self) -> int:
+        """How many of the oldest attempts the log dropped to keep its bound."""
+        return self._runner.watcher.recorder.attempts_dropped
+
+    def outcomes(self, subscription: str | None = None) -> Counter[str]:
+        """How many attempts got each answer since the start ("HTTP 200", "timeout",
+        "connection error", ...), however long the run; only one subscription's when named."""
+        return self._runner.watcher.recorder.tally(self._names(subscription))
+
     def changes(self, subscription: str | None = None) -> list[StateChange]:
-        """Every state change so far, oldest first; only one subscription's when named."""
+        """The state changes so far, oldest first (the newest 10,000); only one subscription's
+        when named."""
         self._known(subscription)
         records = self._runner.watcher.recorder.changes
         return [c for c in records if subscription in (None, c.subscription)]
@@ -105,6 +125,49 @@ class Simulation:
     def received_dropped(self) -> int:
         """How many accepted batches were dropped from `received` to keep its bound."""
         return self._embedded("received_dropped").stats.received_dropped
+
+    # -- assertions that explain themselves ---------------------------------------------------
+
+    def assert_all_acknowledged(self, subscription: str | None = None) -> None:
+        """Every event produced so far has been acknowledged: none queued, in flight or lost.
+        A failure names the ledger, the attempts' answers and the latest failed attempts."""
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
+        problems = []
+        for name in self._names(subscription):
+            ledger = self.ledger(name)
+            if ledger.acknowledged != ledger.produced or not ledger.balanced:
+                problems.append(
+                    f"{name}: {ledger.acknowledged} of {ledger.produced} events "
+                    f"acknowledged ({_unacknowledged(ledger)})"
+                )
+        if problems:
+            raise AssertionError(self._explain(problems, subscription))
+
+    def assert_no_failed_attempts(self, subscription: str | None = None) -> None:
+        """Every attempt so far was answered 2xx. A failure lists the failed attempts."""
+        __tracebackhide__ = True
+        tally = self.outcomes(subscription)
+        failed = sum(n for what, n in tally.items() if not _success(what))
+        if failed:
+            made = sum(tally.values())
+            raise AssertionError(
+                self._explain([f"{failed} of {made} attempts failed"], subscription)
+            )
+
+    def _explain(self, problems: list[str], subscription: str | None) -> str:
+        """The problems, then what the attempts got and the latest failed ones."""
+        names = self._names(subscription)
+        failures = [f for f in self._runner.watcher.recorder.failures if f.subscription in names]
+        lines = [*problems, f"attempts by answer: {summary(self.outcomes(subscription))}"]
+        if failures:
+            shown = failures[-SHOWN:]
+            lines.append(f"the latest {len(shown)} failed attempts (of {len(failures)} kept):")
+            lines += [f"  {describe(f)}" for f in shown]
+        lines.append(
+            f"now: {self.now:g} s; states: "
+            + ", ".join(f"{name} {self.state(name)}" for name in names)
+        )
+        return "\n".join(lines)
 
     # -- what a test does ----------------------------------------------------------------------
 
@@ -145,6 +208,12 @@ class Simulation:
             )
         return receiver
 
+    def _names(self, name: str | None) -> list[str]:
+        """The named subscription, or all of them."""
+        if name is not None:
+            return [self._runner.lane(name).name]
+        return [lane.name for lane in self._runner.engine.lanes]
+
     def _known(self, name: str | None) -> None:
         if name is not None:
             self._runner.lane(name)
@@ -158,6 +227,28 @@ class Simulation:
         return machine
 
 
+def _unacknowledged(ledger: Ledger) -> str:
+    """Where the events not acknowledged are: "queued 20, expired 3"."""
+    parts = [
+        f"{label} {value}"
+        for label, value in (
+            ("queued", ledger.queued),
+            ("in flight", ledger.in_flight),
+            ("expired", ledger.expired),
+            ("discarded", ledger.discarded),
+            ("dropped", ledger.dropped),
+        )
+        if value
+    ]
+    if not ledger.balanced:
+        parts.append(f"the ledger is off by {ledger.produced - ledger.accounted}")
+    return ", ".join(parts) or "none missing"
+
+
+def _success(answer: str) -> bool:
+    return answer.startswith("HTTP 2")
+
+
 def inject(machine: Machine, count: int, now: float) -> None:
     """`count` events produced at `now`, outside the machine's planned traffic."""
     try:
@@ -169,7 +260,7 @@ def inject(machine: Machine, count: int, now: float) -> None:
 async def start_producer(
     run: str | Path | RunSpec,
     *,
-    app: web.Application | None = None,
+    app: App | None = None,
     url: str | None = None,
     path: str = "/",
     env: Mapping[str, str] | None = None,

@@ -10,11 +10,12 @@ registration's re-enabling, a journal read, and anomalies forced on the next pus
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import aiohttp
 
 from simulator.core.delivery import Subscription
+from simulator.endpoint.proxy import FaultProxy
 from simulator.endpoint.receiver import Receiver
 from simulator.producer import Producer, traffic_step
 from simulator.runfile.endpointspec import EndpointChange
@@ -32,10 +33,20 @@ class Director:
     `reached(t)` tells a caller when every step due by `t` has been played."""
 
     def __init__(
-        self, producer: Producer, *, say: Callable[[float, str], None] = lambda t, text: None
+        self,
+        producer: Producer,
+        *,
+        say: Callable[[float, str], None] = lambda t, text: None,
+        proxies: Sequence[FaultProxy] = (),
     ) -> None:
         self.producer = producer
         self.say = say
+        # Fault proxies in front of real consumers (`simulator.timeline.faulting`): the endpoint
+        # steps are theirs, on the run's clock.
+        self._proxies = [(proxy, proxy.behaviour) for proxy in proxies]
+        if producer.engine is not None:
+            for proxy in proxies:
+                proxy.clock = producer.engine.clock.now
         self.backfilled: dict[str, int] = {}  # events read back per registration
         self._reads: list[asyncio.Task[None]] = []
         receiver = producer.receiver
@@ -72,6 +83,8 @@ class Director:
     # -- the actions -------------------------------------------------------------------------
 
     def _endpoint(self, step: StepSpec, now: float) -> str:
+        if self._proxies:
+            return self._proxy_endpoint(step, now)
         receiver = self.producer.receiver
         if receiver is None or self._baseline is None:
             return "skipped: the endpoint is not the embedded one"
@@ -84,6 +97,19 @@ class Director:
         if change.challenge is not None:
             receiver.challenge_style = change.challenge
         return ""
+
+    def _proxy_endpoint(self, step: StepSpec, now: float) -> str:
+        """An endpoint step played by the fault proxies in front of the real consumers."""
+        note = "at the fault proxy"
+        for proxy, baseline in self._proxies:
+            if step.endpoint == "normal":
+                proxy.behaviour = baseline
+                continue
+            assert isinstance(step.endpoint, EndpointChange)
+            proxy.behaviour = step.endpoint.applied_to(proxy.behaviour, now)
+        if isinstance(step.endpoint, EndpointChange) and step.endpoint.challenge is not None:
+            note += "; challenge skipped: the consumer answers its own challenges"
+        return note
 
     def _expire_tokens(self, step: StepSpec, now: float) -> str:
         self._receiver().expire_tokens()

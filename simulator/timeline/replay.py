@@ -16,9 +16,11 @@ from simulator.core.recording import Recording, Sample
 from simulator.core.records import Machine, Observer
 from simulator.core.series import SampleSeries
 from simulator.core.tracks import DEFAULT_HORIZON, Tracks
+from simulator.endpoint.proxy import FaultProxy
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
 from simulator.timeline.director import Director
+from simulator.timeline.faulting import start_proxies, stop_proxies
 from simulator.timeline.verdicts import Facts, judge, watched
 
 SAMPLES = 600  # points per subscription in the report
@@ -43,6 +45,9 @@ async def replay(
 ) -> Recording:
     end = duration if duration is not None else run.duration
     tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(run.expect))
+    proxies: list[FaultProxy] = []
+    if not virtual:  # faults against a real consumer: a fault proxy in front of it
+        run, proxies = await start_proxies(run)
     # No verdict reads the bodies, so the embedded endpoint keeps none (it still counts them).
     producer = Producer(run, virtual=virtual, observers=[tracks, *observers])
     tasks: list[asyncio.Task[None]] = []
@@ -60,7 +65,7 @@ async def replay(
             steps.append((t, text))
             say(t, text)
 
-        director = Director(p, say=said)
+        director = Director(p, say=said, proxies=proxies)
         backfilled.append(director.backfilled)
         tasks.append(asyncio.create_task(director.play(p.engine.clock)))
         every = max(1.0, (end or DEFAULT_HORIZON) / SAMPLES)
@@ -75,6 +80,7 @@ async def replay(
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_proxies(proxies)
     counts = backfilled[0] if backfilled else {}
     return _recording(run, producer, result, tracks, initial, samples, steps, counts)
 
