@@ -13,15 +13,17 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
+from simulator.core.bounds import BYTES_MAX, DAY
 from simulator.errors import ConfigError
 from simulator.payloads import catalog
 from simulator.runfile.fields import (
-    DAY,
     ActivityTypes,
-    Count,
+    DrainRate,
     Duration,
     Endpoint,
     EnvSecret,
+    EventCount,
+    EventRate,
     HeaderName,
     Invalid,
     Items,
@@ -29,6 +31,7 @@ from simulator.runfile.fields import (
     PositiveDuration,
     Range,
     Rate,
+    Retries,
     Scheme,
     Spec,
     describe,
@@ -41,7 +44,7 @@ class DeliverySpec(Spec):
     """How Marketo delivers to one endpoint; the defaults are the legacy contract."""
 
     timeout: PositiveDuration = 20.0
-    retries: Count = 3
+    retries: Retries = 3
     """Retries of a failed batch before the subscription pauses."""
     retry_interval: PositiveDuration = 180.0
     probe_interval: PositiveDuration = 180.0
@@ -49,11 +52,11 @@ class DeliverySpec(Spec):
     retention: PositiveDuration = 7 * DAY
     backlog: Literal["catch-up", "paced"] = "catch-up"
     """catch-up: with a full batch queued, push as soon as the last one is acknowledged."""
-    max_drain_rate: Annotated[float, Range(1)] | None = None
+    max_drain_rate: DrainRate | None = None
     """Events per second at most, for a gentler catch-up after an outage (default: no cap)."""
     phase: Literal["seeded", "aligned"] = "seeded"
     """Push slots at an offset drawn from the seed and the name (seeded), or at 0, 2, 4 s."""
-    max_response_bytes: Count = 65536
+    max_response_bytes: Annotated[int, Range(1, BYTES_MAX)] = 65536
     """How much of a response body is read."""
 
 
@@ -63,7 +66,7 @@ class BurstSpec(Spec):
     at: Duration | None = None
     every: PositiveDuration | None = None
     start: Duration = Field(default=0.0, alias="from")
-    count: Annotated[int, Range(1)]
+    count: EventCount
 
     @model_validator(mode="after")
     def _once_or_repeating(self) -> BurstSpec:
@@ -124,7 +127,7 @@ class IoSpec(Spec):
     delivery: Literal["batch", "single"] = "batch"
     max_events: Annotated[int, Range(1, 1000)] = 20
     """Events per batch request."""
-    max_bytes: Annotated[int, Range(1024)] = 2 * 1024 * 1024
+    max_bytes: Annotated[int, Range(1024, BYTES_MAX)] = 2 * 1024 * 1024
     """Bytes per batch request."""
     timeout: PositiveDuration = 10.0
     """The whole attempt, connection set-up included."""
@@ -189,7 +192,7 @@ class SubscriptionSpec(Spec):
     auth: AuthSpec = Field(default_factory=AuthSpec)
     batch_size: Annotated[int, Range(100, 500)] = 500
     push_interval: PositiveDuration = 2.0
-    rate: Annotated[float, Range(0)] = 10.0
+    rate: EventRate = 10.0
     """Events per second."""
     bursts: Items[BurstSpec] = ()
     delivery: DeliverySpec = Field(default_factory=DeliverySpec)
