@@ -238,3 +238,121 @@ def test_the_schema_bounds_durations_and_refuses_credentials_in_urls() -> None:
 def test_a_valid_file_still_loads() -> None:
     """The bounds leave the ordinary file alone."""
     assert isinstance(parse_run(BASE, file=FILE), RunSpec)
+
+
+# -- flags ----------------------------------------------------------------------------------------
+
+RUN = "scenarios/quickstart.yaml"
+SCENARIO = "scenarios/retry-then-recover.yaml"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(
+            ["run", RUN, "--speed", "nan"],
+            "marketo-sim run: error: argument --speed: 'nan' is not a finite number",
+            id="speed-nan",
+        ),
+        pytest.param(
+            ["run", RUN, "--speed", "inf"],
+            "marketo-sim run: error: argument --speed: 'inf' is not a finite number",
+            id="speed-inf",
+        ),
+        pytest.param(
+            ["run", RUN, "--speed", "1e-300"],
+            "marketo-sim run: error: argument --speed: must be between 0.001 and 1e+06 "
+            "(got 1e-300)",
+            id="speed-tiny",
+        ),
+        pytest.param(
+            ["run", RUN, "--log", "/nonexistent-folder/x.log"],
+            "marketo-sim run: error: argument --log: /nonexistent-folder/x.log: "
+            "folder /nonexistent-folder does not exist",
+            id="log-into-missing-folder",
+        ),
+        pytest.param(
+            ["run", RUN, "--log", "scenarios"],
+            "marketo-sim run: error: argument --log: scenarios is a folder: name a file in it",
+            id="log-onto-a-folder",
+        ),
+        pytest.param(
+            ["receive", "--port", "99999"],
+            "marketo-sim receive: error: argument --port: must be between 0 and 65535 (got 99999)",
+            id="port-99999",
+        ),
+        pytest.param(
+            ["receive", "--port", "-1"],
+            "marketo-sim receive: error: argument --port: must be between 0 and 65535 (got -1)",
+            id="port-negative",
+        ),
+        pytest.param(
+            ["receive", "--bodies", "/nonexistent-folder/b.jsonl"],
+            "marketo-sim receive: error: argument --bodies: /nonexistent-folder/b.jsonl: "
+            "folder /nonexistent-folder does not exist",
+            id="bodies-into-missing-folder",
+        ),
+        pytest.param(
+            ["receive", "--latency", "1e308"],
+            "marketo-sim receive: error: argument --latency: 1e+308 is not between 0 and 3600s",
+            id="latency-1e308",
+        ),
+        pytest.param(
+            ["receive", "--status", "150"],
+            "marketo-sim receive: error: argument --status: "
+            "150 is not a final HTTP status (200-599)",
+            id="status-1xx",
+        ),
+        pytest.param(
+            ["run", RUN, "--duration", "0s"],
+            "marketo-sim run: error: argument --duration: must be longer than 0s (got 0s)",
+            id="duration-0s",
+        ),
+        pytest.param(
+            ["replay", SCENARIO, "--endpoint", "ftp://x/"],
+            "marketo-sim replay: error: argument --endpoint: must be embedded or an http(s) URL "
+            "(got 'ftp://x/')",
+            id="endpoint-ftp",
+        ),
+        pytest.param(
+            ["replay", SCENARIO, "--endpoint", "notaurl"],
+            "marketo-sim replay: error: argument --endpoint: must be embedded or an http(s) URL "
+            "(got 'notaurl')",
+            id="endpoint-not-a-url",
+        ),
+        pytest.param(
+            ["replay", SCENARIO, "--endpoint", "https://u:p@example.com/"],
+            "marketo-sim replay: error: argument --endpoint: must not carry credentials "
+            "(user:password@): export the secret and name the variable with auth.tokenEnv, or "
+            "clientIdEnv and clientSecretEnv",
+            id="endpoint-credentials",
+        ),
+        pytest.param(
+            ["events", "--count", "-1"],
+            "marketo-sim events: error: argument --count: must be between 1 and 10000000 (got -1)",
+            id="events-count-negative",
+        ),
+        pytest.param(
+            ["run", RUN, "--seed", "1e100"],
+            "marketo-sim run: error: argument --seed: must be between 0 and 9223372036854775807 "
+            "(got 1e100)",
+            id="seed-1e100",
+        ),
+    ],
+)
+def test_a_bad_flag_exits_2_naming_the_flag(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each garbage invocation of issue 9 exits 2 with the flag and its problem, no traceback."""
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == expected
+
+
+def test_numbers_on_the_command_line_take_scientific_notation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--count 2e0` is 2, as a file's `2e0` is."""
+    assert main(["events", "--count", "2e0", "--stream", "lead-activity", "--batch"]) == 0
+    assert capsys.readouterr().out.count('"activityTypeId"') == 2

@@ -12,13 +12,14 @@ Numbers on the command line are read like YAML reads them: integers, decimals an
 notation (`1e6`, `2.5E-3`); an integer flag takes `1e6` too, when it is a whole number. A flag
 converter (`flag_type`) turns a parser's ValueError into argparse's "argument --x: message".
 
-Pure: no clock, no I/O.
+Pure: no clock, no sockets; `parse_output_path` only asks the disk whether a folder exists.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -39,6 +40,7 @@ __all__ = [
     "parse_count",
     "parse_float",
     "parse_int",
+    "parse_output_path",
     "parse_port",
     "parse_positive_float",
 ]
@@ -116,6 +118,24 @@ def parse_count(text: str) -> int:
 def parse_port(text: str, *, any_port: bool = False) -> int:
     """A TCP port, 1-65535; with `any_port`, 0 too (the system picks a free one)."""
     return parse_int(text, low=0 if any_port else 1, high=PORT_MAX)
+
+
+def parse_output_path(text: str) -> str:
+    """A file the command will write: `-` (standard output), or a path whose folder exists and
+    which is not itself a folder. The one check here that looks at the disk (it reads, never
+    writes), so a typo is refused before anything starts rather than after a run."""
+    if text == "-":
+        return text
+    if not text:
+        raise ValueError("needs a file name (or - for standard output)")
+    if "\0" in text:
+        raise ValueError(f"{text!r} contains a NUL character")
+    folder = os.path.dirname(text) or "."
+    if not os.path.isdir(folder):
+        raise ValueError(f"{text}: folder {folder} does not exist")
+    if os.path.isdir(text):
+        raise ValueError(f"{text} is a folder: name a file in it")
+    return text
 
 
 def flag_type(parse: Callable[[str], _T], name: str) -> Callable[[str], _T]:
