@@ -312,9 +312,12 @@ def _verdict_summary(console: Console, recording: Recording, elapsed: float) -> 
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from simulator.runfile.scenario import load_run
+    """Validate without secrets: an unset variable is a warning here (`run` refuses it)."""
+    from simulator.runfile.scenario import check_run
 
-    run = load_run(args.file)
+    run, unset = check_run(args.file)
+    for warning in unset:
+        print(f"marketo-sim: warning: {warning} (run needs it; check does not)", file=sys.stderr)
     names = ", ".join(s.name for s in run.subscriptions)
     print(f"{args.file}: ok ({len(run.subscriptions)} subscription(s): {names})")
     return 0

@@ -360,6 +360,7 @@ class Unset(ValueError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"environment variable {name} is not set: export {name}=... and rerun")
+        self.name = name
 
 
 EnvSecret = Annotated[Secret, _FromEnv]

@@ -57,6 +57,7 @@ __all__ = [
     "Secret",
     "SecretNotSet",
     "SubscriptionSpec",
+    "check_run",
     "load_run",
     "parse_duration",
     "parse_run",
@@ -224,6 +225,26 @@ def load_run(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None 
 
 def _too_large() -> str:
     return f"is larger than {FILE_BYTES_MAX // 1024} KiB: a run file is a few KiB"
+
+
+def check_run(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+) -> tuple[RunSpec, list[SecretNotSet]]:
+    """Validate a run file as `load_run` does, but with its secrets optional: what `check`
+    does in a CI job that has no secrets. Each unset variable is returned as the located
+    SecretNotSet that `load_run` would raise (a warning to show), and the file is validated
+    as if it were set."""
+    given = dict(os.environ if environ is None else environ)
+    unset: list[SecretNotSet] = []
+    while True:  # one more variable each time round: as many rounds as the file names variables
+        try:
+            return load_run(path, environ=given), unset
+        except SecretNotSet as exc:
+            name = exc.variable
+            if name in given:  # set but refused again: nothing more to learn
+                raise
+            unset.append(exc)
+            given[name] = "unset-in-check"  # never sent: `check` sends nothing
 
 
 def parse_run(

@@ -37,6 +37,9 @@ Loc = tuple[str | int, ...]
 class SecretNotSet(ScenarioError, MissingSecret):
     """The file names an environment variable for a secret, and that variable is unset."""
 
+    variable = ""
+    """The variable's name."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading YAML, keeping the node tree.
@@ -189,10 +192,12 @@ def first_error(
     located = []
     for details in exc.errors():
         loc, message = explain(details, model, reserved)
-        unset = isinstance(details.get("ctx", {}).get("error"), Unset)
-        error_type = SecretNotSet if unset else ScenarioError
+        cause = details.get("ctx", {}).get("error")
+        error_type = SecretNotSet if isinstance(cause, Unset) else ScenarioError
         line, position = _locate(root, loc)
         error = error_type(message, file=file, line=line, field=field_path(loc))
+        if isinstance(cause, Unset) and isinstance(error, SecretNotSet):
+            error.variable = cause.name
         located.append((position, error))
     return min(located, key=lambda pair: pair[0])[1]
 
