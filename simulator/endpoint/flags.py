@@ -44,6 +44,7 @@ from simulator.core.bounds import (
 )
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.received import FOREIGN_IDS
+from simulator.endpoint.routing import IDLE_TIMEOUT
 from simulator.errors import ConfigError, MissingSecret
 
 __all__ = [
@@ -92,6 +93,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--seed", type=_seed, default=0, help="seed of the failure-rate draws")
     add("--quiet", action="store_true", help="no line per request, only the final stats")
+    add(
+        "--idle-timeout",
+        type=_ttl,
+        default=IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="close a keep-alive connection idle this long (default %(default)g)",
+    )
     add(
         "--challenge",
         choices=CHALLENGE_STYLES,

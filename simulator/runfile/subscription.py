@@ -1,13 +1,15 @@
 """One subscription as a run file describes it: what Marketo pushes, where, how fast, and how.
 
 `SubscriptionSpec` is one item of a run file's `subscriptions:`; its parts are the legacy push's
-`delivery:` contract and `auth:`, its `bursts:`, and Adobe I/O Events' `io:` settings. Which
+`delivery:` contract and `auth:`, its `bursts:`, Adobe I/O Events' `io:` settings, and `tls:`
+(a private CA to trust). Which
 keys apply depends on the subscription's `profile` and `stream`; the models say so, pointing at
 the key they blame (`Invalid(message, at=...)`). The run as a whole is `scenario`.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
@@ -37,7 +39,7 @@ from simulator.runfile.fields import (
     describe,
 )
 
-__all__ = ["AuthSpec", "BurstSpec", "DeliverySpec", "IoSpec", "SubscriptionSpec"]
+__all__ = ["AuthSpec", "BurstSpec", "DeliverySpec", "IoSpec", "SubscriptionSpec", "TlsSpec"]
 
 
 class DeliverySpec(Spec):
@@ -150,6 +152,21 @@ class IoSpec(Spec):
     """Anomaly: the events of each batch are sent newest first."""
 
 
+class TlsSpec(Spec):
+    """How the subscription's https endpoint is verified (always: there is no switch to turn
+    verification off). The system's trust store, or the file `SSL_CERT_FILE` names, always
+    applies; `caFile` adds a private CA for this subscription alone."""
+
+    ca_file: str | None = None
+    """A PEM file of CA certificates to trust too (a path relative to the working directory)."""
+
+    @model_validator(mode="after")
+    def _readable(self) -> TlsSpec:
+        if self.ca_file is not None and not os.path.isfile(self.ca_file):
+            raise Invalid(f"no such file: {self.ca_file!r}", at="caFile")
+        return self
+
+
 # Keys of a subscription that only the legacy push uses, and those only Adobe I/O uses.
 _LEGACY_ONLY = ("auth", "batch_size", "push_interval", "delivery")
 _STREAM_KEYS = {
@@ -204,10 +221,13 @@ class SubscriptionSpec(Spec):
     notifications: Names = "all"
     """Notification kinds (notification stream)."""
     io: IoSpec = Field(default_factory=IoSpec)
+    tls: TlsSpec = Field(default_factory=TlsSpec)
 
     @model_validator(mode="after")
     def _profile_fits(self) -> SubscriptionSpec:
         given = self.model_fields_set
+        if self.tls.ca_file is not None and not self.endpoint.startswith("https://"):
+            raise Invalid("only applies to an https endpoint", at=("tls", "caFile"))
         if self.stream != "lead-activity" and self.profile != "adobe-io":
             raise Invalid(
                 f"{self.stream} is only delivered by Adobe I/O: add profile: adobe-io", at="stream"
