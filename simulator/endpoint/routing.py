@@ -15,6 +15,10 @@ Rules:
   plays a 19.5 s latency or a 20-minute outage in milliseconds with exact times.
 - It only ever binds a loopback address.
 - Secrets (the static token, the client secret, issued tokens) are never logged or printed.
+- It can be left running: with a static token set, the control routes (`/_sim/...`) need it
+  too; `PUT /_sim/behaviour` is bounded by the Behaviour's own checks; malformed HTTP is one
+  log line (aiohttp's handler log goes through `_one_line_logger`); idle keep-alive
+  connections are closed after `idle_timeout` seconds.
 
 Whether a request meets an outage is decided per request from `now()`, so nothing has to be
 scheduled or polled, and a `behaviour` changed at run time takes effect on the next request.

@@ -3,7 +3,9 @@
 Each is an `Annotated` type that the spec models in `scenario` use as field annotations. They
 carry their own one-line messages and JSON Schema keywords, because pydantic's built-in ones
 are less specific ("must be between 100 and 500 (got 50)", not "Input should be greater than
-or equal to 100"). Values are checked, never coerced.
+or equal to 100"). Values are checked, never coerced, except that a whole float fits an integer
+key (`1e6`). Every number is bounded, by the limits in `simulator.core.bounds`, and an endpoint
+URL is checked for a host, its port, control characters and credentials (`check_url`).
 
 A validator that knows better than pydantic *where* its failure belongs (a list item, a sibling
 key) raises `Invalid(message, at=...)`; `yamlsource` adds `at` to pydantic's location.

@@ -11,6 +11,12 @@ a missing key at the mapping that lacks it. When there are several, the first by
 with a missing key ordered at the end of its mapping, so that a misspelled key is reported rather
 than the "is required" it causes.
 
+Reading is bounded: nesting deeper than `NESTING_MAX` is refused before PyYAML composes it
+(recursively), and a control character or a number Python will not convert is a located error
+rather than an exception of PyYAML's. `1e12` is a number, as in YAML 1.2 and JSON. Where a value
+may take one of several forms (an `endpoint:` step), pydantic names the form it tried in the
+error's location; that name is no key of the file, so it is dropped (`_user_loc`).
+
 Nothing here knows a particular file format: the root model (for "did you mean" among known
 keys) and any reserved keys come in as parameters, so run files and scenario files share it.
 """
