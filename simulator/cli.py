@@ -218,7 +218,11 @@ def _consumer_url(text: str) -> str:
 
     if text == "embedded":
         raise ValueError("must be the consumer's http(s) URL (leave --endpoint out for embedded)")
-    return check_url(text)
+    try:
+        return check_url(text)
+    except ValueError as exc:
+        # The file's message offers `embedded` too, which this flag does not take.
+        raise ValueError(str(exc).replace("must be embedded or an", "must be an")) from None
 
 
 _speed_type = flag_type(_speed, "speed")

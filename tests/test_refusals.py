@@ -310,15 +310,21 @@ SCENARIO = "scenarios/retry-then-recover.yaml"
         ),
         pytest.param(
             ["replay", SCENARIO, "--endpoint", "ftp://x/"],
-            "marketo-sim replay: error: argument --endpoint: must be embedded or an http(s) URL "
+            "marketo-sim replay: error: argument --endpoint: must be an http(s) URL "
             "(got 'ftp://x/')",
             id="endpoint-ftp",
         ),
         pytest.param(
             ["replay", SCENARIO, "--endpoint", "notaurl"],
-            "marketo-sim replay: error: argument --endpoint: must be embedded or an http(s) URL "
+            "marketo-sim replay: error: argument --endpoint: must be an http(s) URL "
             "(got 'notaurl')",
             id="endpoint-not-a-url",
+        ),
+        pytest.param(
+            ["replay", SCENARIO, "--endpoint", "embedded"],
+            "marketo-sim replay: error: argument --endpoint: must be the consumer's http(s) URL "
+            "(leave --endpoint out for embedded)",
+            id="endpoint-embedded",
         ),
         pytest.param(
             ["replay", SCENARIO, "--endpoint", "https://u:p@example.com/"],
