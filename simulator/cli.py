@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from simulator import __version__
+from simulator.core.bounds import flag_type
 from simulator.errors import ConfigError, SimulatorError
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
     )
     clocks.add_argument(
         "--speed",
-        type=_positive_float,
+        type=_speed_type,
         default=1.0,
         metavar="N",
         help="N simulated seconds per real second",
@@ -86,9 +87,11 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
         "--duration", type=_duration, help="simulated run length, e.g. 30m (overrides the file)"
     )
     run.add_argument(
-        "--log", type=Path, metavar="FILE", help="write one JSON line per push attempt"
+        "--log", type=_output_type, metavar="FILE", help="write one JSON line per push attempt"
     )
-    run.add_argument("--seed", type=int, help="seed for generated events (overrides the file)")
+    run.add_argument(
+        "--seed", type=_seed_type, help="seed for generated events (overrides the file)"
+    )
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
     )
@@ -97,23 +100,28 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
 def _replay_flags(replay: argparse.ArgumentParser) -> None:
     replay.add_argument("file", type=Path, help="the scenario file (YAML)")
     replay.add_argument(
-        "--endpoint", metavar="URL", help="push to a real consumer (endpoint steps are skipped)"
+        "--endpoint",
+        type=_url_type,
+        metavar="URL",
+        help="push to a real consumer (endpoint steps are skipped)",
     )
     replay.add_argument(
-        "--speed", type=_positive_float, metavar="N", help="scaled clock instead of the virtual one"
+        "--speed", type=_speed_type, metavar="N", help="scaled clock instead of the virtual one"
     )
     replay.add_argument(
         "--duration", type=_duration, help="simulated run length (overrides the file)"
     )
-    replay.add_argument("--seed", type=int, help="seed for generated events (overrides the file)")
     replay.add_argument(
-        "--log", type=Path, metavar="FILE", help="write one JSON line per push attempt"
+        "--seed", type=_seed_type, help="seed for generated events (overrides the file)"
     )
     replay.add_argument(
-        "--report", type=Path, metavar="FILE", help="write a self-contained HTML report"
+        "--log", type=_output_type, metavar="FILE", help="write one JSON line per push attempt"
     )
     replay.add_argument(
-        "--junit", type=Path, metavar="FILE", help="write JUnit XML, one case per check"
+        "--report", type=_output_type, metavar="FILE", help="write a self-contained HTML report"
+    )
+    replay.add_argument(
+        "--junit", type=_output_type, metavar="FILE", help="write JUnit XML, one case per check"
     )
     replay.add_argument("-v", "--verbose", action="store_true", help="print every attempt")
 
@@ -132,8 +140,8 @@ def _events_flags(events: argparse.ArgumentParser) -> None:
     events.add_argument(
         "type", nargs="?", help='activity type name or id, e.g. "Visit Webpage" (default: a mix)'
     )
-    events.add_argument("--count", type=int, default=1)
-    events.add_argument("--seed", type=int, default=0)
+    events.add_argument("--count", type=_count_type, default=1, help="events (default 1)")
+    events.add_argument("--seed", type=_seed_type, default=0)
     events.add_argument(
         "--batch",
         action="store_true",
@@ -174,20 +182,61 @@ def _send_flags(send: argparse.ArgumentParser) -> None:
     add_arguments(send)
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+# The flags' converters: each parses with `simulator.core.bounds`, whose ValueError argparse
+# shows as "argument --flag: message" with exit 2 (no traceback, nothing started).
 
 
-def _duration(text: str) -> float:
-    from simulator.runfile.scenario import parse_duration
+def _speed(text: str) -> float:
+    from simulator.core.bounds import SPEED_MAX, SPEED_MIN, parse_float
 
+    return parse_float(text, low=SPEED_MIN, high=SPEED_MAX)
+
+
+def _positive_duration(text: str) -> float:
+    from simulator.runfile.fields import parse_duration
+
+    seconds = parse_duration(text)
+    if seconds <= 0:
+        raise ValueError(f"must be longer than 0s (got {text})")
+    return seconds
+
+
+def _seed(text: str) -> int:
+    from simulator.core.bounds import SEED_MAX, parse_int
+
+    return parse_int(text, low=0, high=SEED_MAX)
+
+
+def _event_count(text: str) -> int:
+    from simulator.core.bounds import COUNT_MAX, parse_int
+
+    return parse_int(text, low=1, high=COUNT_MAX)
+
+
+def _output_file(text: str) -> Path:
+    from simulator.core.bounds import parse_output_path
+
+    return Path(parse_output_path(text))
+
+
+def _consumer_url(text: str) -> str:
+    from simulator.runfile.fields import check_url
+
+    if text == "embedded":
+        raise ValueError("must be the consumer's http(s) URL (leave --endpoint out for embedded)")
     try:
-        return parse_duration(text)
+        return check_url(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        # The file's message offers `embedded` too, which this flag does not take.
+        raise ValueError(str(exc).replace("must be embedded or an", "must be an")) from None
+
+
+_speed_type = flag_type(_speed, "speed")
+_duration = flag_type(_positive_duration, "duration")
+_seed_type = flag_type(_seed, "seed")
+_count_type = flag_type(_event_count, "count")
+_output_type = flag_type(_output_file, "file")
+_url_type = flag_type(_consumer_url, "URL")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -287,9 +336,12 @@ def _verdict_summary(console: Console, recording: Recording, elapsed: float) -> 
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from simulator.runfile.scenario import load_run
+    """Validate without secrets: an unset variable is a warning here (`run` refuses it)."""
+    from simulator.runfile.scenario import check_run
 
-    run = load_run(args.file)
+    run, unset = check_run(args.file)
+    for warning in unset:
+        print(f"marketo-sim: warning: {warning} (run needs it; check does not)", file=sys.stderr)
     names = ", ".join(s.name for s in run.subscriptions)
     print(f"{args.file}: ok ({len(run.subscriptions)} subscription(s): {names})")
     return 0

@@ -213,7 +213,7 @@ class LaneBuilder:
         activities = functools.partial(self._activities, spec)  # built on the first push
         auth = make_auth(spec.auth, self.transport, self.base_url)
         # A pool of its own, of one connection: one push in flight (transport's docstring).
-        pool = self.transport.pool(limit=1)
+        pool = self.transport.pool(limit=1, ca_file=spec.tls.ca_file)
         return LegacyLane(machine, activities, url, spec.delivery.timeout, auth, pool)
 
     def _activities(self, spec: SubscriptionSpec) -> ActivityStream:
@@ -247,7 +247,7 @@ class LaneBuilder:
         )
         # Its deliveries in flight, and the one request the lane's own loop may make meanwhile
         # (a challenge after a re-enable, a forced duplicate): never a wait for a connection.
-        pool = self.transport.pool(limit=io.max_in_flight + 1)
+        pool = self.transport.pool(limit=io.max_in_flight + 1, ca_file=spec.tls.ca_file)
         lane = IoLane(
             machine, source, url, settings, self.keys, journal, self.publisher.validation_url, pool
         )

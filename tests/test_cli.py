@@ -358,7 +358,7 @@ def test_replay_writes_a_self_contained_html_report(tmp_path: Path) -> None:
         ),
         pytest.param(
             "{maxDrainRate: 0.5}",
-            "subscriptions[0].delivery.maxDrainRate: must be at least 1 (got 0.5)",
+            "subscriptions[0].delivery.maxDrainRate: must be between 1 and 100000 (got 0.5)",
             id="drain-rate",
         ),
     ],

@@ -61,7 +61,7 @@ def test_parse_outage_status_mode_answers_503() -> None:
         pytest.param(
             "0:1:99", "'0:1:99': outage status: 99 is not a final HTTP status (200-599)", id="1xx"
         ),
-        pytest.param("a:1", "'a:1': could not convert string to float: 'a'", id="not-a-number"),
+        pytest.param("a:1", "'a:1': 'a' is not a number", id="not-a-number"),
     ],
 )
 def test_parse_outage_says_what_is_wrong(text: str, message: str) -> None:
@@ -109,10 +109,26 @@ def test_behaviour_from_args_gives_the_flags_behaviour() -> None:
     )
 
 
+def test_an_out_of_range_behaviour_flag_is_refused_by_the_behaviours_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An out-of-range flag value is refused when the flags are parsed, naming the flag, with
+    the message of the Behaviour's own check."""
+    with pytest.raises(SystemExit):
+        parse("--failure-rate", "2")
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith("error: argument --failure-rate: 2.0 is not between 0 and 1")
+    )
+
+
 def test_behaviour_from_args_rejects_a_value_out_of_range() -> None:
-    """An out-of-range flag value is a ConfigError from the Behaviour's own check."""
+    """Flags set in code are checked too: a ConfigError from the Behaviour's own check."""
+    args = parse()
+    args.failure_rate = 2.0
     with pytest.raises(ConfigError) as caught:
-        behaviour_from_args(parse("--failure-rate", "2"))
+        behaviour_from_args(args)
     assert str(caught.value) == "failure_rate: 2.0 is not between 0 and 1"
 
 
@@ -185,13 +201,16 @@ def test_foreign_ids_flag_sets_the_window_of_foreign_ids() -> None:
     assert parser.parse_args(["--foreign-ids", "0"]).foreign_ids == 0
 
 
-@pytest.mark.parametrize("text", ["-1", "many"])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("-1", "must be between 0 and 10000000 (got -1)"), ("many", "'many' is not a number")],
+)
 def test_foreign_ids_flag_refuses_a_negative_or_non_number(
-    text: str, capsys: pytest.CaptureFixture[str]
+    text: str, problem: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--foreign-ids takes an integer >= 0 and says so."""
+    """--foreign-ids takes an integer from 0 to COUNT_MAX and says so."""
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     with pytest.raises(SystemExit):
         parser.parse_args(["--foreign-ids", text])
-    assert "expected an integer >= 0" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"--foreign-ids: {problem}")

@@ -117,7 +117,7 @@ def error_of(text: str, **environ: str) -> ScenarioError:
         pytest.param(
             BASE + "    delivery:\n      maxDrainRate: 0\n",
             "scenarios/bad.yaml:5: subscriptions[0].delivery.maxDrainRate: "
-            "must be at least 1 (got 0)",
+            "must be between 1 and 100000 (got 0)",
             id="zero-drain-rate",
         ),
         pytest.param(
@@ -445,7 +445,8 @@ def test_overrides_replace_seed_and_duration() -> None:
 
 def test_bad_override_is_a_config_error() -> None:
     """An override is checked like the file's value."""
-    with pytest.raises(ConfigError, match=r"^--seed: must be at least 0 \(got -1\)$"):
+    expected = r"^--seed: must be between 0 and 9223372036854775807 \(got -1\)$"
+    with pytest.raises(ConfigError, match=expected):
         run(BASE).with_overrides(seed=-1)
 
 

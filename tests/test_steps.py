@@ -121,19 +121,34 @@ def test_a_step_label_is_its_note_or_its_action(step: dict[str, object], label: 
     assert StepSpec.model_validate(step).label() == label
 
 
-def test_steps_play_in_time_order_after_counts_from_the_previous() -> None:
-    """`after` counts from the step before it in the file; the steps then play in time order."""
+def test_steps_play_in_file_order_after_counts_from_the_previous() -> None:
+    """`after` counts from the step before it in the file; the steps play in the file's order."""
     spec = run(
         "timeline:\n"
+        "  - {at: 5m, endpoint: {hang: true}}\n"
         "  - {at: 10m, endpoint: normal}\n"
         "  - {after: 1m, endpoint: {status: 503}}\n"
-        "  - {at: 5m, endpoint: {hang: true}}\n"
     )
     assert [(at, step.label()) for at, step in spec.step_times()] == [
         (300.0, "endpoint: hang=True"),
         (600.0, "endpoint: normal"),
         (660.0, "endpoint: status=503"),
     ]
+
+
+def test_a_step_before_the_previous_one_is_refused() -> None:
+    """A step whose `at` is earlier than the step above it is a slip: refused at its `at`."""
+    with pytest.raises(ScenarioError) as caught:
+        run(
+            "timeline:\n"
+            "  - {at: 10m, endpoint: normal}\n"
+            "  - {after: 1m, endpoint: {status: 503}}\n"
+            "  - {at: 5m, endpoint: {hang: true}}\n"
+        )
+    assert str(caught.value) == (
+        "scenarios/bad.yaml:7: timeline[2].at: is before the previous step (660s): "
+        "list steps in time order"
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,5 +11,6 @@ events are produced), `journal` (the I/O journal as spans), `outcome` (what one 
 subscription's records folded as they come, in bounded memory), `series` (bounded time series of
 attempts and samples), `recording` (what a played scenario leaves for its reports), `timefmt`
 (how simulated times read to people), `behaviour` (how the dev endpoint is told to misbehave),
-`intervals` (a set of integers held as its runs: exact, in memory proportional to the gaps).
+`intervals` (a set of integers held as its runs: exact, in memory proportional to the gaps),
+`bounds` (the sane bounds of every number a user gives, and the command line's number parsers).
 """

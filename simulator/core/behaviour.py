@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from simulator.core.bounds import DURATION_MAX, LATENCY_MAX
 from simulator.errors import ConfigError
 
 __all__ = [
@@ -83,8 +84,10 @@ class Window:
     status: int = 503
 
     def __post_init__(self) -> None:
-        if not (0 <= self.start < self.end and math.isfinite(self.start)):
+        if not (0 <= self.start < self.end and self.start <= DURATION_MAX):
             raise ConfigError(f"outage {self.start}-{self.end}: need 0 <= start < end")
+        if self.end != math.inf and self.end > DURATION_MAX:
+            raise ConfigError(f"outage {self.start}-{self.end}: end is after {DURATION_MAX:g}s")
         if self.mode not in OUTAGE_MODES:
             expected = ", ".join(OUTAGE_MODES)
             raise ConfigError(f"outage mode {self.mode!r}: expected one of {expected}")
@@ -112,8 +115,8 @@ class Behaviour:
         check_status("failure_status", self.failure_status)
         if not 0.0 <= self.failure_rate <= 1.0:
             raise ConfigError(f"failure_rate: {self.failure_rate} is not between 0 and 1")
-        if not (self.latency >= 0.0 and math.isfinite(self.latency)):
-            raise ConfigError(f"latency: {self.latency} is not a finite number >= 0")
+        if not 0.0 <= self.latency <= LATENCY_MAX:  # also refuses nan
+            raise ConfigError(f"latency: {self.latency:g} is not between 0 and {LATENCY_MAX:g}s")
 
 
 DEFAULT_BEHAVIOUR = Behaviour()

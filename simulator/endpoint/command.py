@@ -42,6 +42,7 @@ async def serve(args: argparse.Namespace) -> int:
             key_base_url=io.key_base_url,
             reject_bad_signatures=io.reject_bad_signatures,
             client_secret=io.client_secret,
+            idle_timeout=args.idle_timeout,
         )
         try:
             url = await receiver.start(port=args.port)

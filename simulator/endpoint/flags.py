@@ -13,6 +13,8 @@ Running the receiver with them is `simulator.endpoint.command.serve`.
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +31,20 @@ from simulator.core.behaviour import (
     changed,
     window_from,
 )
+from simulator.core.bounds import (
+    DURATION_MAX,
+    SEED_MAX,
+    flag_type,
+    parse_count,
+    parse_float,
+    parse_int,
+    parse_output_path,
+    parse_port,
+    parse_positive_float,
+)
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.received import FOREIGN_IDS
+from simulator.endpoint.routing import IDLE_TIMEOUT
 from simulator.errors import ConfigError, MissingSecret
 
 __all__ = [
@@ -57,13 +71,18 @@ _BEHAVIOUR_HELP: dict[str, tuple[str, str | None]] = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of `marketo-sim receive`."""
     add = parser.add_argument
-    add("--port", type=int, default=3000, help="port on 127.0.0.1 (default 3000; 0 = any)")
+    add("--port", type=_port, default=3000, help="port on 127.0.0.1 (default 3000; 0 = any)")
     add("--token-env", metavar="NAME", help="require this API token, read from $NAME")
     add("--oauth-client-id", metavar="ID", help="run a mock identity provider for this client")
     add("--oauth-secret-env", metavar="NAME", help="the client secret, read from $NAME")
-    add("--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="token lifetime")
+    add("--token-ttl", type=_ttl, default=3600.0, metavar="SECONDS", help="token lifetime")
     _add_behaviour_arguments(add)
-    add("--bodies", metavar="FILE", help="write accepted batches to FILE as JSON lines")
+    add(
+        "--bodies",
+        type=_output,
+        metavar="FILE",
+        help="write accepted batches to FILE as JSON lines",
+    )
     add(
         "--foreign-ids",
         type=_count,
@@ -72,8 +91,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ids not laid out like the simulator's own remembered for duplicates "
         "(the last N; default %(default)s)",
     )
-    add("--seed", type=int, default=0, help="seed of the failure-rate draws and tokens")
+    add("--seed", type=_seed, default=0, help="seed of the failure-rate draws")
     add("--quiet", action="store_true", help="no line per request, only the final stats")
+    add(
+        "--idle-timeout",
+        type=_ttl,
+        default=IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="close a keep-alive connection idle this long (default %(default)g)",
+    )
     add(
         "--challenge",
         choices=CHALLENGE_STYLES,
@@ -98,7 +124,7 @@ def _add_behaviour_arguments(add: Callable[..., argparse.Action]) -> None:
             assert default is False, f"{flag}: a switch can only turn a field on"
             add(flag, action="store_true", help=text)
         else:
-            add(flag, type=kind, default=default, metavar=metavar, help=text)
+            add(flag, type=_field_type(name, kind), default=default, metavar=metavar, help=text)
     add(
         "--outage",
         dest="outages",
@@ -110,15 +136,32 @@ def _add_behaviour_arguments(add: Callable[..., argparse.Action]) -> None:
     )
 
 
-def _count(text: str) -> int:
-    """An integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer >= 0")
-    return value
+# The flags' converters: numbers are read by `simulator.core.bounds` (scientific notation too)
+# and checked against the same bounds as a run file's; argparse names the flag and exits 2.
+_port = flag_type(functools.partial(parse_port, any_port=True), "port")
+_seed = flag_type(functools.partial(parse_int, low=0, high=SEED_MAX), "seed")
+_count = flag_type(parse_count, "count")
+_ttl = flag_type(functools.partial(parse_positive_float, high=DURATION_MAX), "seconds")
+_output = flag_type(parse_output_path, "file")
+
+
+def _field_type(name: str, kind: type) -> Callable[[str], object]:
+    """The converter of a Behaviour field's flag: the number, checked by Behaviour itself (its
+    bounds: statuses 200-599, a rate in 0..1, a latency of at most an hour)."""
+
+    def parse(text: str) -> object:
+        value: object = (
+            parse_int(text, low=-SEED_MAX, high=SEED_MAX)
+            if kind is int
+            else parse_float(text, low=-math.inf, high=math.inf)
+        )
+        try:
+            changed(DEFAULT_BEHAVIOUR, {name: value}, where="flags")
+        except ConfigError as exc:
+            raise ValueError(str(exc).removeprefix(f"{name}: ")) from None
+        return value
+
+    return flag_type(parse, kind.__name__)
 
 
 def parse_outage(text: str) -> Window:
@@ -130,7 +173,9 @@ def parse_outage(text: str) -> Window:
     if mode.isdigit():
         mode, status = "status", int(mode)
     try:
-        fields = {"start": float(parts[0]), "end": float(parts[1]), "mode": mode, "status": status}
+        start = parse_float(parts[0], low=0, high=DURATION_MAX)
+        end = math.inf if parts[1] == "inf" else parse_float(parts[1], low=0, high=DURATION_MAX)
+        fields = {"start": start, "end": end, "mode": mode, "status": status}
         return window_from(fields)
     except (ValueError, ConfigError) as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None

@@ -3,10 +3,10 @@
 Marketo's push with OAuth first asks the customer's identity provider for a token, then sends it
 with each delivery. So that a run needs nothing outside the simulator, the receiver plays that
 identity provider on its own port (`POST /oauth/token`). This module is that provider: the
-`OAuthServer` settings, the token endpoint (deterministic tokens made from the seed; requests
-failed on command; every token forgotten at once, like a rotation on the customer's side) and
-the check of a delivery's Authorization header against a static API token or an unexpired
-issued one.
+`OAuthServer` settings, the token endpoint (random tokens from `secrets`, new in every process,
+so that knowing a run's seed does not give its tokens; requests failed on command; every token
+forgotten at once, like a rotation on the customer's side) and the check of a delivery's
+Authorization header against a static API token or an unexpired issued one.
 
 Secrets (the client secret, the static token, issued tokens) are compared in constant time and
 never logged.
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import math
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,13 +100,13 @@ class IdentityProvider:
         self,
         oauth: OAuthServer | None,
         *,
-        seed: int,
+        seed: int = 0,
         stats: Stats,
         say: Callable[[float, str], None],
         now: Callable[[], float],
     ) -> None:
         self.oauth = oauth
-        self._seed = seed
+        del seed  # tokens are random: nothing a run's seed repeats may predict them
         self._stats = stats
         self._say = say
         self._now = now
@@ -209,5 +209,4 @@ class IdentityProvider:
 
     def _new_token(self) -> str:
         self._counter += 1
-        digest = hashlib.sha256(f"{self._seed}:{self._counter}".encode()).hexdigest()
-        return f"sim-{digest[:40]}"
+        return f"sim-{secrets.token_hex(20)}"

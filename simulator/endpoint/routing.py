@@ -15,6 +15,10 @@ Rules:
   plays a 19.5 s latency or a 20-minute outage in milliseconds with exact times.
 - It only ever binds a loopback address.
 - Secrets (the static token, the client secret, issued tokens) are never logged or printed.
+- It can be left running: with a static token set, the control routes (`/_sim/...`) need it
+  too; `PUT /_sim/behaviour` is bounded by the Behaviour's own checks; malformed HTTP is one
+  log line (aiohttp's handler log goes through `_one_line_logger`); idle keep-alive
+  connections are closed after `idle_timeout` seconds.
 
 Whether a request meets an outage is decided per request from `now()`, so nothing has to be
 scheduled or polled, and a `behaviour` changed at run time takes effect on the next request.
@@ -33,7 +37,9 @@ background once its answer is written.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import sys
 from collections import deque
 from collections.abc import Callable
 from typing import IO, Any
@@ -51,6 +57,7 @@ from simulator.core.behaviour import (
     check_challenge_style,
     check_status,
 )
+from simulator.core.bounds import DURATION_MAX
 from simulator.core.timefmt import hours_offset
 from simulator.endpoint.bodies import Parsed, body_line, parse_delivery
 from simulator.endpoint.faults import Faults
@@ -67,9 +74,16 @@ from simulator.endpoint.verification import Verifier, answer_challenge, check_io
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
 
-__all__ = ["VALIDATION_URLS", "Receiver"]
+__all__ = ["IDLE_TIMEOUT", "VALIDATION_URLS", "Receiver"]
 
 VALIDATION_URLS = 100  # validationUrl POSTs remembered (`validation_urls`): the last ones
+IDLE_TIMEOUT = 60.0
+"""Seconds a keep-alive connection may sit idle before `marketo-sim receive` closes it (aiohttp's
+own default is an hour); longer than a push interval, so a producer's connection is reused. The
+embedded receiver of a run keeps aiohttp's default unless told otherwise: it lives only as long
+as the run, and a close at the instant a virtual-clock push reuses the connection would be a
+connection error the scenario did not ask for."""
+_AIOHTTP_IDLE_TIMEOUT = 3630.0
 
 
 class Receiver:
@@ -108,7 +122,11 @@ class Receiver:
         key_base_url: str | None = None,
         reject_bad_signatures: bool = False,
         client_secret: str | None = None,
+        idle_timeout: float = _AIOHTTP_IDLE_TIMEOUT,
     ) -> None:
+        if not 0 < idle_timeout <= DURATION_MAX:
+            raise ConfigError(f"idle_timeout: {idle_timeout:g} is not between 0 and a year")
+        self.idle_timeout = idle_timeout
         if token is not None and not token:
             raise ConfigError("token: must not be empty")
         check_io_options(
@@ -214,7 +232,14 @@ class Receiver:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on a loopback address; returns the base URL, e.g. `http://127.0.0.1:PORT/`."""
-        self._runner, self._url = await serve_on_loopback(self.app, host, port, what="the receiver")
+        self._runner, self._url = await serve_on_loopback(
+            self.app,
+            host,
+            port,
+            what="the receiver",
+            keepalive_timeout=self.idle_timeout,
+            logger=_one_line_logger(self._problem),
+        )
         self._t0 = asyncio.get_running_loop().time()
         return self._url
 
@@ -247,6 +272,31 @@ class Receiver:
     def _say(self, at: float, text: str) -> None:
         if self._log is not None:
             self._log(f"{hours_offset(at)} {text}")
+
+    def _problem(self, text: str) -> None:
+        """A request aiohttp could not take (malformed HTTP): one line, even when quiet."""
+        line = f"{hours_offset(self.now())} {text}"
+        if self._log is not None:
+            self._log(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def _control_refused(self, request: web.Request) -> web.Response | None:
+        """With a static token set, the control routes (/_sim/...) need what a delivery needs:
+        a receiver left running must not be reconfigured by anyone who can reach its port."""
+        if self._token is None:
+            return None
+        if not self._idp.auth_problem(request.headers.get("Authorization"), self._token):
+            return None
+        self._say(
+            self.now(), f"{request.method} {request.path} 401 (control route needs the token)"
+        )
+        return web.json_response(
+            {"error": "the control routes need the token: Authorization: Bearer <token>"},
+            status=401,
+            headers={"WWW-Authenticate": "Bearer"},
+            dumps=_dumps,
+        )
 
     def _answer(self, status: int, text: str | None = None, **kwargs: Any) -> web.Response:
         self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
@@ -395,13 +445,20 @@ class Receiver:
     # --- control routes --------------------------------------------------------------------------
 
     async def _get_stats(self, request: web.Request) -> web.Response:
+        if refused := self._control_refused(request):
+            return refused
         return web.Response(body=self.stats.to_json(), content_type="application/json")
 
     async def _get_behaviour(self, request: web.Request) -> web.Response:
+        if refused := self._control_refused(request):
+            return refused
         return web.json_response(behaviour_to_json(self.behaviour), dumps=_dumps)
 
     async def _put_behaviour(self, request: web.Request) -> web.Response:
-        """Replace the named Behaviour fields; 400 on unknown, mistyped or bad values."""
+        """Replace the named Behaviour fields; 400 on unknown, mistyped or out-of-bounds values
+        (the Behaviour's own checks: a latency of at most an hour, statuses 200-599)."""
+        if refused := self._control_refused(request):
+            return refused
         try:
             changes = orjson.loads(await request.read())
             self.behaviour = behaviour_from_json(changes, self.behaviour)
@@ -409,6 +466,32 @@ class Receiver:
             return web.json_response({"error": str(exc)}, status=400, dumps=_dumps)
         self._say(self.now(), "behaviour changed")
         return web.json_response(behaviour_to_json(self.behaviour), dumps=_dumps)
+
+
+class _OneLine(logging.Handler):
+    """aiohttp's request-handler log as one line per record: a malformed request is a client's
+    problem, not the server's, so its traceback is left out."""
+
+    def __init__(self, sink: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self._sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        text = record.getMessage()
+        if exc is not None:
+            detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            text += f": {type(exc).__name__}: {detail}"
+        self._sink(" ".join(text.split())[:300])
+
+
+def _one_line_logger(sink: Callable[[str], None]) -> logging.Logger:
+    """A logger of its own (not in logging's registry, not propagating to the root's handlers)
+    that hands each record to `sink` as one line."""
+    logger = logging.Logger("simulator.endpoint.http", logging.INFO)
+    logger.propagate = False
+    logger.addHandler(_OneLine(sink))
+    return logger
 
 
 def _batch_summary(request: web.Request, parsed: Parsed, duplicates: int, verdict: str) -> str:

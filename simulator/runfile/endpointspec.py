@@ -34,6 +34,7 @@ from simulator.runfile.fields import (
     EnvSecret,
     Invalid,
     Items,
+    Latency,
     PositiveDuration,
     Rate,
     Spec,
@@ -92,7 +93,7 @@ class ReceiverSpec(Spec):
     failure_rate: Rate = DEFAULT_BEHAVIOUR.failure_rate
     """Share of pushes answered with failureStatus (seeded draws)."""
     failure_status: Status = DEFAULT_BEHAVIOUR.failure_status
-    latency: Duration = DEFAULT_BEHAVIOUR.latency
+    latency: Latency = DEFAULT_BEHAVIOUR.latency
     """Delay before each answer; at or above the delivery timeout, pushes time out."""
     hang: bool = DEFAULT_BEHAVIOUR.hang
     """Never answer, so every push times out."""
@@ -119,7 +120,7 @@ class EndpointChange(Spec):
     status: Status | None = None
     failure_rate: Rate | None = None
     failure_status: Status | None = None
-    latency: Duration | None = None
+    latency: Latency | None = None
     hang: bool | None = None
     reset: bool | None = None
     refuse: bool | None = None

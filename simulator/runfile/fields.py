@@ -3,7 +3,9 @@
 Each is an `Annotated` type that the spec models in `scenario` use as field annotations. They
 carry their own one-line messages and JSON Schema keywords, because pydantic's built-in ones
 are less specific ("must be between 100 and 500 (got 50)", not "Input should be greater than
-or equal to 100"). Values are checked, never coerced.
+or equal to 100"). Values are checked, never coerced, except that a whole float fits an integer
+key (`1e6`). Every number is bounded, by the limits in `simulator.core.bounds`, and an endpoint
+URL is checked for a host, its port, control characters and credentials (`check_url`).
 
 A validator that knows better than pydantic *where* its failure belongs (a list item, a sibling
 key) raises `Invalid(message, at=...)`; `yamlsource` adds `at` to pydantic's location.
@@ -18,9 +20,11 @@ import hmac
 import math
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -37,10 +41,18 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
 
+from simulator.core.bounds import (
+    COUNT_MAX,
+    DAY,
+    DURATION_MAX,
+    LATENCY_MAX,
+    PORT_MAX,
+    RATE_MAX,
+    RETRIES_MAX,
+    SEED_MAX,
+)
 from simulator.errors import UnknownActivityType
 from simulator.payloads.catalog import ActivityType, find_activity_type, select_activity_types
-
-DAY = 86_400.0
 
 
 class Invalid(ValueError):
@@ -65,7 +77,9 @@ def describe(value: Any) -> str:
 
 
 def _number(value: float) -> str:
-    return str(value) if isinstance(value, int) else f"{value:g}"
+    if isinstance(value, int) and abs(value) < 10**20:
+        return str(value)
+    return f"{value:g}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,17 +94,27 @@ def parse_duration(value: str | int | float) -> float:
     """Seconds in `value` (90, 2.5, "500ms", "1h30m"); ValueError says what is wrong with it."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"must be a duration: {_DURATION_HINT} (got {describe(value)})")
+    if isinstance(value, int) and abs(value) > DURATION_MAX:  # float() of 10**400 overflows
+        value = math.copysign(math.inf, value)
     seconds = _parse_duration_text(value.strip()) if isinstance(value, str) else float(value)
-    if not math.isfinite(seconds):
+    if math.isnan(seconds):
         raise ValueError(f"must be a finite duration (got {value!r})")
     if seconds < 0:
-        raise ValueError(f"must not be negative (got {value!r})")
+        raise ValueError(f"must not be negative (got {_shown(value)})")
+    if seconds > DURATION_MAX:
+        raise ValueError(f"must be at most {DURATION_MAX / DAY:g}d (got {_shown(value)})")
     return seconds
+
+
+def _shown(value: str | float) -> str:
+    return repr(value) if isinstance(value, str) else _number(value)
 
 
 def _parse_duration_text(text: str) -> float:
     if text.startswith("-"):
         raise ValueError(f"must not be negative (got {text!r})")
+    if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+", text):  # "1e3": YAML 1.1 reads text
+        return float(text)
     parts = _DURATION_PART.findall(text)
     if "".join(number + unit for number, unit in parts) != text or not parts:
         if re.fullmatch(r"\d+(\.\d+)?", text):
@@ -115,10 +139,10 @@ def _positive_duration(value: float) -> float:
 
 _DURATION_SCHEMA = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": DURATION_MAX},
         {"type": "string", "pattern": r"^(\d+(\.\d+)?(d|h|m|s|ms))+$"},
     ],
-    "description": "seconds, or text like 500ms, 2s, 3m, 1h30m, 7d",
+    "description": "seconds, or text like 500ms, 2s, 3m, 1h30m, 7d; at most 366d",
 }
 Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(_DURATION_SCHEMA)]
 PositiveDuration = Annotated[Duration, AfterValidator(_positive_duration)]
@@ -130,13 +154,18 @@ PositiveDuration = Annotated[Duration, AfterValidator(_positive_duration)]
 
 @dataclass(frozen=True, slots=True)
 class Range:
-    """Inclusive bounds (`high` None: no upper bound), with a message that gives both."""
+    """Inclusive bounds (`high` None: no upper bound, which no field of a run file uses: its
+    bounds are `simulator.core.bounds`), with a message that gives both. On an integer field, a
+    whole number written as a float (`1e6`, `500.0`) is taken as the integer."""
 
     low: float
     high: float | None = None
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
+        checked = core_schema.no_info_after_validator_function(self._check, handler(source))
+        if source is int:
+            return core_schema.no_info_before_validator_function(_whole, checked)
+        return checked
 
     def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> Any:
         upper = {} if self.high is None else {"maximum": self.high}
@@ -144,11 +173,18 @@ class Range:
 
     def _check(self, value: float) -> float:
         if self.high is None and value < self.low:
-            raise ValueError(f"must be at least {self.low:g} (got {_number(value)})")
+            raise ValueError(f"must be at least {_number(self.low)} (got {_number(value)})")
         if self.high is not None and not self.low <= value <= self.high:
-            wanted = f"between {self.low:g} and {self.high:g}"
+            wanted = f"between {_number(self.low)} and {_number(self.high)}"
             raise ValueError(f"must be {wanted} (got {_number(value)})")
         return value
+
+
+def _whole(value: Any) -> Any:
+    """`1e6` (a float to YAML) as the integer 1000000; anything else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +215,58 @@ def _list_to_tuple(value: Any) -> Any:
 
 
 Items = Annotated[tuple[_T, ...], BeforeValidator(_list_to_tuple)]
-Status = Annotated[int, Range(100, 599)]
+Latency = Annotated[Duration, Range(0, LATENCY_MAX)]
+"""The dev endpoint's answer delay, bounded like its Behaviour's."""
+Status = Annotated[int, Range(200, 599)]
+"""A final HTTP status: what the dev endpoint answers (1xx are not answers)."""
 Rate = Annotated[float, Range(0, 1)]
-Count = Annotated[int, Range(0)]
+EventRate = Annotated[float, Range(0, RATE_MAX)]
+DrainRate = Annotated[float, Range(1, RATE_MAX)]
+EventCount = Annotated[int, Range(1, COUNT_MAX)]
+Retries = Annotated[int, Range(0, RETRIES_MAX)]
+Seed = Annotated[int, Range(0, SEED_MAX)]
+
+
+def check_url(value: str) -> str:
+    """`embedded`, or an http(s) URL a push can go to: a host, a port in 1-65535 if any, no
+    control characters, and no credentials (secrets go in environment variables)."""
+    if value == "embedded":
+        return value
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError(f"must not contain control characters (got {value!r})")
+    if not re.fullmatch(r"https?://[^\s/?#]+([/?#]\S*)?", value):
+        raise ValueError(f"must be embedded or an http(s) URL (got {value!r})")
+    parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "must not carry credentials (user:password@): export the secret and name the "
+            "variable with auth.tokenEnv, or clientIdEnv and clientSecretEnv"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= PORT_MAX:
+        raise ValueError(f"port must be 1-{PORT_MAX} (got {value!r})")
+    if not parts.hostname:
+        raise ValueError(f"needs a host (got {value!r})")
+    return value
+
+
+def _check_url_text(value: Any) -> Any:
+    return check_url(value) if isinstance(value, str) else value
+
+
 Endpoint = Annotated[
-    str, Pattern(r"embedded|https?://[^\s/?#]+([/?#]\S*)?", "must be embedded or an http(s) URL")
+    str,
+    AfterValidator(_check_url_text),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(embedded|https?://[^\s/?#@]+([/?#]\S*)?)$",
+            "description": "embedded, or an http(s) URL without user:password@",
+        }
+    ),
 ]
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 HeaderName = Annotated[str, Pattern(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", "must be an HTTP header name")]
@@ -279,6 +362,7 @@ class Unset(ValueError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"environment variable {name} is not set: export {name}=... and rerun")
+        self.name = name
 
 
 EnvSecret = Annotated[Secret, _FromEnv]

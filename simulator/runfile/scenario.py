@@ -26,20 +26,22 @@ from typing import Annotated, Any
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from simulator.core.bounds import FILE_BYTES_MAX
 from simulator.errors import ConfigError, ScenarioError
 from simulator.payloads.locales import SHIPPED, UnknownLocale, check_locale
 from simulator.runfile.endpointspec import OAuthServerSpec, OutageSpec, ReceiverSpec
 from simulator.runfile.fields import (
-    Count,
     Invalid,
     Items,
     Pattern,
     PositiveDuration,
     Secret,
+    Seed,
     Spec,
     Timestamp,
     describe,
     parse_duration,
+    seconds,
 )
 from simulator.runfile.steps import ExpectSpec, StepSpec
 from simulator.runfile.subscription import AuthSpec, BurstSpec, DeliverySpec, SubscriptionSpec
@@ -56,6 +58,7 @@ __all__ = [
     "Secret",
     "SecretNotSet",
     "SubscriptionSpec",
+    "check_run",
     "load_run",
     "parse_duration",
     "parse_run",
@@ -87,7 +90,7 @@ class RunSpec(Spec):
     """A whole run: the Marketo instance, its subscriptions and the embedded receiver."""
 
     munchkin_id: Annotated[str, Pattern(r"\d{3}-[A-Z]{3}-\d{3}", "must look like 123-ABC-456")]
-    seed: Count = 0
+    seed: Seed = 0
     locale: str = SHIPPED
     """Language of the world's names: en_US (shipped data) or any locale Faker has."""
     start: Timestamp | None = None
@@ -136,12 +139,13 @@ class RunSpec(Spec):
         return self
 
     def step_times(self) -> list[tuple[float, StepSpec]]:
-        """Each timeline step with its simulated time, in time order (stable for equal times)."""
+        """Each timeline step with its simulated time, in time order (the file's order: a step
+        before the one above it is refused)."""
         timed, previous = [], 0.0
         for step in self.timeline:
             previous = step.at if step.at is not None else previous + (step.after or 0.0)
             timed.append((previous, step))
-        return sorted(timed, key=lambda pair: pair[0])
+        return timed
 
     def with_overrides(
         self, *, seed: int | None = None, duration: float | str | None = None
@@ -166,8 +170,15 @@ _RESERVED: dict[str, str] = {}
 def check_scenario(run: RunSpec, names: dict[str, int]) -> None:
     """Steps and expectations name subscriptions that exist and actions that fit them."""
     profiles = {s.name: s.profile for s in run.subscriptions}
+    previous = 0.0
     for index, step in enumerate(run.timeline):
         where = ("timeline", index)
+        if step.at is not None and step.at < previous:
+            # A file read top to bottom is the timeline: a step listed after a later one is a
+            # slip (a wrong unit, a pasted line), not a wish to reorder.
+            message = f"is before the previous step ({seconds(previous)}): list steps in time order"
+            raise Invalid(message, at=(*where, "at"))
+        previous = step.at if step.at is not None else previous + (step.after or 0.0)
         name = step.subscription
         if name is not None and name not in names:
             raise Invalid(_unknown(name, names), at=(*where, to_camel(step.action)))
@@ -210,18 +221,49 @@ def load_run(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None 
     """Read and validate a run file; secrets come from `environ` (default `os.environ`)."""
     file = os.fspath(path)
     try:
-        text = Path(file).read_text(encoding="utf-8")
+        with Path(file).open("rb") as stream:
+            data = stream.read(FILE_BYTES_MAX + 1)  # a bound, even on a pipe or a device
     except OSError as exc:
         raise ScenarioError(f"can't read it: {exc.strerror}", file=file) from None
+    if len(data) > FILE_BYTES_MAX:
+        raise ScenarioError(_too_large(), file=file)
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError("is not UTF-8 text", file=file) from None
     return parse_run(text, file=file, environ=environ)
+
+
+def _too_large() -> str:
+    return f"is larger than {FILE_BYTES_MAX // 1024} KiB: a run file is a few KiB"
+
+
+def check_run(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+) -> tuple[RunSpec, list[SecretNotSet]]:
+    """Validate a run file as `load_run` does, but with its secrets optional: what `check`
+    does in a CI job that has no secrets. Each unset variable is returned as the located
+    SecretNotSet that `load_run` would raise (a warning to show), and the file is validated
+    as if it were set."""
+    given = dict(os.environ if environ is None else environ)
+    unset: list[SecretNotSet] = []
+    while True:  # one more variable each time round: as many rounds as the file names variables
+        try:
+            return load_run(path, environ=given), unset
+        except SecretNotSet as exc:
+            name = exc.variable
+            if name in given:  # set but refused again: nothing more to learn
+                raise
+            unset.append(exc)
+            given[name] = "unset-in-check"  # never sent: `check` sends nothing
 
 
 def parse_run(
     text: str, *, file: str = "<string>", environ: Mapping[str, str] | None = None
 ) -> RunSpec:
     """Validate the YAML text of a run file; `file` only names it in messages."""
+    if len(text) > FILE_BYTES_MAX:
+        raise ScenarioError(_too_large(), file=file)
     document = read_yaml(text, file)
     if document is None:
         raise ScenarioError("is empty: a run needs munchkinId and subscriptions", file=file)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import PlainValidator, WithJsonSchema, model_validator
+from pydantic import Discriminator, PlainValidator, Tag, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
+from simulator.core.bounds import COUNT_MAX
 from simulator.payloads.anomalies import AnomalyKind
 from simulator.runfile.endpointspec import EndpointChange
-from simulator.runfile.fields import Duration, Invalid, Range, Spec, describe
+from simulator.runfile.fields import Duration, EventCount, EventRate, Invalid, Range, Spec, describe
 
 # -- comparisons -------------------------------------------------------------------------------
 
@@ -72,12 +73,12 @@ def show(comparison: tuple[str, int]) -> str:
 
 class BurstStep(Spec):
     subscription: str
-    count: Annotated[int, Range(1)]
+    count: EventCount
 
 
 class RateStep(Spec):
     subscription: str
-    rate: Annotated[float, Range(0)]
+    rate: EventRate
     """Events per second from this step on."""
 
 
@@ -103,6 +104,11 @@ _ACTIONS = (
 )
 
 
+def _endpoint_form(value: Any) -> str:
+    """Which form an `endpoint:` step takes, so an error is reported for that form alone."""
+    return "normal" if isinstance(value, str) else "change"
+
+
 class StepSpec(Spec):
     """One thing that happens at one simulated time."""
 
@@ -112,13 +118,19 @@ class StepSpec(Spec):
     """Time since the previous step."""
     note: str | None = None
     """Shown in logs and the report."""
-    endpoint: EndpointChange | Literal["normal"] | None = None
+    endpoint: (
+        Annotated[
+            Annotated[EndpointChange, Tag("change")] | Annotated[Literal["normal"], Tag("normal")],
+            Discriminator(_endpoint_form),
+        ]
+        | None
+    ) = None
     """Change the embedded endpoint; normal restores the receiver: section."""
     burst: BurstStep | None = None
     rate: RateStep | None = None
     expire_tokens: bool | None = None
     """The identity provider revokes every token it issued (a token expiring mid-stream)."""
-    idp_failures: Annotated[int, Range(1)] | None = None
+    idp_failures: Annotated[int, Range(1, COUNT_MAX)] | None = None
     """The next N token requests fail with 503 (an identity-provider outage)."""
     rotate_keys: bool | None = None
     """Adobe I/O signs with a new key; the previous one still verifies."""

@@ -1,27 +1,31 @@
 """One subscription as a run file describes it: what Marketo pushes, where, how fast, and how.
 
 `SubscriptionSpec` is one item of a run file's `subscriptions:`; its parts are the legacy push's
-`delivery:` contract and `auth:`, its `bursts:`, and Adobe I/O Events' `io:` settings. Which
+`delivery:` contract and `auth:`, its `bursts:`, Adobe I/O Events' `io:` settings, and `tls:`
+(a private CA to trust). Which
 keys apply depends on the subscription's `profile` and `stream`; the models say so, pointing at
 the key they blame (`Invalid(message, at=...)`). The run as a whole is `scenario`.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
 from pydantic.alias_generators import to_camel
 
+from simulator.core.bounds import BYTES_MAX, DAY
 from simulator.errors import ConfigError
 from simulator.payloads import catalog
 from simulator.runfile.fields import (
-    DAY,
     ActivityTypes,
-    Count,
+    DrainRate,
     Duration,
     Endpoint,
     EnvSecret,
+    EventCount,
+    EventRate,
     HeaderName,
     Invalid,
     Items,
@@ -29,19 +33,20 @@ from simulator.runfile.fields import (
     PositiveDuration,
     Range,
     Rate,
+    Retries,
     Scheme,
     Spec,
     describe,
 )
 
-__all__ = ["AuthSpec", "BurstSpec", "DeliverySpec", "IoSpec", "SubscriptionSpec"]
+__all__ = ["AuthSpec", "BurstSpec", "DeliverySpec", "IoSpec", "SubscriptionSpec", "TlsSpec"]
 
 
 class DeliverySpec(Spec):
     """How Marketo delivers to one endpoint; the defaults are the legacy contract."""
 
     timeout: PositiveDuration = 20.0
-    retries: Count = 3
+    retries: Retries = 3
     """Retries of a failed batch before the subscription pauses."""
     retry_interval: PositiveDuration = 180.0
     probe_interval: PositiveDuration = 180.0
@@ -49,11 +54,11 @@ class DeliverySpec(Spec):
     retention: PositiveDuration = 7 * DAY
     backlog: Literal["catch-up", "paced"] = "catch-up"
     """catch-up: with a full batch queued, push as soon as the last one is acknowledged."""
-    max_drain_rate: Annotated[float, Range(1)] | None = None
+    max_drain_rate: DrainRate | None = None
     """Events per second at most, for a gentler catch-up after an outage (default: no cap)."""
     phase: Literal["seeded", "aligned"] = "seeded"
     """Push slots at an offset drawn from the seed and the name (seeded), or at 0, 2, 4 s."""
-    max_response_bytes: Count = 65536
+    max_response_bytes: Annotated[int, Range(1, BYTES_MAX)] = 65536
     """How much of a response body is read."""
 
 
@@ -63,7 +68,7 @@ class BurstSpec(Spec):
     at: Duration | None = None
     every: PositiveDuration | None = None
     start: Duration = Field(default=0.0, alias="from")
-    count: Annotated[int, Range(1)]
+    count: EventCount
 
     @model_validator(mode="after")
     def _once_or_repeating(self) -> BurstSpec:
@@ -124,7 +129,7 @@ class IoSpec(Spec):
     delivery: Literal["batch", "single"] = "batch"
     max_events: Annotated[int, Range(1, 1000)] = 20
     """Events per batch request."""
-    max_bytes: Annotated[int, Range(1024)] = 2 * 1024 * 1024
+    max_bytes: Annotated[int, Range(1024, BYTES_MAX)] = 2 * 1024 * 1024
     """Bytes per batch request."""
     timeout: PositiveDuration = 10.0
     """The whole attempt, connection set-up included."""
@@ -147,6 +152,21 @@ class IoSpec(Spec):
     """Anomaly: this share of acknowledged deliveries is delivered again a minute later."""
     reorder: bool = False
     """Anomaly: the events of each batch are sent newest first."""
+
+
+class TlsSpec(Spec):
+    """How the subscription's https endpoint is verified (always: there is no switch to turn
+    verification off). The system's trust store, or the file `SSL_CERT_FILE` names, always
+    applies; `caFile` adds a private CA for this subscription alone."""
+
+    ca_file: str | None = None
+    """A PEM file of CA certificates to trust too (a path relative to the working directory)."""
+
+    @model_validator(mode="after")
+    def _readable(self) -> TlsSpec:
+        if self.ca_file is not None and not os.path.isfile(self.ca_file):
+            raise Invalid(f"no such file: {self.ca_file!r}", at="caFile")
+        return self
 
 
 # Keys of a subscription that only the legacy push uses, and those only Adobe I/O uses.
@@ -191,7 +211,7 @@ class SubscriptionSpec(Spec):
     auth: AuthSpec = Field(default_factory=AuthSpec)
     batch_size: Annotated[int, Range(100, 500)] = 500
     push_interval: PositiveDuration = 2.0
-    rate: Annotated[float, Range(0)] = 10.0
+    rate: EventRate = 10.0
     """Events per second."""
     bursts: Items[BurstSpec] = ()
     delivery: DeliverySpec = Field(default_factory=DeliverySpec)
@@ -203,10 +223,13 @@ class SubscriptionSpec(Spec):
     notifications: Names = "all"
     """Notification kinds (notification stream)."""
     io: IoSpec = Field(default_factory=IoSpec)
+    tls: TlsSpec = Field(default_factory=TlsSpec)
 
     @model_validator(mode="after")
     def _profile_fits(self) -> SubscriptionSpec:
         given = self.model_fields_set
+        if self.tls.ca_file is not None and not self.endpoint.startswith("https://"):
+            raise Invalid("only applies to an https endpoint", at=("tls", "caFile"))
         if self.stream != "lead-activity" and self.profile != "adobe-io":
             raise Invalid(
                 f"{self.stream} is only delivered by Adobe I/O: add profile: adobe-io", at="stream"

@@ -11,6 +11,12 @@ a missing key at the mapping that lacks it. When there are several, the first by
 with a missing key ordered at the end of its mapping, so that a misspelled key is reported rather
 than the "is required" it causes.
 
+Reading is bounded: nesting deeper than `NESTING_MAX` is refused before PyYAML composes it
+(recursively), and a control character or a number Python will not convert is a located error
+rather than an exception of PyYAML's. `1e12` is a number, as in YAML 1.2 and JSON. Where a value
+may take one of several forms (an `endpoint:` step), pydantic names the form it tried in the
+error's location; that name is no key of the file, so it is dropped (`_user_loc`).
+
 Nothing here knows a particular file format: the root model (for "did you mean" among known
 keys) and any reserved keys come in as parameters, so run files and scenario files share it.
 """
@@ -18,13 +24,16 @@ keys) and any reserved keys come in as parameters, so run files and scenario fil
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from simulator.core.bounds import NESTING_MAX
 from simulator.errors import MissingSecret, ScenarioError
 from simulator.runfile.fields import Unset, describe
 
@@ -34,25 +43,62 @@ Loc = tuple[str | int, ...]
 class SecretNotSet(ScenarioError, MissingSecret):
     """The file names an environment variable for a secret, and that variable is unset."""
 
+    variable = ""
+    """The variable's name."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading YAML, keeping the node tree.
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves timestamps as text, so they are checked (and located) by us."""
+    """SafeLoader that leaves timestamps as text, so they are checked (and located) by us; reads
+    `1e12` as a number, as YAML 1.2 and JSON do (YAML 1.1 wants `1.0e+12`); and refuses nesting
+    deeper than `NESTING_MAX` before composing it (PyYAML composes recursively)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > NESTING_MAX:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {NESTING_MAX} levels deep", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _timestamp_as_text(loader: _Loader, node: yaml.Node) -> str:
     return loader.construct_yaml_str(node)
 
 
+def _int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:  # more digits than Python converts (4300)
+        raise yaml.constructor.ConstructorError(
+            None, None, "a number with far too many digits", node.start_mark
+        ) from None
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def read_yaml(text: str, file: str) -> tuple[yaml.Node, Any] | None:
     """The root node and the data of the single document in `text`; None if there is none."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # checked when the reader is made
+        raise _reader_error(exc, text, file) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -61,6 +107,8 @@ def read_yaml(text: str, file: str) -> tuple[yaml.Node, Any] | None:
         return root, loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, file) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
     finally:
@@ -79,6 +127,14 @@ def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
     return ScenarioError(
         f"invalid YAML: {problem}", file=file, line=mark.line + 1 if mark else None
     )
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> ScenarioError:
+    """A character YAML does not allow (a control character), at its line."""
+    line = text.count("\n", 0, exc.position) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    message = f"invalid YAML: a control character (U+{code:04X}) is not allowed: remove it"
+    return ScenarioError(message, file=file, line=line)
 
 
 def _check_keys(root: yaml.Node, file: str) -> None:
@@ -142,10 +198,12 @@ def first_error(
     located = []
     for details in exc.errors():
         loc, message = explain(details, model, reserved)
-        unset = isinstance(details.get("ctx", {}).get("error"), Unset)
-        error_type = SecretNotSet if unset else ScenarioError
+        cause = details.get("ctx", {}).get("error")
+        error_type = SecretNotSet if isinstance(cause, Unset) else ScenarioError
         line, position = _locate(root, loc)
         error = error_type(message, file=file, line=line, field=field_path(loc))
+        if isinstance(cause, Unset) and isinstance(error, SecretNotSet):
+            error.variable = cause.name
         located.append((position, error))
     return min(located, key=lambda pair: pair[0])[1]
 
@@ -167,7 +225,7 @@ def explain(
     details: ErrorDetails, model: type[BaseModel], reserved: Mapping[str, str] | None = None
 ) -> tuple[Loc, str]:
     """The location (pydantic's plus any `Invalid.at`) and a one-line message for an error."""
-    loc, kind, ctx = details["loc"], details["type"], details.get("ctx", {})
+    loc, kind, ctx = _user_loc(details["loc"], model), details["type"], details.get("ctx", {})
     if kind == "value_error":
         cause = ctx["error"]
         return (*loc, *getattr(cause, "at", ())), str(cause)
@@ -179,6 +237,37 @@ def explain(
         return loc, "is required"
     message = _TYPE_MESSAGES.get(kind) or details["msg"]
     return loc, f"{message} (got {describe(details['input'])})"
+
+
+def _user_loc(loc: Loc, root: type[BaseModel]) -> Loc:
+    """`loc` as the file writes it: pydantic names the member of a union it tried below the
+    field (`endpoint.EndpointChange.failureRate`, `endpoint.literal['normal']`); the file has
+    no such key, so it is dropped."""
+    kept: list[str | int] = []
+    model: type[BaseModel] | None = root
+    union = False
+    for part in loc:
+        if isinstance(part, int):
+            kept.append(part)
+            continue
+        aliases = {f.alias or n: f for n, f in model.model_fields.items()} if model else {}
+        if union and part not in aliases:
+            union = False  # the member's tag: the member's own keys come next
+            continue
+        kept.append(part)
+        field = aliases.get(part)
+        model = _model_in(field.annotation) if field else None
+        union = field is not None and len(_members(field.annotation)) > 1
+    return tuple(kept)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types a value of `annotation` may be, None aside: `A | B | None` gives [A, B]."""
+    if get_origin(annotation) is Annotated:
+        return _members(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return [m for arg in get_args(annotation) for m in _members(arg)]
+    return [] if annotation is type(None) else [annotation]
 
 
 def _unknown_key(loc: Loc, model: type[BaseModel], reserved: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ serves belongs on a network.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from aiohttp import web
 from yarl import URL
@@ -15,16 +16,24 @@ from simulator.errors import ConfigError
 
 
 async def serve_on_loopback(
-    app: web.Application, host: str = "127.0.0.1", port: int = 0, *, what: str = "the server"
+    app: web.Application,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    what: str = "the server",
+    **options: Any,
 ) -> tuple[web.AppRunner, str]:
-    """Start `app` on host:port (port 0: any free one); returns the runner and the base URL."""
+    """Start `app` on host:port (port 0: any free one); returns the runner and the base URL.
+    `options` go to aiohttp's request handler (`keepalive_timeout`, `logger`)."""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback:
         raise ConfigError(f"host {host!r}: {what} only binds a loopback IP address")
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0)
+    runner = web.AppRunner(
+        app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0, **options
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

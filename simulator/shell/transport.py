@@ -48,18 +48,29 @@ class HttpTransport:
 
     `limit` bounds the session's connections (0: no bound; the callers bound their requests)."""
 
-    def __init__(self, *, max_response_bytes: int = 65_536, limit: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        max_response_bytes: int = 65_536,
+        limit: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.max_response_bytes = max_response_bytes
         self._limit = limit
+        self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
         self._session: aiohttp.ClientSession | None = None
         self._pools: list[HttpTransport] = []
 
-    def pool(self, limit: int) -> HttpTransport:
+    def pool(self, limit: int, *, ca_file: str | None = None) -> HttpTransport:
         """A transport with a connection pool of its own, of at most `limit` connections (a
-        lane's most requests in flight), with the same rules; closed with this one."""
+        lane's most requests in flight), with the same rules; closed with this one. `ca_file`:
+        a PEM file of CA certificates its https connections trust besides the system's."""
         if limit < 1:
             raise ValueError(f"a pool needs at least one connection (got {limit})")
-        pool = HttpTransport(max_response_bytes=self.max_response_bytes, limit=limit)
+        context = trusting(ca_file) if ca_file is not None else None
+        pool = HttpTransport(
+            max_response_bytes=self.max_response_bytes, limit=limit, ssl_context=context
+        )
         self._pools.append(pool)
         return pool
 
@@ -68,7 +79,9 @@ class HttpTransport:
         if self._session is None:
             # A keep-alive longer than the 3-minute retry interval lets probes reuse a connection
             # and spares the virtual clock a cleanup timer every 15 s of idle time.
-            connector = aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=300.0)
+            connector = aiohttp.TCPConnector(
+                limit=self._limit, keepalive_timeout=300.0, ssl=self._ssl
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 skip_auto_headers=("User-Agent",),
@@ -153,6 +166,20 @@ class HttpTransport:
             timeout=_timeout(timeout),
         ) as response:
             return response.status, await _read_bounded(response, self.max_response_bytes)
+
+
+def trusting(ca_file: str) -> ssl.SSLContext:
+    """The default verifying context (the system's CAs, or `SSL_CERT_FILE`'s) that trusts the
+    CA certificates in the PEM file `ca_file` too; ConfigError when they cannot be loaded."""
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"tls.caFile {ca_file}: not a PEM file of CA certificates ({reason})"
+        ) from None
+    return context
 
 
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
