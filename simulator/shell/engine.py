@@ -21,7 +21,7 @@ from simulator.core.outcome import Outcome, OutcomeKind
 from simulator.core.records import AttemptRecord, Machine, Observer, StateChange
 from simulator.errors import AuthError
 from simulator.payloads import anomalies
-from simulator.payloads.events import ActivityStream, encode_legacy_batch
+from simulator.payloads.events import ActivityStream, encode_legacy_spans
 from simulator.payloads.formats import CONTENT_TYPE, legacy_batch
 from simulator.shell.auth import Auth, NoAuth
 from simulator.shell.clock import Clock
@@ -298,10 +298,9 @@ class LegacyLane:
         if self._body_cache is not None and self._body_cache[:2] == key:
             return self._body_cache[2]
         wall = engine.clock.wall
-        items = ((seq, wall(t)) for seq, t in batch.items())
         forced = [k for k in self.anomalies if k != "duplicate"]
         if forced:  # rare: anomalies rewrite the activities as dicts
-            activities = self.stream.activities(items)
+            activities = self.stream.activities((seq, wall(t)) for seq, t in batch.items())
             for kind in forced:
                 self.anomalies.remove(kind)
                 activities = anomalies.legacy(kind, activities)
@@ -311,10 +310,11 @@ class LegacyLane:
                 created_at=wall(batch.created_at),
                 activities=activities,
             )
-        else:  # the fast path: the activities' texts, never a dict
-            body = encode_legacy_batch(
+        else:  # the fast path: the activities' texts from the batch's spans, never a dict
+            body = encode_legacy_spans(
                 self.stream,
-                items,
+                batch.spans,
+                epoch=wall(0.0),  # wall(t) is epoch + t
                 munchkin_id=engine.munchkin_id,
                 message_id=batch.message_id,
                 created_at=wall(batch.created_at),
