@@ -24,6 +24,9 @@ from simulator.payloads.events import (
     activity_set,
     encode_legacy_batch,
     encode_legacy_spans,
+    joined_activities,
+    legacy_body,
+    legacy_body_around,
 )
 from simulator.payloads.formats import io_body, legacy_batch
 from simulator.payloads.iostreams import CloudActivityStream
@@ -138,6 +141,15 @@ def test_a_legacy_body_of_spans_is_the_body_of_their_items() -> None:
     ids = {"munchkin_id": MUNCHKIN, "message_id": "10000001", "created_at": SAMPLE_AT}
     body = encode_legacy_spans(stream(), [span], epoch=SAMPLE_AT, **ids)
     assert body == encode_legacy_batch(stream(), items, **ids)
+
+
+@pytest.mark.parametrize("count", [0, 1, 500])
+def test_a_body_around_joined_activities_is_the_body_of_their_texts(count: int) -> None:
+    """Texts joined before the wrapper is known (encoded ahead) make the same body."""
+    texts = stream().span_texts([Span(40, count, 0.0, 0, 0.01)], SAMPLE_AT)
+    ids = {"munchkin_id": MUNCHKIN, "message_id": "3", "created_at": SAMPLE_AT}
+    around = legacy_body_around(joined_activities(texts), **ids)
+    assert around == legacy_body(texts, **ids)
 
 
 @pytest.mark.parametrize("count", [0, 1])

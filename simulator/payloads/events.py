@@ -413,6 +413,22 @@ def legacy_body(texts: list[str], *, munchkin_id: str, message_id: str, created_
         texts[0], texts[-1] = first, last
 
 
+def joined_activities(texts: list[str]) -> bytes:
+    """Activity texts joined by commas, as bytes: what a legacy body carries between the ends of
+    its wrapper, made before the wrapper is known (`legacy_body_around`)."""
+    return ",".join(texts).encode()
+
+
+def legacy_body_around(
+    activities: bytes, *, munchkin_id: str, message_id: str, created_at: float
+) -> bytes:
+    """`legacy_body` of texts already joined (`joined_activities`): they are copied once more."""
+    before, after = legacy_wrapper(
+        munchkin_id=munchkin_id, message_id=message_id, created_at=created_at
+    )
+    return b"".join((before.encode(), activities, after.encode()))
+
+
 def sample_activities(
     type_ref: str | int | None, *, count: int, seed: int = 0, at: float | None = None
 ) -> list[dict[str, Any]]:

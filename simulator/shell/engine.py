@@ -22,7 +22,12 @@ from simulator.core.queue import Span
 from simulator.core.records import AttemptRecord, Machine, Observer, StateChange
 from simulator.errors import AuthError
 from simulator.payloads import anomalies
-from simulator.payloads.events import ActivityStream, legacy_body
+from simulator.payloads.events import (
+    ActivityStream,
+    joined_activities,
+    legacy_body,
+    legacy_body_around,
+)
 from simulator.payloads.formats import CONTENT_TYPE, legacy_batch
 from simulator.shell.auth import Auth, NoAuth
 from simulator.shell.clock import Clock
@@ -322,13 +327,14 @@ class LegacyLane:
             )
         else:  # the fast path: the activities' texts from the batch's spans, never a dict
             ahead, self._ready = self._ready, None  # this batch's, or one that will never come
-            texts = ahead.texts if ahead is not None and ahead.spans == batch.spans else None
-            body = legacy_body(
-                self.stream.span_texts(batch.spans, wall(0.0)) if texts is None else texts,
-                munchkin_id=engine.munchkin_id,
-                message_id=batch.message_id,
-                created_at=wall(batch.created_at),
-            )
+            ids = {"munchkin_id": engine.munchkin_id, "message_id": batch.message_id}
+            if ahead is not None and ahead.spans == batch.spans:
+                body = legacy_body_around(
+                    ahead.activities, **ids, created_at=wall(batch.created_at)
+                )
+            else:
+                texts = self.stream.span_texts(batch.spans, wall(0.0))
+                body = legacy_body(texts, **ids, created_at=wall(batch.created_at))
         self._body_cache = (*key, body)
         return body
 
@@ -388,10 +394,10 @@ AHEAD_TURN = 128  # events encoded ahead between two turns of the loop
 
 @dataclass(frozen=True, slots=True)
 class Ahead:
-    """The texts of the batch expected next, and the spans they were made from."""
+    """The activities of the batch expected next, joined, and the spans they were made from."""
 
     spans: tuple[Span, ...]
-    texts: list[str]
+    activities: bytes  # `events.joined_activities` of their texts
 
 
 def _oldest(spans: Sequence[Span], count: int) -> tuple[Span, ...]:
@@ -415,4 +421,4 @@ async def _encode_in_turns(stream: ActivityStream, spans: tuple[Span, ...], epoc
             await asyncio.sleep(0)
             part = span.tail(start) if start else span
             texts += stream.span_texts([part.head(min(AHEAD_TURN, part.count))], epoch)
-    return Ahead(spans, texts)
+    return Ahead(spans, joined_activities(texts))
