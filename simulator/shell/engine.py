@@ -2,9 +2,10 @@
 
 One task per subscription loops: ask the machine (`poll`), materialise and encode the batch it
 names, POST it through the transport, tell the machine the outcome (`record`), sleep until the
-machine's next `wakeup`. Every attempt and state change goes to the observers as a record; the
-engine itself prints nothing. `Engine.settled` tells a caller (the pytest plugin) when nothing is
-due at the current instant any more.
+machine's next `wakeup`. During a catch-up, a legacy lane encodes the next batch while a push is
+in flight (`LegacyLane.encode_ahead`). Every attempt and state change goes to the observers as a
+record; the engine itself prints nothing. `Engine.settled` tells a caller (the pytest plugin)
+when nothing is due at the current instant any more.
 """
 
 from __future__ import annotations
@@ -221,8 +222,8 @@ class LegacyLane:
     _last_acknowledged: tuple[Push, bytes] | None = None
     _wake: Wake = field(default_factory=Wake)
     _stream: ActivityStream | None = None
-    _ahead: asyncio.Task[Ahead] | None = None  # the next batch's texts, being encoded
-    _ready: Ahead | None = None  # the next batch's texts, encoded
+    _ahead: asyncio.Task[Ahead] | None = None  # the next batch's activities, being encoded
+    _ready: Ahead | None = None  # the next batch's activities, encoded
 
     @property
     def name(self) -> str:
@@ -342,8 +343,9 @@ class LegacyLane:
 
     def _encode_ahead(self, engine: Engine) -> None:
         """While a catch-up push is in flight, encode the batch that follows it if it succeeds:
-        the queue's oldest `batch_size` events, when that many wait. The consumer works on this
-        push meanwhile, in its own process; encoding then costs the drain nothing but a core.
+        the queue's oldest `batch_size` events, when that many wait. The consumer reads this
+        push meanwhile, in its own process: with a core to spare, the encoding overlaps its work
+        instead of following it.
 
         Nothing is sent ahead and the machine decides as before: one push in flight, in order.
         The texts wait through a retry of this push, and are used only when the machine's next
