@@ -19,11 +19,12 @@ from yarl import URL
 from simulator.core.delivery import Policy, State, Subscription
 from simulator.core.journal import Journal
 from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.core.queue import Span
 from simulator.core.registration import IoPolicy, Registration
 from simulator.core.traffic import Burst, Traffic
 from simulator.endpoint.receiver import Behaviour, OAuthServer, Receiver, Window
 from simulator.payloads.catalog import select_activity_types
-from simulator.payloads.events import ActivityStream
+from simulator.payloads.events import LEGACY, ActivityStream, Form
 from simulator.payloads.formats import CONTENT_TYPE, IoEvent, io_body, legacy_batch
 from simulator.payloads.iostreams import CloudActivityStream
 from simulator.payloads.signing import KeyRing
@@ -32,7 +33,7 @@ from simulator.reports.console import Recorder
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock, run_virtual
 from simulator.shell.engine import USER_AGENT, Engine, LegacyLane, Wake
-from simulator.shell.faketransport import FakeTransport, Handler, Request
+from simulator.shell.faketransport import Answer, FakeTransport, Handler, Request
 from simulator.shell.iolane import IoLane, IoSettings
 from simulator.shell.transport import HttpTransport
 
@@ -543,3 +544,76 @@ def test_a_lane_builds_its_stream_on_its_first_push() -> None:
     run_virtual(main())
     assert built == [2.0]
     assert machine.ledger().acknowledged == 6
+
+
+# -- encoding ahead: the next batch of a catch-up is encoded while a push is in flight -----------
+
+
+class CountingStream(ActivityStream):
+    """An activity stream that counts the events it encodes from spans."""
+
+    encoded = 0
+
+    def span_texts(
+        self, spans: Iterable[Span], epoch: float = 0.0, form: Form = LEGACY
+    ) -> list[str]:
+        texts = super().span_texts(spans, epoch, form)
+        self.encoded += len(texts)
+        return texts
+
+
+def drain(
+    handler: Handler, *, ahead: bool, policy: Policy | None = None
+) -> tuple[list[tuple[float, bytes]], int, int]:
+    """A 30-minute outage at 20 events a second (503 until 30 min, then `handler`), drained in
+    batches of 500 until 40 min. Returns the pushes (time, body), the events acknowledged and
+    the events the stream encoded."""
+    machine = Subscription("leads", policy or Policy(), Traffic(rate=20))
+    transport = FakeTransport(lambda r: 503 if r.at < 30 * MINUTE else handler(r))
+    stream = CountingStream(WORLD, TYPES, seed=3, stream="leads")
+    lane = LegacyLane(machine, stream, "http://consumer.test/", 20.0, encode_ahead=ahead)
+
+    async def main() -> None:
+        clock = LoopClock(start=VIRTUAL_EPOCH)
+        engine = Engine([lane], munchkin_id="123-ABC-456", clock=clock, transport=transport)
+        await engine.run(until=40 * MINUTE)
+
+    run_virtual(main())
+    pushes = [(r.at, r.body) for r in transport.requests]
+    return pushes, machine.counters.acknowledged, stream.encoded
+
+
+def test_a_drain_encoded_ahead_encodes_each_batch_once() -> None:
+    """Catching up after the outage, each batch's texts are encoded once, while the push before
+    it was in flight: nothing is encoded twice, and the drain sends the very bytes it sends
+    without encoding ahead."""
+    pushes, acknowledged, encoded = drain(lambda r: 200, ahead=True)
+    assert encoded == acknowledged == 47_960  # 40 min at 20/s, but for the last 2 s
+    assert pushes == drain(lambda r: 200, ahead=False)[0]
+
+
+def test_what_is_encoded_ahead_waits_through_a_retry() -> None:
+    """A push that fails mid-drain is retried with its own bytes, 3 minutes later; the next
+    batch, encoded while it first failed, is sent after it unchanged: still once encoded."""
+
+    def one_failure(request: Request) -> Answer:
+        failed = 30 * MINUTE + 10 <= request.at < 30 * MINUTE + 11
+        return 500 if failed else Outcome(OutcomeKind.SUCCESS, 200, latency=1.0)
+
+    pushes, acknowledged, encoded = drain(one_failure, ahead=True)
+    assert encoded == acknowledged == 47_960
+    assert pushes == drain(one_failure, ahead=False)[0]
+
+
+def test_a_batch_that_lost_events_to_retention_in_flight_is_encoded_anew() -> None:
+    """Answers take 15 s and events expire after 31 minutes: while a push is in flight, the
+    oldest events of the next batch expire. The texts encoded ahead for it go unused; the
+    pushes are the very bytes of a drain that never encodes ahead."""
+
+    def slow(request: Request) -> Answer:
+        return Outcome(OutcomeKind.SUCCESS, 200, latency=15.0)
+
+    policy = Policy(retention=31 * MINUTE)
+    pushes, acknowledged, encoded = drain(slow, ahead=True, policy=policy)
+    assert (acknowledged, encoded) == (19_040, 20_040)  # two batches encoded twice
+    assert pushes == drain(slow, ahead=False, policy=policy)[0]

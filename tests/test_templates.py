@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulator.core.queue import Span
 from simulator.payloads.catalog import ACTIVITY_TYPES, ActivityType, select_activity_types
 from simulator.payloads.draws import SEQ_LIMIT
 from simulator.payloads.events import (
@@ -22,6 +23,10 @@ from simulator.payloads.events import (
     ActivityStream,
     activity_set,
     encode_legacy_batch,
+    encode_legacy_spans,
+    joined_activities,
+    legacy_body,
+    legacy_body_around,
 )
 from simulator.payloads.formats import io_body, legacy_batch
 from simulator.payloads.iostreams import CloudActivityStream
@@ -89,6 +94,62 @@ def test_a_legacy_body_is_legacy_batch_of_the_dicts() -> None:
     assert body == legacy_batch(
         munchkin_id=MUNCHKIN, message_id="10000001", created_at=SAMPLE_AT, activities=activities
     )
+
+
+SPACINGS = st.sampled_from([0.0, 1 / 250, 1 / 3, 0.7, 1.0, 2.5, 1e-7])
+EPOCHS = st.sampled_from([0.0, SAMPLE_AT, 1767225600.0, 1767225599.999])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    STARTS,
+    st.integers(min_value=1, max_value=600),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.integers(min_value=0, max_value=10**6),
+    SPACINGS,
+    EPOCHS,
+)
+def test_the_texts_of_a_span_are_the_texts_of_its_items(
+    first: int, count: int, origin: float, k0: int, spacing: float, epoch: float
+) -> None:
+    """A span (a delivery queue's run of seqs on one time line) encodes byte for byte as its
+    (seq, epoch + time) pairs do, whichever seconds and blocks its events fall in: the seconds
+    are cut where per-event dating cuts them."""
+    span = Span(first, count, origin, k0, spacing)
+    items = [(seq, epoch + t) for seq, t in span.items()]
+    assert stream().span_texts([span], epoch) == stream().texts(items)
+
+
+def test_the_texts_of_several_spans_follow_one_another() -> None:
+    """Spans with gaps between their seqs and times encode as their items, in order."""
+    spans = [Span(10, 300, 5.0, 0, 0.5), Span(900, 40, 400.0, 3, 0.0), Span(940, 1, 9.0, 0, 1.0)]
+    items = [(seq, SAMPLE_AT + t) for span in spans for seq, t in span.items()]
+    assert stream().span_texts(spans, SAMPLE_AT) == stream().texts(items)
+
+
+def test_texts_take_items_in_any_order() -> None:
+    """Items out of order (an anomaly reorders them) are each the text of their own seq."""
+    items = [(seq, SAMPLE_AT + seq) for seq in range(300, 240, -1)]
+    texts = stream().texts(items)
+    assert texts == [stream().text(seq, at) for seq, at in items]
+
+
+def test_a_legacy_body_of_spans_is_the_body_of_their_items() -> None:
+    """encode_legacy_spans writes exactly encode_legacy_batch of the same events."""
+    span = Span(1000, 500, 0.0, 1000, 1 / 250)
+    items = [(seq, SAMPLE_AT + t) for seq, t in span.items()]
+    ids = {"munchkin_id": MUNCHKIN, "message_id": "10000001", "created_at": SAMPLE_AT}
+    body = encode_legacy_spans(stream(), [span], epoch=SAMPLE_AT, **ids)
+    assert body == encode_legacy_batch(stream(), items, **ids)
+
+
+@pytest.mark.parametrize("count", [0, 1, 500])
+def test_a_body_around_joined_activities_is_the_body_of_their_texts(count: int) -> None:
+    """Texts joined before the wrapper is known (encoded ahead) make the same body."""
+    texts = stream().span_texts([Span(40, count, 0.0, 0, 0.01)], SAMPLE_AT)
+    ids = {"munchkin_id": MUNCHKIN, "message_id": "3", "created_at": SAMPLE_AT}
+    around = legacy_body_around(joined_activities(texts), **ids)
+    assert around == legacy_body(texts, **ids)
 
 
 @pytest.mark.parametrize("count", [0, 1])

@@ -12,7 +12,8 @@
   Rounds alternate between the two, so both see the same load on a shared machine; the best
   round of each counts.
 * Generation: the payloads' batch encoder (`encode_batch`, the one place the bench calls it)
-  turning sequence numbers into one legacy batch body, per event.
+  turning a span of sequence numbers, as the delivery queue holds it, into one legacy batch
+  body, per event.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ import aiohttp
 from simulator import __version__
 from simulator.bench.sink import Sink, SinkCounts
 from simulator.core.outcome import OutcomeKind
+from simulator.core.queue import Span
 from simulator.core.records import AttemptRecord, StateChange
 from simulator.payloads.catalog import ACTIVITY_TYPES
-from simulator.payloads.events import ActivityStream, encode_legacy_batch
+from simulator.payloads.events import ActivityStream, encode_legacy_spans
 from simulator.payloads.formats import CONTENT_TYPE
 from simulator.payloads.world import World
 from simulator.producer import Producer
@@ -58,10 +60,11 @@ def make_stream(name: str, seed: int = SEED) -> ActivityStream:
 def encode_batch(stream: ActivityStream, first: int, size: int, message_id: str) -> bytes:
     """The body of one legacy push: events `first` .. `first + size - 1`, produced at the full
     rate, materialised from their sequence numbers and encoded."""
-    times = ((seq, EPOCH + seq / RATE) for seq in range(first, first + size))
-    return encode_legacy_batch(
+    spans = [Span(first, size, 0.0, first, 1 / RATE)]  # as the delivery queue holds them
+    return encode_legacy_spans(
         stream,
-        times,
+        spans,
+        epoch=EPOCH,
         munchkin_id=MUNCHKIN,
         message_id=message_id,
         created_at=EPOCH + (first + size) / RATE,

@@ -18,13 +18,15 @@ its JSON text parsed, so the bytes a push sends and the dicts read elsewhere nev
 from __future__ import annotations
 
 import hashlib
+import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 
+from simulator.core.queue import Span
 from simulator.payloads.catalog import (
     ActivityType,
     find_activity_type,
@@ -55,10 +57,9 @@ _LOG_BASE = 1_000_000_000
 _DELETE_LOOKBACK = 1024  # seqs a Delete Lead scans back for the New Lead it deletes
 _KEPT_BLOCKS = 1  # blocks of words a stream keeps: the next batch starts where the last ended
 _BUCKET_BITS = 18  # the type pick reads a table of WORD >> 18 = 4096 buckets before bisecting
-# activityLogItemId = a block's first id + lo, written as leading digits and the last three:
-# v = (first id % 1000) + lo < 1256; the leading digits carry one when v >= 1000.
+# activityLogItemId = a block's first id + lo, written as leading digits and the last three
+# (`_log_digits`): the last three of every v = (first id % 1000) + lo < 1000 + BLOCK.
 _DIGITS = tuple(f"{i % 1000:03d}" for i in range(1000 + BLOCK))
-_CARRY = (0,) * 1000 + (1,) * BLOCK
 SAMPLE_AT = 1776710636.0  # 2026-04-20T18:43:56Z, the activityDate of the §1b example
 
 
@@ -192,35 +193,48 @@ class ActivityStream:
         return self.texts([(checked_seq(seq), at)])[0]
 
     def texts(self, items: Iterable[tuple[int, float]], form: Form = LEGACY) -> list[str]:
-        """The JSON text of each (seq, at) in `form`, in the order given. The hot path: what
-        depends on the block (words, GUID, log ids) is looked up once per 256 seqs, the date
-        once per second."""
+        """The JSON text of each (seq, at) in `form`, in the order given (any order: a run is
+        cut wherever the next item is not the next seq or falls in another second)."""
+        return self.runs_texts(_item_runs(items), form)
+
+    def span_texts(
+        self, spans: Iterable[Span], epoch: float = 0.0, form: Form = LEGACY
+    ) -> list[str]:
+        """The JSON text of every event of `spans` (the delivery queue's runs of seqs, oldest
+        first), dated `epoch + span.time_of(seq)`: `texts` of the same (seq, at) pairs, byte for
+        byte, without making a pair per event. The hot path of a push."""
+        return self.runs_texts((run for span in spans for run in _span_runs(span, epoch)), form)
+
+    def runs_texts(self, runs: Iterable[Run], form: Form = LEGACY) -> list[str]:
+        """The JSON text of the events of each run (first seq, end seq, whole second they are
+        dated in). What depends on the block (words, GUID, log ids) is looked up once per 256
+        seqs, the date once per run; per event, a type pick and one call of its encoder."""
         s = self._set
         encoders, picks = (s.cloud, s.cloud_picks) if form.cloud else (s.legacy, s.legacy_picks)
         bounds, (ends_a, ends_b, ends_c) = s.bounds, form.ends
         out: list[str] = []
         append = out.append
-        block: int | None = None
-        second = until = 0.0  # the second being dated: [second, until)
-        for seq, at in items:
-            if seq >> 8 != block:  # BLOCK is 256
-                block = seq >> 8
-                words = self._block(block)
-                types = words[0]
-                a, b, c = form.block(f"{self._guid}{block:010x}", block)
-                thousands, r0 = divmod(self._log_base + block * BLOCK, 1000)
-                leading = (str(thousands), str(thousands + 1))
-            if not second <= at < until:
-                second = at // 1.0
-                until = second + 1.0
-                stamp = self._stamp(second)
+        block = -1
+        dated: float | None = None
+        for seq, end, second in runs:
+            if second != dated:
+                dated, stamp = second, self._stamp(second)
                 opening, head_text = form.second(stamp)
-            lo = seq & 255
-            v = r0 + lo
-            word = types[lo]
-            encode = picks[word >> _BUCKET_BITS] or encoders[bisect_right(bounds, word)]
-            append(encode(words, lo, a, ends_a, b, ends_b, c, ends_c, opening, head_text,
-                          leading[_CARRY[v]], _DIGITS[v], stamp, seq, self))  # fmt: skip
+            while seq < end:
+                if seq >> 8 != block:  # BLOCK is 256
+                    block = seq >> 8
+                    base = block << 8
+                    words = self._block(block)
+                    types = words[0]
+                    a, b, c = form.block(f"{self._guid}{block:010x}", block)
+                    log_his, log_los = _log_digits(self._log_base + base)
+                stop = min(end, base + BLOCK)
+                for lo in range(seq - base, stop - base):
+                    word = types[lo]
+                    encode = picks[word >> _BUCKET_BITS] or encoders[bisect_right(bounds, word)]
+                    append(encode(words, lo, a, ends_a, b, ends_b, c, ends_c, opening, head_text,
+                                  log_his[lo], log_los[lo], stamp, base + lo, self))  # fmt: skip
+                seq = stop
         return out
 
     def _block(self, block: int) -> Words:
@@ -293,6 +307,59 @@ class ActivityStream:
         return leads[words[1][lo] % len(leads)]
 
 
+Run = tuple[int, int, float]  # seqs first .. end - 1, all dated within one whole second
+
+
+def _item_runs(items: Iterable[tuple[int, float]]) -> Iterator[Run]:
+    """The runs of (seq, at) pairs: consecutive seqs dated within one whole second."""
+    first = end = -1
+    second = until = 0.0  # the second of the run: [second, until)
+    for seq, at in items:
+        if seq == end and second <= at < until:
+            end += 1
+            continue
+        if end > first:
+            yield first, end, second
+        first, end = checked_seq(seq), seq + 1
+        if not second <= at < until:
+            second = at // 1.0
+            until = second + 1.0
+    if end > first:
+        yield first, end, second
+
+
+def _span_runs(span: Span, epoch: float) -> Iterator[Run]:
+    """The runs of one span dated `epoch + span.time_of(seq)`: its times rise with the seq, so
+    each second's last seq is found by solving for it (then checked either way against the very
+    sum `time_of` makes, so the cut is exactly where per-event dating would put it)."""
+    first, count, origin, k0, spacing = span.first, span.count, span.origin, span.k0, span.spacing
+    checked_seq(first + count - 1)
+    i = 0
+    while i < count:
+        second = (epoch + (origin + (k0 + i) * spacing)) // 1.0
+        until = second + 1.0
+        if spacing <= 0:
+            j = count
+        else:
+            j = min(max(math.ceil((until - epoch - origin) / spacing) - k0, i + 1), count)
+            while j > i + 1 and epoch + (origin + (k0 + j - 1) * spacing) >= until:
+                j -= 1
+            while j < count and epoch + (origin + (k0 + j) * spacing) < until:
+                j += 1
+        yield first + i, first + j, second
+        i = j
+
+
+def _log_digits(first_id: int) -> tuple[Sequence[str], Sequence[str]]:
+    """The activityLogItemId of the block whose first id is `first_id`, for each lo: its leading
+    digits and its last three. The last three of first_id + lo are (r0 + lo) % 1000 with
+    r0 = first_id % 1000; the leading digits carry one from where r0 + lo reaches 1000."""
+    thousands, r0 = divmod(first_id, 1000)
+    below = min(BLOCK, 1000 - r0)
+    his = [str(thousands)] * below + [str(thousands + 1)] * (BLOCK - below)
+    return his, _DIGITS[r0 : r0 + BLOCK]
+
+
 def encode_legacy_batch(
     stream: ActivityStream,
     items: Iterable[tuple[int, float]],
@@ -304,17 +371,62 @@ def encode_legacy_batch(
     """The body of one legacy push: the §1b wrapper around the activities of `items` (seq, at).
 
     Byte for byte `formats.legacy_batch(..., activities=stream.activities(items))`, without
-    building a dict: generation plus encoding of a batch, the figure `make bench` reports.
-    """
+    building a dict."""
+    return legacy_body(
+        stream.texts(items), munchkin_id=munchkin_id, message_id=message_id, created_at=created_at
+    )
+
+
+def encode_legacy_spans(
+    stream: ActivityStream,
+    spans: Iterable[Span],
+    *,
+    epoch: float,
+    munchkin_id: str,
+    message_id: str,
+    created_at: float,
+) -> bytes:
+    """`encode_legacy_batch` of the events of `spans` dated `epoch + span.time_of(seq)`: a
+    push of the delivery queue's batch, the generation plus encoding `make bench` reports."""
+    return legacy_body(
+        stream.span_texts(spans, epoch),
+        munchkin_id=munchkin_id,
+        message_id=message_id,
+        created_at=created_at,
+    )
+
+
+def legacy_body(texts: list[str], *, munchkin_id: str, message_id: str, created_at: float) -> bytes:
+    """The §1b wrapper around activity texts (`ActivityStream.texts`), as the body's bytes.
+    `texts` is left as it was."""
     before, after = legacy_wrapper(
         munchkin_id=munchkin_id, message_id=message_id, created_at=created_at
     )
-    texts = stream.texts(items)
     if not texts:
         return f"{before}{after}".encode()
-    texts[0] = before + texts[0]  # the ends join the first and last texts: the body is copied
-    texts[-1] += after  # by one join and one encode, not by four
+    first, last = texts[0], texts[-1]
+    texts[0] = before + first  # the ends join the first and last texts: the body is copied by
+    texts[-1] = (texts[0] if len(texts) == 1 else last) + after  # one join and one encode
+    try:
+        return ",".join(texts).encode()
+    finally:
+        texts[0], texts[-1] = first, last
+
+
+def joined_activities(texts: list[str]) -> bytes:
+    """Activity texts joined by commas, as bytes: what a legacy body carries between the ends of
+    its wrapper, made before the wrapper is known (`legacy_body_around`)."""
     return ",".join(texts).encode()
+
+
+def legacy_body_around(
+    activities: bytes, *, munchkin_id: str, message_id: str, created_at: float
+) -> bytes:
+    """`legacy_body` of texts already joined (`joined_activities`): they are copied once more."""
+    before, after = legacy_wrapper(
+        munchkin_id=munchkin_id, message_id=message_id, created_at=created_at
+    )
+    return b"".join((before.encode(), activities, after.encode()))
 
 
 def sample_activities(

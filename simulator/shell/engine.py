@@ -2,9 +2,10 @@
 
 One task per subscription loops: ask the machine (`poll`), materialise and encode the batch it
 names, POST it through the transport, tell the machine the outcome (`record`), sleep until the
-machine's next `wakeup`. Every attempt and state change goes to the observers as a record; the
-engine itself prints nothing. `Engine.settled` tells a caller (the pytest plugin) when nothing is
-due at the current instant any more.
+machine's next `wakeup`. During a catch-up, a legacy lane encodes the next batch while a push is
+in flight (`LegacyLane.encode_ahead`). Every attempt and state change goes to the observers as a
+record; the engine itself prints nothing. `Engine.settled` tells a caller (the pytest plugin)
+when nothing is due at the current instant any more.
 """
 
 from __future__ import annotations
@@ -16,12 +17,18 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from simulator import __version__
-from simulator.core.delivery import Ledger, Push, Subscription
+from simulator.core.delivery import Ledger, Push, State, Subscription
 from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.core.queue import Span
 from simulator.core.records import AttemptRecord, Machine, Observer, StateChange
 from simulator.errors import AuthError
 from simulator.payloads import anomalies
-from simulator.payloads.events import ActivityStream, encode_legacy_batch
+from simulator.payloads.events import (
+    ActivityStream,
+    joined_activities,
+    legacy_body,
+    legacy_body_around,
+)
 from simulator.payloads.formats import CONTENT_TYPE, legacy_batch
 from simulator.shell.auth import Auth, NoAuth
 from simulator.shell.clock import Clock
@@ -210,10 +217,13 @@ class LegacyLane:
     auth: Auth = field(default_factory=NoAuth)
     transport: Transport | None = None  # its own connection pool; None: the engine's transport
     anomalies: list[str] = field(default_factory=list)  # forced on the next push
+    encode_ahead: bool = True  # encode the next batch of a catch-up while a push is in flight
     _body_cache: tuple[str, int, bytes] | None = None  # a retried batch is encoded once
     _last_acknowledged: tuple[Push, bytes] | None = None
     _wake: Wake = field(default_factory=Wake)
     _stream: ActivityStream | None = None
+    _ahead: asyncio.Task[Ahead] | None = None  # the next batch's activities, being encoded
+    _ready: Ahead | None = None  # the next batch's activities, encoded
 
     @property
     def name(self) -> str:
@@ -282,8 +292,14 @@ class LegacyLane:
             headers = await self._headers()
         except AuthError as exc:
             return Outcome(OutcomeKind.AUTH_ERROR, None, 0.0, str(exc)), b""
+        await self._finish_ahead()
         body = self._body(engine, push)
-        outcome = await self._post(engine, body, headers)
+        self._encode_ahead(engine)
+        try:
+            outcome = await self._post(engine, body, headers)
+        except asyncio.CancelledError:
+            self._drop_ahead()
+            raise
         if outcome.status == 401:
             self.auth.unauthorized()
         return outcome, body
@@ -298,10 +314,9 @@ class LegacyLane:
         if self._body_cache is not None and self._body_cache[:2] == key:
             return self._body_cache[2]
         wall = engine.clock.wall
-        items = ((seq, wall(t)) for seq, t in batch.items())
         forced = [k for k in self.anomalies if k != "duplicate"]
         if forced:  # rare: anomalies rewrite the activities as dicts
-            activities = self.stream.activities(items)
+            activities = self.stream.activities((seq, wall(t)) for seq, t in batch.items())
             for kind in forced:
                 self.anomalies.remove(kind)
                 activities = anomalies.legacy(kind, activities)
@@ -311,16 +326,50 @@ class LegacyLane:
                 created_at=wall(batch.created_at),
                 activities=activities,
             )
-        else:  # the fast path: the activities' texts, never a dict
-            body = encode_legacy_batch(
-                self.stream,
-                items,
-                munchkin_id=engine.munchkin_id,
-                message_id=batch.message_id,
-                created_at=wall(batch.created_at),
-            )
+        else:  # the fast path: the activities' texts from the batch's spans, never a dict
+            ahead, self._ready = self._ready, None  # this batch's, or one that will never come
+            ids = {"munchkin_id": engine.munchkin_id, "message_id": batch.message_id}
+            if ahead is not None and ahead.spans == batch.spans:
+                body = legacy_body_around(
+                    ahead.activities, **ids, created_at=wall(batch.created_at)
+                )
+            else:
+                texts = self.stream.span_texts(batch.spans, wall(0.0))
+                body = legacy_body(texts, **ids, created_at=wall(batch.created_at))
         self._body_cache = (*key, body)
         return body
+
+    # -- encoding ahead: the next batch's texts while this push is in flight --------------------
+
+    def _encode_ahead(self, engine: Engine) -> None:
+        """While a catch-up push is in flight, encode the batch that follows it if it succeeds:
+        the queue's oldest `batch_size` events, when that many wait. The consumer reads this
+        push meanwhile, in its own process: with a core to spare, the encoding overlaps its work
+        instead of following it.
+
+        Nothing is sent ahead and the machine decides as before: one push in flight, in order.
+        The texts wait through a retry of this push, and are used only when the machine's next
+        new batch has exactly their spans (not after an expiry or with a forced anomaly), so a
+        body is the same bytes either way. At most one batch is held ahead.
+        """
+        machine = self.machine
+        size = machine.policy.batch_size
+        if not self.encode_ahead or machine.state is not State.ACTIVE or len(machine.queue) < size:
+            return
+        spans = _oldest(machine.queue.spans, size)
+        epoch = engine.clock.wall(0.0)  # wall(t) is epoch + t
+        self._ahead = asyncio.ensure_future(_encode_in_turns(self.stream, spans, epoch))
+
+    async def _finish_ahead(self) -> None:
+        """Wait for the texts being encoded ahead (started with the previous push)."""
+        task, self._ahead = self._ahead, None
+        if task is not None:
+            self._ready = await task
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._ahead = None
 
     def _record(self, engine: Engine, push: Push, outcome: Outcome, state: str) -> AttemptRecord:
         return AttemptRecord(
@@ -340,3 +389,38 @@ class LegacyLane:
             seqs=push.batch.seq_range,
             done_at=engine.clock.now(),
         )
+
+
+AHEAD_TURN = 128  # events encoded ahead between two turns of the loop
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """The activities of the batch expected next, joined, and the spans they were made from."""
+
+    spans: tuple[Span, ...]
+    activities: bytes  # `events.joined_activities` of their texts
+
+
+def _oldest(spans: Sequence[Span], count: int) -> tuple[Span, ...]:
+    """The oldest `count` events of a queue's spans, cut as its `take(count)` cuts them."""
+    taken: list[Span] = []
+    for span in spans:
+        if count <= 0:
+            break
+        taken.append(span if span.count <= count else span.head(count))
+        count -= taken[-1].count
+    return tuple(taken)
+
+
+async def _encode_in_turns(stream: ActivityStream, spans: tuple[Span, ...], epoch: float) -> Ahead:
+    """`stream.span_texts(spans, epoch)`, AHEAD_TURN events at a time, the loop turning in
+    between: the push in flight is written out, and its answer read, without waiting for the
+    rest of the encoding (the first turn lets the body go out before any encoding starts)."""
+    texts: list[str] = []
+    for span in spans:
+        for start in range(0, span.count, AHEAD_TURN):
+            await asyncio.sleep(0)
+            part = span.tail(start) if start else span
+            texts += stream.span_texts([part.head(min(AHEAD_TURN, part.count))], epoch)
+    return Ahead(spans, joined_activities(texts))
