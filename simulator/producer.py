@@ -143,7 +143,8 @@ class Producer:
         return self._result(self.engine.clock.now() if self.engine else 0.0, interrupted)
 
     def _result(self, ended_at: float, interrupted: bool) -> RunResult:
-        assert self.engine is not None
+        if self.engine is None:  # interrupted while starting up: nothing was produced
+            return RunResult({}, {}, ended_at, interrupted, self.receiver)
         machines = self.engine.machines()
         return RunResult(self.engine.ledgers(), machines, ended_at, interrupted, self.receiver)
 

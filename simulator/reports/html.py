@@ -77,6 +77,8 @@ def _header(recording: Recording) -> str:
         ("from", iso(start)),
         ("to", iso(end)),
     ]
+    if recording.interrupted:
+        meta.append(("interrupted", f"by {recording.interrupted} at {when(recording.ended_at)}"))
     items = "".join(f"<span><b>{escape(k)}</b> {escape(v)}</span>" for k, v in meta)
     return (
         f'<header><div class="title"><h1>{escape(recording.title)}</h1>{_badge(recording)}</div>'
@@ -112,6 +114,8 @@ def _expectations(recording: Recording) -> str:
 
 def _verdict_row(verdict: Verdict, ended_at: float) -> str:
     mark = '<span class="ok">✓ pass</span>' if verdict.passed else '<span class="ko">✗ fail</span>'
+    if verdict.unfinished:
+        mark = '<span class="ko">✗ error</span>'
     at = when(verdict.at) if verdict.at is not None else f"end {when(ended_at)}"
     return (
         f'<tr class="{"pass" if verdict.passed else "fail"}"><td>{mark}</td>'

@@ -18,7 +18,10 @@ from simulator.core.series import SampleSeries
 from simulator.core.tracks import DEFAULT_HORIZON, Tracks
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
+from simulator.shell import signals
+from simulator.shell.clock import VIRTUAL_EPOCH
 from simulator.timeline.director import Director
+from simulator.timeline.gate import cut_short, default_verdicts
 from simulator.timeline.verdicts import Facts, judge, watched
 
 SAMPLES = 600  # points per subscription in the report
@@ -40,11 +43,18 @@ async def replay(
     observers: Sequence[Observer] = (),
     say: Callable[[float, str], None] = lambda t, text: None,
     on_start: Callable[[Producer], None] | None = None,
+    default_gate: bool = False,
+    receiver_log: Callable[[str], None] | None = None,
 ) -> Recording:
+    """Play `run` and judge it: its `expect:` block, or with `default_gate` and no block the
+    default threshold (`gate`). Interrupted (its task cancelled), it ends with what it has and the
+    checks left undecided are errors."""
     end = duration if duration is not None else run.duration
     tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(run.expect))
     # No verdict reads the bodies, so the embedded endpoint keeps none (it still counts them).
-    producer = Producer(run, virtual=virtual, observers=[tracks, *observers])
+    producer = Producer(
+        run, virtual=virtual, observers=[tracks, *observers], receiver_log=receiver_log
+    )
     tasks: list[asyncio.Task[None]] = []
     initial: dict[str, str] = {}
     samples: dict[str, SampleSeries] = {}
@@ -76,7 +86,14 @@ async def replay(
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
     counts = backfilled[0] if backfilled else {}
-    return _recording(run, producer, result, tracks, initial, samples, steps, counts)
+    recording = _recording(run, producer, result, tracks, initial, samples, steps, counts)
+    if default_gate and not run.expect:
+        recording.verdicts = default_verdicts(result.ledgers)
+    if result.interrupted:
+        recording.interrupted = signals.name() or "cancelled"
+        why = f"interrupted by {recording.interrupted}"
+        recording.verdicts = cut_short(recording.verdicts, result.ended_at, why)
+    return recording
 
 
 async def _sample(
@@ -115,7 +132,7 @@ def _recording(
     steps: list[tuple[float, str]],
     backfilled: dict[str, int],
 ) -> Recording:
-    assert producer.engine is not None
+    engine = producer.engine
     endpoint = _endpoint_counts(producer)
     facts = Facts(
         ended_at=result.ended_at,
@@ -130,7 +147,12 @@ def _recording(
         title=run.file,
         munchkin_id=run.munchkin_id,
         seed=run.seed,
-        start_wall=producer.engine.clock.wall(0.0),
+        # An engine that never started (interrupted at once) has no clock: the file's start.
+        start_wall=(
+            engine.clock.wall(0.0)
+            if engine is not None
+            else (run.start or VIRTUAL_EPOCH).timestamp()
+        ),
         ended_at=result.ended_at,
         subscriptions=list(result.machines),
         samples=samples,
