@@ -380,9 +380,9 @@ def make_auth(spec: AuthSpec, transport: HttpTransport, base_url: str | None) ->
     if spec.type == "oauth":
         assert spec.client_id is not None
         assert spec.client_secret is not None
-        token_url = spec.token_url
+        token_url, name = spec.token_url, None
         if token_url == EMBEDDED:
-            token_url = f"{base_url}oauth/token"
+            token_url, name = f"{base_url}oauth/token", "the embedded identity provider"
         assert token_url is not None
         return OAuthClientCredentials(
             transport,
@@ -392,6 +392,7 @@ def make_auth(spec: AuthSpec, transport: HttpTransport, base_url: str | None) ->
             client_auth=spec.client_auth,
             scope=spec.scope,
             refresh_margin=spec.refresh_margin,
+            name=name,
         )
     return NoAuth()
 

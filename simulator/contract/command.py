@@ -248,9 +248,9 @@ def command(args: argparse.Namespace) -> int:
     def say(text: str) -> None:
         print(text, file=out or sys.stdout, flush=True)
 
-    say(f"marketo-sim contract {target.endpoint}: {target.profile}, {target.stream}; {names}")
     elapsed = clock.stopwatch()
-    with signals.noted():
+    with signals.noted():  # from the first line on, a signal still leaves the files
+        say(f"marketo-sim contract {target.endpoint}: {target.profile}, {target.stream}; {names}")
         run = clock.run(
             signals.cancelling(
                 run_contract(
