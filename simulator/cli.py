@@ -25,6 +25,8 @@ from simulator import __version__
 from simulator.errors import ConfigError, SimulatorError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from rich.console import Console
 
     from simulator.core.recording import Recording
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from simulator.reports.console import ConsoleReport
     from simulator.reports.jsondoc import Latencies
     from simulator.runfile.scenario import RunSpec
-    from simulator.shell.clock import ClockMode
+    from simulator.shell.clock import Clock, ClockMode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -272,6 +274,7 @@ class Play:
     machines: dict[str, Machine] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
     report: ConsoleReport | None = None
+    _current: asyncio.Task[None] | None = None  # keeps production current for the live status
 
     def play(self, args: argparse.Namespace, *, speed: float) -> int:
         from simulator.core.timefmt import offset
@@ -303,6 +306,7 @@ class Play:
                 try:
                     recording = clock.run(signals.cancelling(played), mode=self.mode, speed=speed)
                 finally:
+                    self._current = None
                     if self.report is not None:
                         self.report.__exit__(None, None, None)
                 if log is not None and recording.interrupted:
@@ -329,6 +333,11 @@ class Play:
         )
         self.report.__enter__()
         producer.engine.observers.append(self.report)
+        if console.is_terminal:  # the live status reads the machines from another thread
+            import asyncio
+
+            keep = _keep_current(self.machines, producer.engine.clock)
+            self._current = asyncio.create_task(keep)  # Runner cancels it when the run ends
 
     def _summary(self, console: Console, recording: Recording, elapsed: float) -> int:
         from simulator.reports.console import print_summary
@@ -379,6 +388,19 @@ class Play:
                 exit_code=signals.exit_code(code) if recording.interrupted else code,
             )
             pipes.write_bytes(args.json, document.dumps() + b"\n")
+
+
+async def _keep_current(machines: dict[str, Machine], clock: Clock) -> None:
+    """Production brought up to now each simulated second, on the loop, for the live status: a
+    subscription waiting to retry is polled by nothing else, and its queue would stand still.
+    Time passing is path-independent in the machines: this changes no decision."""
+    from simulator.reports.console import bring_up_to
+
+    t = clock.now()
+    while True:
+        bring_up_to(machines, clock.now())
+        t += 1.0
+        await clock.sleep_until(t)
 
 
 RECEIVER_COUNTS = ("batches", "events", "duplicates", "unauthorized")

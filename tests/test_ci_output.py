@@ -373,3 +373,27 @@ def test_two_replays_with_the_embedded_idp_give_identical_attempt_logs(
     assert first == logs[1].read_bytes()
     details = {orjson.loads(line)["detail"] for line in first.splitlines()}
     assert details == {"the embedded identity provider refused the client credentials (401)"}
+
+
+def test_a_replay_interrupted_while_starting_has_one_check_in_error(tmp_path: Path) -> None:
+    """Cancelled before its first push: no traceback, no ledger, and one check in error (the run
+    did not start), never a pass."""
+    import asyncio
+
+    from simulator.runfile.scenario import load_run
+    from simulator.shell import clock
+    from simulator.timeline.replay import replay
+
+    run = load_run(write(tmp_path, EMBEDDED + "expect:\n  - {subscription: leads, noLoss: true}\n"))
+
+    async def cancelled_at_once() -> Recording:
+        task = asyncio.create_task(replay(run, virtual=True))
+        await asyncio.sleep(0)  # it runs up to its first wait: starting the dev endpoint
+        task.cancel()
+        return await task
+
+    recording = clock.run_virtual(cancelled_at_once())
+    assert (recording.ledgers, recording.interrupted) == ({}, "cancelled")
+    assert [(v.name, v.passed, v.unfinished) for v in recording.verdicts] == [
+        ("the run", False, True)
+    ]

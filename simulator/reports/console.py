@@ -209,9 +209,10 @@ class ConsoleReport:
         return out
 
     def view(self) -> RenderableType:
-        """The live status on a terminal: totals, then a table of the subscriptions listed."""
+        """The live status on a terminal: totals, then a table of the subscriptions listed.
+        Drawn from rich's refresh thread, so it only reads: production is brought up to now on
+        the loop (`bring_up_to`, by `marketo-sim run` each simulated second)."""
         now = self._now()
-        bring_up_to(self._machines, now)
         rows = statuses(self._machines)
         listed, rest = listing(rows)
         table = Table(title=f"simulated {offset(now)}", title_justify="left", expand=False)

@@ -4,5 +4,6 @@ the verdicts judge its expectations from the recording (`simulator.core.recordin
 `verdicts` is pure: it reads records, never sockets or clocks.
 
 May import: `simulator.producer` and everything below it.
-Offers: `director`, `replay`, `verdicts`.
+Offers: `director`, `replay`, `verdicts`, `gate` (the default threshold of a run without
+`expect:`, and what an interruption does to the verdicts).
 """

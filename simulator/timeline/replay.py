@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 
-from simulator.core.recording import Recording, Sample
+from simulator.core.recording import Recording, Sample, Verdict
 from simulator.core.records import Machine, Observer
 from simulator.core.series import SampleSeries
 from simulator.core.tracks import DEFAULT_HORIZON, Tracks
@@ -86,6 +86,8 @@ async def replay(
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
     counts = backfilled[0] if backfilled else {}
+    if producer.engine is None:  # interrupted while starting: no push, nothing to judge
+        return _never_started(run, result)
     recording = _recording(run, producer, result, tracks, initial, samples, steps, counts)
     if default_gate and not run.expect:
         recording.verdicts = default_verdicts(result.ledgers)
@@ -94,6 +96,25 @@ async def replay(
         why = f"interrupted by {recording.interrupted}"
         recording.verdicts = cut_short(recording.verdicts, result.ended_at, why)
     return recording
+
+
+def _never_started(run: RunSpec, result: RunResult) -> Recording:
+    """The recording of a run interrupted before its first push: one check in error."""
+    why = signals.name() or "cancelled"
+    verdict = Verdict(
+        "the run", False, "a run", f"not started: interrupted by {why}", unfinished=True
+    )
+    start = (run.start or VIRTUAL_EPOCH).timestamp()
+    return Recording(
+        title=run.file,
+        munchkin_id=run.munchkin_id,
+        seed=run.seed,
+        start_wall=start,
+        ended_at=result.ended_at,
+        subscriptions=[],
+        verdicts=[verdict],
+        interrupted=why,
+    )
 
 
 async def _sample(
@@ -133,6 +154,7 @@ def _recording(
     backfilled: dict[str, int],
 ) -> Recording:
     engine = producer.engine
+    assert engine is not None
     endpoint = _endpoint_counts(producer)
     facts = Facts(
         ended_at=result.ended_at,
@@ -147,12 +169,7 @@ def _recording(
         title=run.file,
         munchkin_id=run.munchkin_id,
         seed=run.seed,
-        # An engine that never started (interrupted at once) has no clock: the file's start.
-        start_wall=(
-            engine.clock.wall(0.0)
-            if engine is not None
-            else (run.start or VIRTUAL_EPOCH).timestamp()
-        ),
+        start_wall=engine.clock.wall(0.0),
         ended_at=result.ended_at,
         subscriptions=list(result.machines),
         samples=samples,
