@@ -301,6 +301,7 @@ class Play:
                     say=lambda t, text: console.print(f"{offset(t)} step: {text}", style="cyan"),
                     on_start=lambda p: self._started(p, console, args),
                     default_gate=self.command == "run",
+                    sampled=self.command == "replay",  # samples draw the --report picture
                     receiver_log=console.print if args.verbose and self.command == "run" else None,
                 )
                 try:
@@ -385,7 +386,7 @@ class Play:
                 endpoints={s.name: s.endpoint for s in self.run.subscriptions},
                 latencies=latencies,
                 elapsed=elapsed,
-                exit_code=signals.exit_code(code) if recording.interrupted else code,
+                exit_code=signals.exit_code(code) if signals.received() is not None else code,
             )
             pipes.write_bytes(args.json, document.dumps() + b"\n")
 

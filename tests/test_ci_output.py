@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from simulator.core.recording import Recording, Verdict
 from simulator.reports.console import ConsoleReport
 from simulator.reports.jsondoc import Latencies, ResultDocument, result_json_schema
 from simulator.reports.junit import render_junit
+from simulator.shell import signals
 from simulator.timeline.gate import cut_short, default_verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,6 +152,17 @@ def test_junit_marks_an_unfinished_verdict_as_an_error() -> None:
     assert interrupted.get("value") == "SIGTERM"
 
 
+@pytest.fixture
+def own_handlers() -> Iterator[None]:
+    """`python -m simulator` installs its handlers for good; put this process's back after."""
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in before.items():
+        signal.signal(signum, handler)
+    signals.reset()
+
+
+@pytest.mark.usefixtures("own_handlers")
 def test_a_keyboard_interrupt_while_importing_ends_quietly_with_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -162,6 +177,25 @@ def test_a_keyboard_interrupt_while_importing_ends_quietly_with_130(
     monkeypatch.setattr(builtins, "__import__", interrupted)
     monkeypatch.delitem(sys.modules, "simulator.cli")
     assert entry.main() == 130
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.usefixtures("own_handlers")
+def test_a_sigterm_while_importing_ends_quietly_with_143(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM while the command line is being imported: the handlers are already in place, so
+    it ends with 143 and prints nothing."""
+    real_import = builtins.__import__
+
+    def terminated(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "simulator.cli":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", terminated)
+    monkeypatch.delitem(sys.modules, "simulator.cli")
+    assert entry.main() == 143
     assert capsys.readouterr() == ("", "")
 
 

@@ -75,7 +75,7 @@ def contract_summary(run: ContractRun) -> str:
 
 def exit_code(run: ContractRun) -> int:
     """The run's exit code; 130 or 143 when a signal interrupted it."""
-    return signals.exit_code() if run.interrupted else run.exit_code
+    return signals.exit_code() if signals.received() is not None else run.exit_code
 
 
 def to_json(run: ContractRun, *, elapsed: float = 0.0) -> bytes:

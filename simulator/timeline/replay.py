@@ -45,9 +45,12 @@ async def replay(
     on_start: Callable[[Producer], None] | None = None,
     default_gate: bool = False,
     receiver_log: Callable[[str], None] | None = None,
+    sampled: bool = True,
 ) -> Recording:
     """Play `run` and judge it: its `expect:` block, or with `default_gate` and no block the
-    default threshold (`gate`). Interrupted (its task cancelled), it ends with what it has and the
+    default threshold (`gate`). Without `sampled` no samples are taken for the report's picture
+    (`run` draws none; its thousand subscriptions' push slots keep the loop to themselves).
+    Interrupted (its task cancelled), it ends with what it has and the
     checks left undecided are errors."""
     end = duration if duration is not None else run.duration
     tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(run.expect))
@@ -74,7 +77,8 @@ async def replay(
         backfilled.append(director.backfilled)
         tasks.append(asyncio.create_task(director.play(p.engine.clock)))
         every = max(1.0, (end or DEFAULT_HORIZON) / SAMPLES)
-        tasks.append(asyncio.create_task(_sample(p, machines, samples, every)))
+        if sampled:
+            tasks.append(asyncio.create_task(_sample(p, machines, samples, every)))
         if on_start is not None:
             on_start(p)
 
