@@ -1,7 +1,9 @@
 """`marketo-sim`: parse the command line, build what it names, run it, return an exit code.
 
-Exit codes: 0 a clean run, 1 a ledger that does not balance (or another failure of the run),
-2 bad input (nothing is sent), 70 an internal error in the delivery machine.
+Exit codes: 0 a clean run, 1 a check failed (the `expect:` block, or `run`'s default threshold:
+`simulator.timeline.gate`) or a ledger does not balance, 2 bad input (nothing is sent), 70 an
+internal error in the delivery machine, 130 after SIGINT and 143 after SIGTERM (every command:
+`simulator.shell.signals`). README's "Exit codes" table has them per command.
 
 Start-up stays short (`--version` and `check` within 0.3 s; `make bench` times them): the
 arguments are parsed first, and each command imports its machinery inside its own branch. Only
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -237,6 +240,24 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _files_even_if_interrupted(
+    command: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """From its first moment, a signal to `command` is noted, not raised: while it reads its file
+    and imports its machinery, a run still starts, stops at once and writes its summary and
+    every file asked for, with the interruption marked."""
+
+    @functools.wraps(command)
+    def noting(args: argparse.Namespace) -> int:
+        from simulator.shell import signals
+
+        with signals.noted():
+            return command(args)
+
+    return noting
+
+
+@_files_even_if_interrupted
 def cmd_replay(args: argparse.Namespace) -> int:
     """Exit 0: every expectation held and every ledger balances; 1: not; 2: bad input."""
     from simulator.runfile.scenario import load_run
@@ -544,6 +565,7 @@ def cmd_receive(args: argparse.Namespace) -> int:
         return clock.run(signals.cancelling(receiver.serve(args)))
 
 
+@_files_even_if_interrupted
 def cmd_run(args: argparse.Namespace) -> int:
     """Exit 0: every check held (the `expect:` block, or by default every subscription that
     produced events had some acknowledged) and every ledger balances; 1: not; 2: bad input."""
