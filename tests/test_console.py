@@ -181,7 +181,10 @@ def test_the_narrator_tells_state_changes_and_attempts_only_when_verbose() -> No
     Narrator(console).attempt(record())
     Narrator(console).state_changed(CHANGE)
     Narrator(console, verbose=True).attempt(record())
-    assert out.getvalue().splitlines() == [change_line(CHANGE), attempt_line(record())]
+    assert out.getvalue().splitlines() == [
+        change_line(CHANGE),
+        attempt_line(record(), stamp=record().done),
+    ]
 
 
 def test_status_cells_describe_a_machine_at_a_time() -> None:

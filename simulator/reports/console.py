@@ -121,8 +121,9 @@ class Narrator:
         self.verbose = verbose
 
     def attempt(self, record: AttemptRecord) -> None:
-        if self.verbose:
-            self.console.print(attempt_line(record), highlight=False, soft_wrap=True)
+        if self.verbose:  # stamped when known, like the state change it may cause: time order
+            line = attempt_line(record, stamp=record.done)
+            self.console.print(line, highlight=False, soft_wrap=True)
 
     def state_changed(self, change: StateChange) -> None:
         style = f"bold {STATE_STYLE.get(change.new, '')}"
