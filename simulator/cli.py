@@ -209,6 +209,12 @@ def _contract_flags(contract: argparse.ArgumentParser) -> None:
     add_arguments(contract)
 
 
+def _send_flags(send: argparse.ArgumentParser) -> None:
+    from simulator.send.command import add_arguments
+
+    add_arguments(send)
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -510,9 +516,10 @@ def cmd_events(args: argparse.Namespace) -> int:
     wrapper, or the Adobe I/O array). A reader that goes away (`| head`) ends it quietly."""
     import orjson
 
+    from simulator.payloads.events import SAMPLE_AT
     from simulator.payloads.formats import legacy_batch
     from simulator.payloads.iostreams import sample_events
-    from simulator.shell import clock, pipes
+    from simulator.shell import pipes
 
     ref = _events_ref(args)
     profile = args.profile or ("marketo-legacy" if args.stream == "lead-activity" else "adobe-io")
@@ -526,7 +533,9 @@ def cmd_events(args: argparse.Namespace) -> int:
                 break
         return 0
     if profile == "marketo-legacy":
-        created = clock.VIRTUAL_EPOCH.timestamp()
+        # Formed at the next 2 s push after the last activity (dated SAMPLE_AT + seq): a batch
+        # is never older than what it carries.
+        created = SAMPLE_AT + max(args.count - 1, 0) + 2
         body = legacy_batch(
             munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=events
         )
@@ -552,6 +561,13 @@ def _events_ref(args: argparse.Namespace) -> str | None:
 def cmd_contract(args: argparse.Namespace) -> int:
     """Exit 0: every check passed; 1: one failed or was skipped; 2: bad input; 3: unreachable."""
     from simulator.contract.command import command
+
+    return command(args)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Exit 0: the consumer answered 2xx; 1: anything else; 2: bad input."""
+    from simulator.send.command import command
 
     return command(args)
 
@@ -629,4 +645,5 @@ COMMANDS: dict[str, Command] = {
         _contract_flags,
         cmd_contract,
     ),
+    "send": ("send one delivery as the producer would, print the answer", _send_flags, cmd_send),
 }

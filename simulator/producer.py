@@ -96,7 +96,7 @@ class Producer:
         self, duration: float | None = None, *, on_start: Callable[[Producer], None] | None = None
     ) -> RunResult:
         start = self.run.start or self.start or (VIRTUAL_EPOCH if self.virtual else None)
-        world = World.build(self.run.seed)  # first: it is the slow part of starting up
+        world = World.build(self.run.seed, locale=self.run.locale)  # first: the slow part
         warm_streams(self.run, world)
         keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
@@ -270,6 +270,7 @@ class LaneBuilder:
                 recipient_client_id=io.recipient_client_id,
                 deprecated_fields=io.deprecated_fields,
                 schema=io.audit_schema,
+                ims_org_id=self.run.adobe_io.ims_org_id,
             )
         if spec.stream == "notification":
             kinds = _resolve(
@@ -283,6 +284,8 @@ class LaneBuilder:
                 munchkin_id=munchkin_id,
                 recipient_client_id=io.recipient_client_id,
                 deprecated_fields=io.deprecated_fields,
+                ims_org_id=self.run.adobe_io.ims_org_id,
+                shape=io.notification_shape,
             )
         return CloudActivityStream(
             self._activities(spec),

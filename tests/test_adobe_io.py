@@ -193,3 +193,30 @@ def test_reorder_sends_each_batch_newest_first() -> None:
     (batch,) = producer.receiver.received
     guids = [event["id"] for event in batch.events]
     assert guids == sorted(guids, reverse=True)
+
+
+@pytest.mark.parametrize("stream", ["user-audit", "notification"])
+def test_the_configured_ims_org_reaches_every_nested_payload(stream: str) -> None:
+    """adobeIo.imsOrgId is the data.imsOrgId of every User Audit and Notification event."""
+    org = "FEDCBA9876543210FEDCBA98@AdobeOrg"
+    text = run_file(count=3).replace(
+        "profile: adobe-io", f"profile: adobe-io\n    stream: {stream}"
+    )
+    _, _, producer = play(f"adobeIo: {{imsOrgId: {org}}}\n{text}", 10.0)
+    assert producer.receiver is not None
+    (batch,) = producer.receiver.received
+    assert [e["event"]["body"]["data"]["imsOrgId"] for e in batch.events] == [org] * 3
+
+
+def test_a_run_file_can_ask_for_the_experience_league_notification_shape() -> None:
+    """io.notificationShape experience-league: notifications arrive without `body`, from
+    https://www.marketo.com, with the page's "-5:00" time."""
+    text = run_file(io="    io: {notificationShape: experience-league}", count=2).replace(
+        "profile: adobe-io", "profile: adobe-io\n    stream: notification"
+    )
+    _, _, producer = play(text, 10.0)
+    assert producer.receiver is not None
+    (batch,) = producer.receiver.received
+    events = [e["event"] for e in batch.events]
+    assert [("body" in e, e["source"]) for e in events] == [(False, "https://www.marketo.com")] * 2
+    assert all(e["time"].endswith("-5:00") for e in events)

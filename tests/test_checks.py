@@ -100,7 +100,7 @@ async def test_full_batches_answered_quickly_pass() -> None:
     """Five deliveries of 500 activities, each answered in 0.1 s of the 20 s limit."""
     consumer = FakeConsumer()
     assert await checks.full_batch(probe(consumer)) == passed(
-        "5 of 5 deliveries of 500 events (no more after a failure): 5 x HTTP 200; "
+        "5 of 5 deliveries of 500 events: 5 x HTTP 200; "
         "latency p50 0.100s, p99 0.100s of the 20s limit",
         {"latencyP50": 0.1, "latencyP99": 0.1},
     )
@@ -113,8 +113,8 @@ async def test_full_batches_stop_at_the_first_failure() -> None:
     consumer = FakeConsumer(answer=lambda number, post: 500 if number == 2 else 200)
     finding = await checks.full_batch(probe(consumer))
     assert finding == failed(
-        "2 of 5 deliveries of 500 events (no more after a failure): 1 x HTTP 200, "
-        "1 x HTTP 500; latency p50 0.100s, p99 0.100s of the 20s limit; "
+        "2 of 5 deliveries of 500 events sent, stopping at the first failure: "
+        "1 x HTTP 200, 1 x HTTP 500; latency p50 0.100s, p99 0.100s of the 20s limit; "
         "expected 2xx within 10s, half the limit",
         {"latencyP50": 0.1, "latencyP99": 0.1},
     )

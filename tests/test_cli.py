@@ -186,6 +186,25 @@ def test_events_batch_prints_the_legacy_wrapper(capsys: pytest.CaptureFixture[st
     assert [a["activityType"] for a in wrapper["activities"]] == ["Click Link"] * 2
 
 
+def test_events_batch_is_created_after_its_last_activity(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The wrapper's messageCreatedDate is the push after its last activity, never before."""
+    assert main(["events", "--count", "3", "--batch"]) == 0
+    wrapper = orjson.loads(capsys.readouterr().out)
+    dates = [a["activityDate"] for a in wrapper["activities"]]
+    assert dates == ["2026-04-20T18:43:56Z", "2026-04-20T18:43:57Z", "2026-04-20T18:43:58Z"]
+    assert wrapper["messageCreatedDate"] == "2026-04-20T18:44:00Z"
+
+
+def test_events_all_mixes_every_type_as_run_files_do(capsys: pytest.CaptureFixture[str]) -> None:
+    """`events all` is accepted, as the error message and run files say: a mix of types."""
+    assert main(["events", "all", "--count", "40"]) == 0
+    activities = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(activities) == 40
+    assert len({a["activityTypeId"] for a in activities}) > 5
+
+
 def test_events_adobe_io_prints_one_envelope_per_delivery(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -242,7 +261,7 @@ def test_events_notification_mixes_kinds_without_one(capsys: pytest.CaptureFixtu
     [
         pytest.param(
             ["--stream", "user-audit", "--component", "Landing Pag"],
-            "Did you mean 'Landing Page' or 'Landing Page Template'?",
+            "Did you mean 'Landing Page' or 'Landing Page Form' or 'Landing Page Template'?",
             id="component",
         ),
         pytest.param(

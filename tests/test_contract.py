@@ -202,8 +202,8 @@ def test_the_bad_consumer_fails_exactly_its_adobe_io_flaws(bad_io: ContractRun) 
 def test_a_500_activity_batch_times_out_at_20_seconds(bad_legacy: ContractRun) -> None:
     """25 s of synchronous work per batch: the first full batch gets no answer in 20 s."""
     assert evidence(bad_legacy, "full-batch").startswith(
-        "1 of 5 deliveries of 500 events (no more after a failure): 1 x timeout (no answer in "
-        "20s); latency p50 20.000s, p99 20.000s of the 20s limit"
+        "1 of 5 deliveries of 500 events sent, stopping at the first failure: 1 x timeout "
+        "(no answer in 20s); latency p50 20.000s, p99 20.000s of the 20s limit"
     )
 
 
@@ -249,10 +249,13 @@ def test_the_rate_fails_on_the_first_timeout(bad_legacy: ContractRun) -> None:
 
 
 def test_a_consumer_slower_than_the_rate_falls_behind(bad_io: ContractRun) -> None:
-    """1 s per 20-event delivery, 10 in flight: 167 of the 250 events/s, with no timeout."""
+    """1 s per 20-event delivery, 10 in flight, with no timeout: the second push starts 1 s
+    late, and its last 5 deliveries would start after the planned 4 s, so they are not sent:
+    45 requests, 180 of the 250 events/s."""
     assert evidence(bad_io, "sustained-rate") == (
-        "for 4s, 1 subscription x 2 pushes of 500 events: 50 requests, 167 of 250 events/s, "
-        "latency p50 1.000s, p99 1.000s of the 10s limit; fell behind the producer's 250 events/s"
+        "for 4s, 1 subscription x 2 pushes of 500 events: 45 requests, 180 of 250 events/s, "
+        "latency p50 1.000s, p99 1.000s of the 10s limit; fell behind the producer's 250 events/s "
+        "(no push starts after the 4s)"
     )
 
 
@@ -397,9 +400,19 @@ def test_an_unreachable_consumer_runs_no_check() -> None:
 
 
 def test_the_json_lists_name_status_evidence_and_duration(bad_io: ContractRun) -> None:
-    """The document's checks: one object per check, in order; the duration is loop seconds;
-    the figures behind the evidence are numbers."""
-    rows = orjson.loads(to_json(bad_io))["checks"]
+    """What was played against and the seed, then the document's checks: one object per
+    check, in order; the duration is loop seconds; the figures behind the evidence are
+    numbers."""
+    document = orjson.loads(to_json(bad_io))
+    rows = document["checks"]
+    played = {key: document[key] for key in ("command", "endpoint", "profile", "stream", "seed")}
+    assert played == {
+        "command": "contract",
+        "endpoint": bad_io.target.endpoint,
+        "profile": "adobe-io",
+        "stream": "lead-activity",
+        "seed": 0,
+    }
     assert [(r["name"], r["status"]) for r in rows] == [
         (name, str(status)) for name, status in statuses(bad_io).items()
     ]

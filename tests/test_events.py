@@ -24,7 +24,6 @@ PYTHON_TYPE = {
     "text": str,
     "datetime": str,
     "boolean": bool,
-    "float": float,
 }
 
 
@@ -292,6 +291,39 @@ def test_campaign_attribute_matches_campaign_name() -> None:
         assert attributes(a)["List ID"] == a["primaryAttributeValueId"]
 
 
+CAMPAIGN_PROGRAM = {c.id: c.program_id for c in WORLD.campaigns}
+
+
+@pytest.mark.parametrize("ref", ["Send Email", "Email Delivered", "Email Bounced", "Send Alert"])
+def test_an_email_activity_names_the_campaign_that_sends_that_email(ref: str) -> None:
+    """The campaign of an email activity is its email's sender, in the email's own program."""
+    mailings = {m.id: m for m in WORLD.mailings}
+    for a in run(stream(ref), 60):
+        mailing = mailings[attributes(a)["Mailing ID"]]
+        assert a["campaignId"] == mailing.campaign_id
+        assert CAMPAIGN_PROGRAM[a["campaignId"]] == mailing.program_id
+
+
+def test_a_list_activity_names_a_campaign_of_the_lists_program() -> None:
+    """Add To List / Remove from List: a program's list is used by that program's campaigns;
+    a shared list (program 0) by any campaign, and every list is drawn."""
+    lists = {item.id: item for item in WORLD.lists}
+    seen = set()
+    for a in run(stream("Add To List", "Remove from List"), 400):
+        used = lists[attributes(a)["List ID"]]
+        seen.add(used.id)
+        if used.program_id:
+            assert CAMPAIGN_PROGRAM[a["campaignId"]] == used.program_id
+    assert seen == set(lists)
+
+
+def test_a_progression_names_a_campaign_of_that_program() -> None:
+    """Change Status in Progression: the campaign belongs to the program whose status changed."""
+    for a in run(stream("Change Status in Progression"), 60):
+        assert CAMPAIGN_PROGRAM[a["campaignId"]] == a["primaryAttributeValueId"]
+        assert attributes(a)["Program ID"] == a["primaryAttributeValueId"]
+
+
 def test_change_score_new_is_old_plus_change() -> None:
     """Change Score: New Value = Old Value + Change Value, Score Name is the primary."""
     for a in run(stream("Change Score"), 50):
@@ -334,7 +366,7 @@ def test_custom_types_carry_their_own_attributes() -> None:
     assert activity["activityTypeId"] == 100002
     values = attributes(activity)
     assert list(values) == ["Order ID", "Amount", "Currency", "Gift Note"]
-    assert type(values["Amount"]) is float
+    assert re.fullmatch(r"\d+\.\d\d", values["Amount"])  # a "string" dataType: text
     assert values["Currency"] in {"USD", "EUR", "GBP"}
 
 

@@ -25,6 +25,8 @@ from cloudevents.core.bindings.http import HTTPMessage, from_http_event
 from cloudevents.core.exceptions import CloudEventValidationError
 from cloudevents.v1.exceptions import MissingRequiredFields
 from cloudevents.v1.http import from_json as v1_from_json
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.errors import ConfigError
 from simulator.payloads.catalog import (
@@ -296,9 +298,10 @@ def test_uads_v1_schema_has_the_experience_league_shape() -> None:
 
 
 def test_v1_and_v2_describe_the_same_audit_event() -> None:
-    """The schema changes the shape, not the event: same component, action, user and time."""
-    v1 = audit(schema="V1.0").cloudevent(5, T0)
-    v2 = audit().cloudevent(5, T0)
+    """The schema changes the shape, not the event: same component, action, user and time
+    (each in its own example's style unless one is asked for)."""
+    v1 = audit(schema="V1.0", time_format="iso-ms").cloudevent(5, T0)
+    v2 = audit(time_format="iso-ms").cloudevent(5, T0)
     assert v1["type"] == v2["type"]
     assert v1["time"] == v2["time"]
     assert {k: v for k, v in v1["data"].items() if k != "user"} == v2["data"]
@@ -358,7 +361,29 @@ def test_the_v1_sdk_reads_the_v1_schema() -> None:
     cloudevent = run(audit(schema="V1.0"), 1)[0].envelope["event"]
     parsed = v1_from_json(json.dumps(cloudevent))
     assert parsed["id"] == cloudevent["id"]
-    assert parsed["time"] == "2026-04-20 18:43:56.000"
+    assert parsed["time"] == "2026-04-20T18:43:56Z"
+
+
+@pytest.mark.parametrize(
+    ("offset", "time"),
+    [
+        pytest.param(0.28, "2026-04-20T18:43:56.28Z", id="page-example-digits"),
+        pytest.param(0.755, "2026-04-20T18:43:56.755Z", id="three-digits"),
+        pytest.param(0.5, "2026-04-20T18:43:56.5Z", id="one-digit"),
+        pytest.param(0.0, "2026-04-20T18:43:56Z", id="whole-second"),
+    ],
+)
+def test_uads_v1_time_is_written_like_the_page_example(offset: float, time: str) -> None:
+    """V1.0 time is "2020-05-28T19:20:47.28Z"-style: UTC, milliseconds without trailing zeros."""
+    assert audit(schema="V1.0").cloudevent(0, T0 + offset)["time"] == time
+
+
+@given(ms=st.integers(min_value=0, max_value=10**12))
+def test_the_trimmed_v1_time_reads_back_to_the_millisecond(ms: int) -> None:
+    """However many trailing zeros are dropped, an ISO parser reads the same instant back."""
+    stream = audit(schema="V1.0")
+    text = stream.cloudevent(0, ms / 1000)["time"]
+    assert round(datetime.fromisoformat(text).timestamp() * 1000) == ms
 
 
 # ---- Notification (§3b) -----------------------------------------------------------------------
@@ -376,6 +401,38 @@ def test_notification_body_has_the_example_shape() -> None:
     assert list(cloudevent["data"]) == NOTIFICATION_DATA_KEYS
     assert (cloudevent["source"], cloudevent["dataschema"]) == ("urn:mlm", "V1.0")
     assert cloudevent["time"] == "2026-04-20T18:43:56Z"
+
+
+def test_the_experience_league_notification_shape_is_the_page_example() -> None:
+    """shape "experience-league": no body, source https://www.marketo.com, "-5:00" time, and
+    the page's key order; the envelope stays today's I/O one."""
+    stream = notifications(find_notification_kind("Campaign Abort"), shape="experience-league")
+    (event,) = stream.io_events([(0, T0 + 0.489)])
+    assert list(event.envelope) == ["eventid", "event", "recipientclientid", *DEPRECATED]
+    cloudevent = event.envelope["event"]
+    assert list(cloudevent) == [
+        "specversion", "type", "source", "time", "datacontenttype", "dataschema", "data"
+    ]  # fmt: skip
+    assert cloudevent["source"] == "https://www.marketo.com"
+    assert cloudevent["time"] == "2026-04-20T13:43:56.489-5:00"
+    assert list(cloudevent["data"]) == [
+        "componentType", "subType", "eventAction", "imsOrgId", "munchkinId"
+    ]  # fmt: skip
+    assert cloudevent["data"]["subType"] == "user_campaign_abort"
+
+
+def test_the_two_notification_shapes_describe_the_same_event() -> None:
+    """The shape changes the layout, not the event: same kind, eventAction and org."""
+    current = body(run(notifications(), 1, start=7)[0])
+    page = run(notifications(shape="experience-league"), 1, start=7)[0].envelope["event"]
+    assert page["data"] == {key: current["data"][key] for key in page["data"]}
+    assert page["type"] == current["type"]
+
+
+def test_unknown_notification_shape_is_a_config_error() -> None:
+    """Only the current and the Experience League shapes exist."""
+    with pytest.raises(ConfigError, match=r"unknown Notification shape 'v2'"):
+        notifications(shape="v2")
 
 
 def test_every_notification_kind_is_produced() -> None:

@@ -113,13 +113,19 @@ def test_a_legacy_item_is_listed_by_guid_and_log_item_id() -> None:
     assert item.ids == (item.payload["marketoGUID"], str(item.payload["activityLogItemId"]))
 
 
-def test_an_io_item_is_listed_by_eventid_and_cloudevent_id() -> None:
-    """Lead Activity on I/O: the eventid and the CloudEvent id (the marketoGUID); a nested V2.0
-    event has no CloudEvent id, so only its eventid."""
+def test_an_io_item_is_listed_by_every_id_it_carries() -> None:
+    """Lead Activity on I/O: the eventid, the CloudEvent id (the marketoGUID) and the activity's
+    activityLogItemId; a nested V2.0 event has no CloudEvent id, so only its eventid (its
+    deprecated event_id is the same)."""
     flat = stocked(ADOBE_IO).take(1)[0]
     nested = stocked(ADOBE_IO, "user-audit").take(1)[0]
     assert isinstance(flat.payload, IoEvent)
-    assert flat.ids == (flat.payload.event_id, flat.payload.envelope["id"])
+    envelope = flat.payload.envelope
+    assert flat.ids == (
+        flat.payload.event_id,
+        envelope["id"],
+        str(envelope["data"]["activityLogItemId"]),
+    )
     assert nested.ids == (nested.payload.event_id,)
 
 

@@ -139,6 +139,18 @@ def error_of(text: str, **environ: str) -> ScenarioError:
             id="phase-on-adobe-io",
         ),
         pytest.param(
+            BASE + "    profile: adobe-io\n    io: {notificationShape: v2}\n",
+            "scenarios/bad.yaml:5: subscriptions[0].io.notificationShape: "
+            "must be 'current' or 'experience-league' (got 'v2')",
+            id="unknown-notification-shape",
+        ),
+        pytest.param(
+            BASE + "    activityTypes: [AddToSalesCampaign]\n",
+            "scenarios/bad.yaml:4: subscriptions[0].activityTypes[0]: "
+            + catalog_message("AddToSalesCampaign"),
+            id="listed-name-without-an-id",
+        ),
+        pytest.param(
             BASE + "   batchSize: 100\n",
             "scenarios/bad.yaml:4: invalid YAML: expected <block end>, "
             "but found '<block mapping start>' (check the indentation)",

@@ -185,7 +185,7 @@ def test_contract_writes_junit_and_json_with_the_check_under_way_in_error(tmp_pa
             contract.wait_for("marketo-sim contract ")
             code, out, err = contract.stop(signal.SIGTERM)
     assert code == 143, (out, err)
-    assert len(out) == 2, (out, err)
+    assert len(out) == 3, (out, err)  # what it plays, the seed, the summary
     assert_quiet(err)
     assert out[-1].startswith("0 passed, 0 failed, 0 skipped, 1 interrupted: exit 143")
     suite = ET.parse(tmp_path / "c.xml").getroot().find("testsuite")

@@ -27,7 +27,16 @@ from simulator.contract.findings import (
     skipped,
     with_metrics,
 )
-from simulator.contract.probe import ADOBE_IO, LEGACY, Item, Probe, ProbeDelivery, with_payload
+from simulator.contract.probe import (
+    ADOBE_IO,
+    ID_NAMES,
+    LEGACY,
+    Item,
+    Probe,
+    ProbeDelivery,
+    Processing,
+    with_payload,
+)
 from simulator.contract.rate import Phase, play
 from simulator.core.outcome import Outcome
 from simulator.payloads.formats import IoEvent
@@ -65,18 +74,25 @@ async def challenge(probe: Probe) -> Finding:
 
 
 async def full_batch(probe: Probe) -> Finding:
-    outcomes: list[Outcome] = []
-    while len(outcomes) < FULL_BATCHES and all(o.ok for o in outcomes):
-        outcomes.append(await probe.send(probe.delivery(probe.stock.take(probe.full_batch))))
     half = probe.timeout / 2
-    ok = all(o.ok for o in outcomes) and max(o.latency for o in outcomes) <= half
+    outcomes: list[Outcome] = []
+    while len(outcomes) < FULL_BATCHES and all(o.ok and o.latency <= half for o in outcomes):
+        outcomes.append(await probe.send(probe.delivery(probe.stock.take(probe.full_batch))))
+    ok = all(o.ok and o.latency <= half for o in outcomes)
+    sent = "" if ok else " sent, stopping at the first failure"
     evidence = (
-        f"{len(outcomes)} of {FULL_BATCHES} deliveries of {probe.full_batch} events (no more "
-        f"after a failure): {answers(outcomes)}; {latency(outcomes, probe.timeout)}"
+        f"{len(outcomes)} of {FULL_BATCHES} deliveries of {probe.full_batch} events{sent}: "
+        f"{answers(outcomes)}; {latency(outcomes, probe.timeout)}"
     )
     if not ok:
         evidence += f"; expected 2xx within {half:g}s, half the limit"
     return with_metrics(judged(ok, evidence), latency_metrics(outcomes))
+
+
+def decisive(outcome: Outcome) -> bool:
+    """A failure that says nothing about what a delivery carried, so that sending more would
+    only spend time: no answer in time, no connection, or the token refused."""
+    return not outcome.ok and (outcome.status is None or outcome.status in REJECTED_TOKEN)
 
 
 NOUNS = {"lead-activity": "activity type", "user-audit": "audit action", "notification": "kind"}
@@ -90,7 +106,9 @@ async def every_type(probe: Probe) -> Finding:
         chunk = kinds[start : start + probe.full_batch]
         outcome = await probe.send(probe.delivery(_one_of_each(probe, chunk)))
         outcomes.append(outcome)
-        if not outcome.ok and outcome.status not in REJECTED_TOKEN:
+        if decisive(outcome):
+            break
+        if not outcome.ok:
             rejected += await _isolate(probe, chunk)
     sent = (
         f"{plural(len(kinds), NOUNS[probe.target.stream])} in "
@@ -100,6 +118,8 @@ async def every_type(probe: Probe) -> Finding:
         return passed(f"{sent}; {latency(outcomes, probe.timeout)}")
     if any(o.status in REJECTED_TOKEN for o in outcomes):
         return failed(f"{sent}; expected 2xx (is --token-env the consumer's token?)")
+    if decisive(outcomes[-1]):
+        return failed(f"{sent}; stopped at the first failure; expected 2xx")
     if not rejected:
         return failed(f"{sent}; each alone was accepted, only the deliveries mixing them were not")
     return failed(f"{sent}; refused even alone: {ids_text(rejected, 10)}; expected 2xx")
@@ -120,17 +140,28 @@ async def _isolate(probe: Probe, kinds: Sequence[int]) -> list[str]:
         outcome = await probe.send(probe.delivery(items))
         if not outcome.ok:
             rejected.append(f"{items[0].label} ({describe_outcome(outcome)})")
+        if decisive(outcome):
+            break  # a timeout names no kind: the rest would only wait as long
     return rejected
 
 
 async def unknown_types(probe: Probe) -> Finding:
-    results = []
-    for what, change in unknowns(probe.target.profile, probe.target.stream):
+    results: list[tuple[str, Outcome]] = []
+    cases = unknowns(probe.target.profile, probe.target.stream)
+    for what, change in cases:
         item = with_payload(probe.stock.take(1)[0], change)
         results.append((what, await probe.send(probe.delivery([item]))))
+        if decisive(results[-1][1]):
+            break
     ok = all(o.ok for _, o in results)
     shown = "; ".join(f"{what}: {describe_outcome(o)}" for what, o in results)
+    shown += _not_tried([what for what, _ in cases[len(results) :]])
     return judged(ok, f"{shown}; expected 2xx for each (take what is not understood, ignore it)")
+
+
+def _not_tried(whats: Sequence[str]) -> str:
+    """The cases a check left out after a decisive failure, as evidence."""
+    return f"; not tried after that: {', '.join(whats)}" if whats else ""
 
 
 async def _token_cases(probe: Probe, cases: Sequence[tuple[str, str | None, bool]]) -> Finding:
@@ -142,7 +173,10 @@ async def _token_cases(probe: Probe, cases: Sequence[tuple[str, str | None, bool
         ok = ok and good
         expected = "2xx" if accept else "401 or 403"
         lines.append(f"{what}: {describe_outcome(outcome)} (expected {expected})")
-    return judged(ok, "; ".join(lines))
+        if outcome.status is None:
+            break  # no answer: the other cases would wait as long and tell nothing more
+    tried = "; ".join(lines) + _not_tried([what for what, _, _ in cases[len(lines) :]])
+    return judged(ok, tried)
 
 
 def _wrong(token: str) -> str:
@@ -206,7 +240,10 @@ async def signatures(probe: Probe) -> Finding:
         good = outcome.ok if accept else outcome.status is not None and 400 <= outcome.status < 500
         ok = ok and good
         lines.append(f"{what}: {describe_outcome(outcome)} (expected {'2xx' if accept else '4xx'})")
-    return judged(ok, "; ".join(lines))
+        if outcome.status is None:
+            break  # no answer: the other cases would wait as long and tell nothing more
+    tried = "; ".join(lines) + _not_tried([what for what, _, _ in cases[len(lines) :]])
+    return judged(ok, tried)
 
 
 @functools.cache
@@ -253,21 +290,35 @@ async def idempotent(probe: Probe) -> Finding:
     sent = f"a delivery of {SMALL} events, then the same again: {answers(outcomes)}"
     if not all(o.ok for o in outcomes):
         return failed(f"{sent}; expected 2xx for both (a redelivery must be acknowledged)")
-    counts = await probe.times_processed(before, delivery.items)
-    return _judge_counts(sent, delivery.items, counts)
+    found = await probe.times_processed(before, delivery.items)
+    return _judge_counts(probe, sent, delivery.items, found)
 
 
-def _judge_counts(sent: str, items: Sequence[Item], counts: Sequence[int]) -> Finding:
-    twice = [f"{item.ids[0]} x{n}" for item, n in zip(items, counts, strict=True) if n > 1]
-    never = [item.ids[0] for item, n in zip(items, counts, strict=True) if n == 0]
+def _judge_counts(probe: Probe, sent: str, items: Sequence[Item], found: Processing) -> Finding:
+    pairs = list(zip(items, found.counts, strict=True))
+    twice = [f"{item.ids[0]} x{n}" for item, n in pairs if n > 1]
+    never = [item.ids[0] for item, n in pairs if n == 0]
     problems = []
     if twice:
         problems.append(f"processed more than once: {ids_text(twice)}")
     if never:
-        problems.append(f"never processed: {ids_text(never)}")
+        problems.append(f"never processed: {ids_text(never, 3)}")
     if problems:
-        return failed(f"{sent}; {'; '.join(problems)}; expected each event processed once")
+        text = f"{sent}; {'; '.join(problems)}; expected each event processed once"
+        return failed(text + (_other_ids(probe, found) if never else ""))
     return passed(f"{sent}; each of the {len(items)} events processed exactly once")
+
+
+def _other_ids(probe: Probe, found: Processing) -> str:
+    """What the consumer listed instead of the events' ids, when it listed anything."""
+    names = ID_NAMES[probe.target.profile, probe.target.stream]
+    text = f", listed by any of its ids ({names})"
+    if found.others:
+        text += (
+            f"; the consumer listed {plural(found.others, 'other id')} since the check began, "
+            f"e.g. {', '.join(found.seen)}"
+        )
+    return text
 
 
 async def out_of_order(probe: Probe) -> Finding:
@@ -286,8 +337,8 @@ async def out_of_order(probe: Probe) -> Finding:
     )
     if not all(o.ok for o in outcomes):
         return failed(f"{sent}; expected 2xx for both (delivery order is not event order)")
-    counts = await probe.times_processed(before, [*older, *newer])
-    return _judge_counts(sent, [*older, *newer], counts)
+    found = await probe.times_processed(before, [*older, *newer])
+    return _judge_counts(probe, sent, [*older, *newer], found)
 
 
 def _span(items: Sequence[Item]) -> str:
@@ -304,7 +355,11 @@ async def sustained_rate(probe: Probe) -> Finding:
     if base.failure:
         return failed(f"{text}; first failure: {base.failure}", figures)
     if not base.kept_up:
-        return failed(f"{text}; fell behind the producer's {base.target:.0f} events/s", figures)
+        return failed(
+            f"{text}; fell behind the producer's {base.target:.0f} events/s (no push starts "
+            f"after the {plan.sustain:g}s)",
+            figures,
+        )
     ramp, best = await _ramp(probe, base)
     return passed(f"{text}; {ramp}", figures | {"sustainedPerSecond": best.rate})
 

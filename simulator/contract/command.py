@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -32,6 +33,7 @@ from simulator.contract.processed import (
 )
 from simulator.contract.runner import (
     EXIT_PASSED,
+    TIMED_OUT,
     CheckResult,
     ContractRun,
     run_contract,
@@ -68,9 +70,22 @@ def contract_summary(run: ContractRun) -> str:
     if n[CheckStatus.ERROR]:
         text += f", {n[CheckStatus.ERROR]} interrupted"
     text += f": exit {exit_code(run)}"
-    if n[CheckStatus.SKIPPED] and not run.interrupted:
+    if any(r.evidence.startswith(TIMED_OUT) for r in run.results):
+        text += " (the --timeout ran out: allow more time, or --skip some checks)"
+    elif n[CheckStatus.SKIPPED] and not run.interrupted:
         text += " (a skipped check is no pass: give it what it needs, or --skip it)"
     return text
+
+
+def run_properties(run: ContractRun) -> dict[str, str]:
+    """What a run was played against, and the seed that repeats it (`--seed`)."""
+    target = run.target
+    return {
+        "endpoint": target.endpoint,
+        "profile": target.profile,
+        "stream": target.stream,
+        "seed": str(target.seed),
+    }
 
 
 def exit_code(run: ContractRun) -> int:
@@ -86,6 +101,8 @@ def to_json(run: ContractRun, *, elapsed: float = 0.0) -> bytes:
         command="contract",
         file=None,
         endpoint=target.endpoint,
+        profile=target.profile,
+        stream=target.stream,
         seed=target.seed,
         simulated_start=None,
         simulated_seconds=round(sum(r.duration for r in run.results), 3),
@@ -114,12 +131,7 @@ def to_junit(run: ContractRun, *, elapsed: float = 0.0) -> str:
     target = run.target
     classname = f"contract.{target.profile}.{target.stream}"
     cases = [_case(r, classname) for r in run.results]
-    properties = {
-        "endpoint": target.endpoint,
-        "profile": target.profile,
-        "stream": target.stream,
-        "seed": str(target.seed),
-    }
+    properties = run_properties(run)
     if run.interrupted:
         properties["interrupted"] = signals.name() or "cancelled"
     suite = f"marketo-sim contract {target.endpoint}"
@@ -193,7 +205,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--ramp-max", type=_subscriptions, metavar="N", help="its ramp's bound (4 x N)")
     add("--junit", type=Path, metavar="FILE", help="write JUnit XML, one case per check")
     add("--json", type=Path, metavar="FILE", help="write the results as JSON")
-    add("--seed", type=int, default=0, help="seed of the events sent (default 0)")
+    add(
+        "--timeout",
+        type=_limit,
+        metavar="TIME",
+        help="bound the whole contract, e.g. 5m: the check running then fails, the rest do not run",
+    )
+    add(
+        "--seed",
+        type=int,
+        help="seed of the events and ids sent (default: a new one each run, printed; "
+        "give it to repeat a run exactly)",
+    )
     add("--list", action="store_true", help="list the checks and what each proves, then exit")
 
 
@@ -213,6 +236,16 @@ def _port(text: str) -> int:
 
 def _subscriptions(text: str) -> int:
     return _bounded_int(text, 1, MAX_SUBSCRIPTIONS)
+
+
+def _limit(text: str) -> float:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return seconds
 
 
 def _sustain(text: str) -> float:
@@ -251,6 +284,7 @@ def command(args: argparse.Namespace) -> int:
     elapsed = clock.stopwatch()
     with signals.noted():  # from the first line on, a signal still leaves the files
         say(f"marketo-sim contract {target.endpoint}: {target.profile}, {target.stream}; {names}")
+        say(f"seed {target.seed} (--seed {target.seed} sends these events again)")
         run = clock.run(
             signals.cancelling(
                 run_contract(
@@ -260,6 +294,7 @@ def command(args: argparse.Namespace) -> int:
                     rate=rate,
                     key_port=args.key_port,
                     say=say,
+                    limit=args.timeout,
                 )
             )
         )
@@ -284,20 +319,26 @@ def target_from(args: argparse.Namespace) -> Target:
     if args.activity_types is not None and args.stream != "lead-activity":
         raise ConfigError("--activity-types needs --stream lead-activity")
     target = Target(
-        endpoint=_http_url("--endpoint", args.endpoint),
+        endpoint=http_url("--endpoint", args.endpoint),
         profile=profile,
         stream=args.stream,
-        token=_secret("--token-env", args.token_env),
-        next_token=_secret("--next-token-env", args.next_token_env),
+        token=secret("--token-env", args.token_env),
+        next_token=secret("--next-token-env", args.next_token_env),
         verifies_signatures=args.verifies_signatures,
-        seed=args.seed,
+        seed=new_seed() if args.seed is None else args.seed,
     )
     if args.activity_types is not None:
         target = replace(target, activity_types=select_activity_types(args.activity_types))
     return target
 
 
-def _http_url(flag: str, text: str) -> str:
+def new_seed() -> int:
+    """A seed of its own for a run: fresh event ids, so a consumer that remembers the ids of
+    an earlier run (as an idempotent one does) sees new events."""
+    return secrets.randbelow(2**31)
+
+
+def http_url(flag: str, text: str) -> str:
     try:
         url = URL(text)
     except (ValueError, TypeError):
@@ -307,7 +348,7 @@ def _http_url(flag: str, text: str) -> str:
     return text
 
 
-def _secret(flag: str, name: str | None) -> str | None:
+def secret(flag: str, name: str | None) -> str | None:
     if name is None:
         return None
     value = os.environ.get(name, "")
@@ -326,7 +367,7 @@ def _rate_plan(args: argparse.Namespace, profile: str) -> RatePlan:
 
 def _processed(args: argparse.Namespace) -> ProcessedSource | None:
     if args.processed_url is not None:
-        return ProcessedUrl(_http_url("--processed-url", args.processed_url))
+        return ProcessedUrl(http_url("--processed-url", args.processed_url))
     if args.processed_cmd is not None:
         return ProcessedCommand(args.processed_cmd)
     return None

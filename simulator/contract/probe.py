@@ -45,7 +45,7 @@ from simulator.payloads.world import World
 from simulator.producer import PROVIDERS
 from simulator.shell.clock import LoopClock
 from simulator.shell.engine import USER_AGENT
-from simulator.shell.iolane import IoSettings
+from simulator.shell.iolane import IoSettings, io_headers
 from simulator.shell.publisher import Publisher
 from simulator.shell.transport import HttpTransport
 
@@ -75,6 +75,12 @@ class Item:
     label: str
     ids: tuple[str, ...]
     payload: Any
+    id_names: tuple[str, ...] = ()  # what each of `ids` is, e.g. "eventid" (for the eye)
+
+    def named_ids(self) -> str:
+        """`eventid 1f.., id 46.., activityLogItemId 10..`: each id after its name."""
+        names = self.id_names or ("",) * len(self.ids)
+        return ", ".join(f"{n} {i}".strip() for n, i in zip(names, self.ids, strict=True))
 
 
 Source = Callable[[int, float], Item]  # (seq, wall time) -> the event of one kind
@@ -120,25 +126,30 @@ def build_stock(
     types: Sequence[ActivityType],
     seed: int,
     wall: Callable[[], float],
+    ref: str | None = None,
 ) -> Stock:
     """The stock of one subscription: every subscribed activity type, every audit component and
-    action, or every notification kind."""
+    action (or those of the component `ref` names), or every notification kind (or the one `ref`
+    names)."""
     if stream == "lead-activity":
         kinds = [(f"{t.id} {t.name}", _activity_source(world, t, profile, seed)) for t in types]
     else:
-        nested = _nested_streams(world, stream, seed)
+        nested = _nested_streams(world, stream, seed, ref)
         kinds = [(label, _io_source(source, label)) for label, source in nested]
     return Stock(kinds, wall)
 
 
-def _nested_streams(world: World, stream: str, seed: int) -> list[tuple[str, _IoStream]]:
+def _nested_streams(
+    world: World, stream: str, seed: int, ref: str | None
+) -> list[tuple[str, _IoStream]]:
     if stream == "user-audit":
         return [
             (f"{c.name} {a}", _audit_stream(world, replace(c, actions=(a,)), seed))
-            for c in select_audit_components()
+            for c in select_audit_components(ref)
             for a in c.actions
         ]
-    return [(k.name, _notification_stream(world, k, seed)) for k in select_notification_kinds()]
+    kinds = select_notification_kinds(ref)
+    return [(k.name, _notification_stream(world, k, seed)) for k in kinds]
 
 
 def _audit_stream(world: World, component: AuditComponent, seed: int) -> UserAuditStream:
@@ -175,7 +186,7 @@ def _activity_source(world: World, kind: ActivityType, profile: str, seed: int) 
     def make(seq: int, at: float) -> Item:
         activity = activities.activity(seq, at)
         ids = (activity["marketoGUID"], str(activity["activityLogItemId"]))
-        return Item(label, ids, activity)
+        return Item(label, ids, activity, ("marketoGUID", "activityLogItemId"))
 
     return make
 
@@ -183,11 +194,39 @@ def _activity_source(world: World, kind: ActivityType, profile: str, seed: int) 
 def _io_source(stream: _IoStream, label: str) -> Source:
     def make(seq: int, at: float) -> Item:
         event = stream.io_events([(seq, at)])[0]
-        body = cloudevent(event)
-        ids = (event.event_id, body["id"]) if "id" in body else (event.event_id,)
-        return Item(label, ids, event)
+        named = io_ids(event)
+        return Item(label, tuple(named.values()), event, tuple(named))
 
     return make
+
+
+def io_ids(event: IoEvent) -> dict[str, str]:
+    """Every id an I/O event carries, by name, the envelope's `eventid` first: the deprecated
+    `event_id` when it differs, the CloudEvent `id` (Lead Activity's marketoGUID) and the
+    activity's `activityLogItemId` when there are such. A consumer may list the event by any."""
+    body = cloudevent(event)
+    data = body.get("data")
+    found = {
+        "eventid": event.event_id,
+        "event_id": event.envelope.get("event_id"),
+        "id": body.get("id"),
+        "activityLogItemId": data.get("activityLogItemId") if isinstance(data, dict) else None,
+    }
+    named: dict[str, str] = {}
+    for name, value in found.items():
+        if value is not None and value != "" and str(value) not in named.values():
+            named[name] = str(value)
+    return named
+
+
+# Which ids a consumer may list an event by, as the evidence names them: (profile, stream).
+ID_NAMES = {
+    (LEGACY, "lead-activity"): "marketoGUID or activityLogItemId",
+    (ADOBE_IO, "lead-activity"): "eventid, the CloudEvent id (the marketoGUID) or "
+    "data.activityLogItemId",
+    (ADOBE_IO, "user-audit"): "eventid",
+    (ADOBE_IO, "notification"): "eventid",
+}
 
 
 def with_payload(item: Item, change: Callable[[Any], None]) -> Item:
@@ -257,7 +296,8 @@ class Target:
     token: str | None = None
     next_token: str | None = None
     verifies_signatures: bool = False
-    seed: int = 0
+    seed: int = 0  # of the events' ids and contents, and of the delivery ids
+    ref: str | None = None  # user-audit, notification: the one component or kind (None: all)
 
 
 class Probe:
@@ -288,9 +328,11 @@ class Probe:
             types=target.activity_types,
             seed=target.seed,
             wall=self._clock.wall,
+            ref=target.ref,
         )
         self._ids = 0
         self._message_ids = 1_000_000
+        self.refused_tokenless = 0  # 401s to legacy deliveries while no --token-env was given
 
     @property
     def is_io(self) -> bool:
@@ -301,7 +343,7 @@ class Probe:
 
     def new_id(self, purpose: str) -> str:
         self._ids += 1
-        return str(uuid.uuid5(_IDS, f"{purpose}/{self._ids}"))
+        return str(uuid.uuid5(_IDS, f"{self.target.seed}/{purpose}/{self._ids}"))
 
     # -- deliveries -----------------------------------------------------------------------------
 
@@ -324,7 +366,8 @@ class Probe:
             self._message_ids += 1
             body = legacy_batch(
                 munchkin_id=MUNCHKIN_ID,
-                message_id=str(self._message_ids),
+                # The seed leads, so no two runs share a messageId either.
+                message_id=str(self.target.seed * 10_000_000 + self._message_ids),
                 created_at=self._clock.wall(),
                 activities=[item.payload for item in items],
             )
@@ -343,22 +386,22 @@ class Probe:
         )
 
     def _io_headers(self, events: Sequence[IoEvent], body: bytes, signed: bool) -> dict[str, str]:
-        first = events[0]
-        headers = {
-            "Content-Type": self.io.content_type,
-            "User-Agent": self.io.user_agent,
-            "Accept-Encoding": "deflate,compress,identity",
-            "x-adobe-delivery-id": self.new_id("delivery"),
-            "x-adobe-event-code": first.type,
-            "x-adobe-event-id": first.event_id,
-            "x-adobe-provider": self.io.provider,
-        }
+        headers = io_headers(self.io, events, self.new_id("delivery"))
         if signed and self.keys is not None:
             headers |= self.keys.headers(body)
         return headers
 
     async def send(self, delivery: ProbeDelivery) -> Outcome:
-        return await self.transport.post(
+        outcome = await self.transport.post(
+            self.target.endpoint, delivery.body, delivery.headers, timeout=self.timeout
+        )
+        if outcome.status == 401 and not self.is_io and self.target.token is None:
+            self.refused_tokenless += 1
+        return outcome
+
+    async def exchange(self, delivery: ProbeDelivery) -> tuple[Outcome, bytes]:
+        """POST `delivery`: the outcome and the first bytes of the answer's body."""
+        return await self.transport.post_answer(
             self.target.endpoint, delivery.body, delivery.headers, timeout=self.timeout
         )
 
@@ -377,18 +420,36 @@ class Probe:
 
     async def times_processed(
         self, before: list[str], items: Sequence[Item], *, wait: float = 10.0, grace: float = 1.0
-    ) -> list[int]:
+    ) -> Processing:
         """How often each item was processed since `before` was read: polled until every item
         shows up or `wait` seconds pass, then read once more after `grace` seconds, so a late
         second processing is counted too."""
         deadline = self.now() + wait
-        counts = await self._counts(before, items)
-        while min(counts) == 0 and self.now() < deadline:
+        found = await self._counts(before, items)
+        while min(found.counts) == 0 and self.now() < deadline:
             await asyncio.sleep(min(0.2, max(0.0, deadline - self.now())))
-            counts = await self._counts(before, items)
+            found = await self._counts(before, items)
         await asyncio.sleep(grace)
         return await self._counts(before, items)
 
-    async def _counts(self, before: list[str], items: Sequence[Item]) -> list[int]:
+    async def _counts(self, before: list[str], items: Sequence[Item]) -> Processing:
         delta = Counter(await self.processed()) - Counter(before)
-        return [sum(delta[i] for i in item.ids) for item in items]
+        # An event counts by whichever of its ids the consumer lists; listed under two of them
+        # for one processing, it counts once.
+        counts = tuple(max(delta[i] for i in item.ids) for item in items)
+        ours = {i for item in items for i in item.ids}
+        others = [i for i in delta if i not in ours]
+        return Processing(counts, tuple(others[:SEEN_SHOWN]), len(others))
+
+
+SEEN_SHOWN = 3  # ids the consumer listed that are none of the events', shown as evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Processing:
+    """What the consumer listed since a check began: how often each of its events was processed,
+    and a few of the other ids it listed (`others` of them in all)."""
+
+    counts: tuple[int, ...]
+    seen: tuple[str, ...] = ()
+    others: int = 0

@@ -101,9 +101,11 @@ class ProcessedCommand:
                     process.wait(),
                 )
         except TimeoutError:
-            process.kill()
-            await process.wait()
             raise ProbeError(f"{self.where!r} did not finish in {PROCESSED_TIMEOUT:g}s") from None
+        finally:
+            if process.returncode is None:  # timed out, or the contract's --timeout cut it
+                process.kill()
+                await process.wait()
         if len(out) > MAX_PROCESSED_BYTES:
             raise ProbeError(f"{self.where!r} printed over {MAX_PROCESSED_BYTES} bytes")
         if process.returncode != 0:

@@ -4,7 +4,10 @@ A phase runs `subscriptions` at once. Each one pushes `events` every `period` se
 times: a legacy subscription as one batch with one push in flight (the next push waits for the
 answer, as Marketo's does), an Adobe I/O one as deliveries of up to 20 events with at most 10 in
 flight (`IoPolicy`'s defaults). A push that starts late because the previous answer was slow
-lowers the rate the phase achieved. After the first failure no subscription starts another push.
+lowers the rate the phase achieved. After the first failure no subscription starts another push,
+and none starts one after the phase's planned end (`ticks` x `period`): a slow consumer cuts the
+phase short instead of stretching it. Pushes in flight at the end are waited for, each within
+the delivery timeout, so a phase lasts at most its plan plus one timeout (the grace).
 """
 
 from __future__ import annotations
@@ -82,11 +85,12 @@ async def play(probe: Probe, subscriptions: int, ticks: int) -> Phase:
 
 
 async def _subscription(probe: Probe, phase: Phase, number: int, start: float) -> None:
+    end = start + phase.ticks * phase.period
     for tick in range(phase.ticks):
         delay = start + tick * phase.period - probe.now()
         if delay > 0:
             await asyncio.sleep(delay)
-        if phase.failure:
+        if phase.failure or probe.now() > end:
             return
         at = probe.now() - start
         if probe.is_io:
@@ -100,10 +104,12 @@ async def _io_push(probe: Probe, phase: Phase, number: int, at: float) -> None:
     if phase.per_tick % probe.full_batch:
         sizes.append(phase.per_tick % probe.full_batch)
     room = asyncio.Semaphore(IO_IN_FLIGHT)
+    start = probe.now() - at
+    end = start + phase.ticks * phase.period
 
     async def one(size: int) -> None:
         async with room:
-            if not phase.failure:
+            if not phase.failure and probe.now() <= end:
                 await _push(probe, phase, size, number, at)
 
     await asyncio.gather(*(one(size) for size in sizes))

@@ -4,6 +4,9 @@
 "unreachable". Otherwise each check runs on the running loop's clock and its finding becomes a
 `CheckResult`, told as a line as soon as it is known. The adobe-io profile signs with a key host
 on 127.0.0.1, started for the run unless one is given.
+
+`limit` (`--timeout`) bounds the whole run in loop seconds: the check it interrupts fails ("cut
+short"), the checks after it are skipped ("not run"); neither is ever a pass.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from simulator.contract.checks import CHECK_NAMES, CHECKS, Check
-from simulator.contract.findings import CheckStatus, failed
+from simulator.contract.findings import CheckStatus, Finding, failed
 from simulator.contract.probe import ADOBE_IO, KeyHost, Probe, RatePlan, Target
 from simulator.contract.processed import ProbeError, ProcessedSource
 from simulator.core.outcome import OutcomeKind
@@ -87,9 +90,11 @@ async def run_contract(
     keys: KeyHost | None = None,
     key_port: int = 0,
     say: Say | None = None,
+    limit: float | None = None,
 ) -> ContractRun:
-    """Run `checks` against the consumer at `target.endpoint`, in order. For the adobe-io profile
-    the key host `keys` signs (one is started on 127.0.0.1:`key_port` when none is given)."""
+    """Run `checks` against the consumer at `target.endpoint`, in order, within `limit`
+    seconds (None: no bound). For the adobe-io profile the key host `keys` signs (one is started
+    on 127.0.0.1:`key_port` when none is given)."""
     tell = say or (lambda text: None)
     checks = select_checks(target.profile) if checks is None else checks
     host = keys
@@ -103,12 +108,15 @@ async def run_contract(
         async with HttpTransport(limit=_connections(target, rate)) as transport:
             ring = host.ring if host is not None else None
             probe = Probe(target, transport, keys=ring, processed=processed, rate=rate)
-            outcome, _ = await probe.get(target.endpoint)
-            if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
-                reason = outcome.detail or str(outcome.kind)
+            clock = Budget(probe.now(), limit)
+            reason = await _unreachable(probe, clock)
+            if reason:
                 return ContractRun(target, _not_run(checks, target, reason), reason)
             for check in checks:
-                results.append(await _run_check(check, probe))
+                if clock.spent(probe.now()):
+                    results.append(CheckResult(check.name, *clock.not_run(), 0.0))
+                else:
+                    results.append(await _run_check(check, probe, clock))
                 tell(summary_line(results[-1]))
             return ContractRun(target, tuple(results))
     except asyncio.CancelledError:
@@ -122,6 +130,18 @@ async def run_contract(
             await host.stop()
         if processed is not None:
             await processed.close()
+
+
+async def _unreachable(probe: Probe, budget: Budget) -> str:
+    """Why a GET on the endpoint got no HTTP answer (within the run's limit); "" if it did."""
+    try:
+        async with asyncio.timeout(budget.left(probe.now())):
+            outcome, _ = await probe.get(probe.target.endpoint)
+    except TimeoutError:
+        return f"no answer to a GET before the contract's --timeout {budget.seconds:g}s ran out"
+    if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
+        return outcome.detail or str(outcome.kind)
+    return ""
 
 
 async def _start(host: KeyHost, port: int) -> None:
@@ -138,14 +158,63 @@ def _connections(target: Target, rate: RatePlan) -> int:
     return max(100, 2 * rate.ramp_max * per_subscription)
 
 
-async def _run_check(check: Check, probe: Probe) -> CheckResult:
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The run's time limit: `seconds` from `start` (loop time), or none."""
+
+    start: float
+    seconds: float | None
+
+    def left(self, now: float) -> float | None:
+        return None if self.seconds is None else self.start + self.seconds - now
+
+    def spent(self, now: float) -> bool:
+        left = self.left(now)
+        return left is not None and left <= 0
+
+    def cut(self, into: float) -> tuple[CheckStatus, str]:
+        return CheckStatus.FAILED, (
+            f"{TIMED_OUT[0]} {self.seconds:g}s ran out {into:.1f}s into this check (no "
+            "verdict, so no pass)"
+        )
+
+    def not_run(self) -> tuple[CheckStatus, str]:
+        return CheckStatus.SKIPPED, (f"{TIMED_OUT[1]} {self.seconds:g}s ran out before this check")
+
+
+# How the evidence of a check cut short, or not run, by the run's time limit begins.
+TIMED_OUT = ("cut short: the contract's --timeout", "not run: the contract's --timeout")
+
+
+async def _run_check(check: Check, probe: Probe, budget: Budget) -> CheckResult:
     started = probe.now()
+    probe.refused_tokenless = 0
+    scope = asyncio.timeout(budget.left(started))
     try:
-        finding = await check.run(probe)
+        async with scope:
+            finding = await check.run(probe)
     except ProbeError as exc:
         finding = failed(f"could not run: {exc}")
+    except TimeoutError:
+        if not scope.expired():
+            raise
+        took = probe.now() - started
+        return CheckResult(check.name, *budget.cut(took), took)
+    finding = _hinted(finding, probe)
     took = probe.now() - started
     return CheckResult(check.name, finding.status, finding.evidence, took, finding.metrics)
+
+
+def _hinted(finding: Finding, probe: Probe) -> Finding:
+    """A failure with 401s to deliveries sent without a token, when no token was given: name
+    the flag that gives one."""
+    if finding.status is not CheckStatus.FAILED or not probe.refused_tokenless:
+        return finding
+    return failed(
+        f"{finding.evidence}; the consumer answered 401 and no token was given: pass its token "
+        "with --token-env NAME (the environment variable holding it)",
+        finding.metrics,
+    )
 
 
 def _not_run(checks: Sequence[Check], target: Target, reason: str) -> tuple[CheckResult, ...]:

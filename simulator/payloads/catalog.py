@@ -21,6 +21,7 @@ from simulator.payloads.catalog_tables import (
     NOTIFICATIONS,
     TYPES,
     UNLISTED,
+    UNRESOLVED,
 )
 
 IO_TYPE_PREFIX = "com.adobe.platform.marketo.activity."
@@ -88,6 +89,7 @@ _BY_KEY: dict[str, ActivityType] = {
     **{_squash(alias): _BY_ID[type_id] for alias, type_id in ALIASES.items()},
 }
 _STANDARD_PREFIX = f"{IO_TYPE_PREFIX}standard."
+_UNRESOLVED: dict[str, str] = {_squash(name): why for name, why in UNRESOLVED.items()}
 
 
 def find_activity_type(ref: str | int) -> ActivityType:
@@ -100,6 +102,12 @@ def find_activity_type(ref: str | int) -> ActivityType:
     key = _squash(text.removeprefix(_STANDARD_PREFIX))
     if key in _BY_KEY:
         return _BY_KEY[key]
+    if key in _UNRESOLVED:
+        raise UnknownActivityType(
+            f"activity type {text!r} is on Experience League's list of streamed activities, "
+            f"but no public source gives its id: {_UNRESOLVED[key]}. Name a type by id or by "
+            "a name from the LADS list, e.g. 42 'Add to SFDC Campaign'."
+        )
     raise UnknownActivityType(_unknown_name_message(text))
 
 

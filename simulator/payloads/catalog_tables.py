@@ -5,6 +5,15 @@ rows into records and looks them up.
 Source: reference/marketo-data-streams.md §1d (LADS event list, Jan 2025 attribute column), §1e and
 §2 for `TYPES`, §3a for `AUDIT`, §3b for `NOTIFICATIONS`. Each is its table, row for row.
 
+Experience League says over 144 activity types can be subscribed to; `TYPES` has the 64 standard
+types of the LADS list, the four † rows Talend gives ids for, and three custom samples. A standard
+type is added only where a public source names it with its id and attributes, and none beyond
+these was found (searched for issue 12: Adobe's and Marketo's docs, the REST `activities/types.json`
+samples, public repositories' fixtures; the Sales Connect glossary names "Received Sales Call",
+"Add to Sales Campaign" and "Remove from Sales Campaign" with attributes but no ids). Names of
+Experience League's list resolve through `ALIASES` where they map to a known id, and are refused
+with the reason (`UNRESOLVED`) where no source gives one.
+
 Rules used to fill cells the reference leaves open:
 - Attribute `dataType` is "object" for Marketo *asset* IDs (mailing, webpage, link, form, list,
   program, segment), as the LADS doc says, and "integer" for other IDs (run, step, stage, ...).
@@ -61,8 +70,8 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
     "Old Value@score": ("integer", "score_old"),
     "Score Name": ("string", "score_name"),
     "List ID": ("object", "list_id"),
-    "Campaign": ("string", "campaign_name"),
-    "Channel": ("string", "campaign_channel"),
+    "Campaign": ("string", "list_campaign_name"),  # Add To List / Remove from List only
+    "Channel": ("string", "list_campaign_channel"),
     "Merge IDs": ("string", "merge_ids"),
     "Merge Fields": ("string", "merge_fields"),
     "Is Primary": ("boolean", "opportunity_primary"),
@@ -125,7 +134,9 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
     "Sessions Attended": ("integer", "session_count"),
     "Is Speaker": ("boolean", "is_speaker"),
     "Order ID": ("integer", "order_id"),
-    "Amount": ("float", "order_amount"),
+    # No source lists "float": a money amount goes as text with two decimals ("49.90"), the
+    # documented "string" (§1d notes: integer, string, object, boolean; REST: text, datetime).
+    "Amount": ("string", "order_amount"),
     "Currency": ("string", "currency"),
     "Gift Note": ("text", "gift_note"),
     "Webinar Title": ("string", "webinar_title"),
@@ -244,6 +255,26 @@ ALIASES: dict[str, int] = {
     "Sent Forward to Friend Email": 111,
     "Received Forward to Friend Email": 112,
     "EnrichWithDataDotCom": 106,
+    # Inferred: the Experience League list (help/data-streams.md) names no SFDC-campaign type,
+    # and has this name where the LADS list has 44 "Change Status in SFDC Campaign"; 44 is the
+    # only status-in-campaign type any source gives an id, and no source names another
+    # "Change Status in Sales Campaign" activity.
+    "ChangeStatusInSalesCampaign": 44,
+}
+
+# Names on the Experience League list that no public source gives an id for: refused, with the
+# reason, rather than guessed (searched: the LADS list, Talend's list, Marketo's REST and
+# Sales Connect docs, public repositories' activity type lists).
+UNRESOLVED: dict[str, str] = {
+    "AddToSalesCampaign": (
+        "Marketo's Sales Activity Glossary documents a Sales Connect activity 'Add to Sales "
+        "Campaign' (Sales Campaign ID, Sales Campaign Name, ...) without an id, a different "
+        "activity from 42 'Add to SFDC Campaign'"
+    ),
+    "ChangeProgramData": (
+        "it is named only in lists, without an id or attributes; it is not 123 'Change "
+        "Program Member Data', which the same list names separately"
+    ),
 }
 
 
@@ -294,6 +325,13 @@ AUDIT: tuple[tuple[str, str, str, str], ...] = (
     ("Login", "urn:userservice", "actor", "login success, login failure"),
     ("Role", "urn:userservice", "role", "create, delete, edit"),
     ("User", "urn:userservice", "user", "create, delete, edit"),
+    # The Experience League list's rows that the UADS doc lacks, actions in that list's order.
+    # It names them by UI path ("Form -> Landing Page Form"); its "Admin UI -> User" row is the
+    # doc's "User", so the componentType is taken to be the path's last part. Sources: urn:mlm,
+    # as for the other assets (an integration is an admin setting, not an access-control event).
+    ("Landing Page Form", "urn:mlm", "form", "create, clone, edit, delete, approve, rename"),
+    ("Integration", "urn:mlm", "integration", "create, delete, edit"),
+    ("Marketing Program", "urn:mlm", "program", "create, clone"),
 )
 
 # §3b: Notification kinds. Row: name, `type` suffix, documented, componentType, subType, and the

@@ -11,8 +11,8 @@ compiled once per world into a text encoder, shared by every stream of that worl
 so a stream costs microseconds to build and an event about a microsecond to encode.
 
 One description: the activity as a dict (`activity`, used by samples, checks and anomalies) is
-its JSON text parsed, so the bytes a push sends and the dicts read elsewhere never disagree. Faker
-runs only in `World.build`. `iostreams` writes the same activities as Adobe I/O CloudEvents.
+its JSON text parsed, so the bytes a push sends and the dicts read elsewhere never disagree.
+`iostreams` writes the same activities as Adobe I/O CloudEvents.
 """
 
 from __future__ import annotations

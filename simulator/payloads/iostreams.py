@@ -4,6 +4,10 @@
 the same event in any process and any call order. Every `eventid` is an own id
 (`draws.own_id`): a v4-shaped prefix naming the stream, then the seq in 12 hex digits.
 
+User Audit (`schema` V1.0) and Notification (`shape` "experience-league") also come in the older
+shapes of the Experience League page, with the `time` styles of its examples; the I/O docs'
+current shapes are the default. A run's `adobeIo.imsOrgId` is their `data.imsOrgId`.
+
 Lead Activity CloudEvents take the legacy fast path: the activity texts of `templates`, inside
 envelope text cut from `formats.flat_envelope` (`CloudActivityStream.encode_body`); the
 `IoEvent`s are that text parsed. User Audit and Notification events are built as dicts.
@@ -12,7 +16,8 @@ envelope text cut from `formats.flat_envelope` (`CloudActivityStream.encode_body
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -58,10 +63,12 @@ from simulator.payloads.world import World
 LADS_SOURCE = "urn:marketo_activity_stream"
 NOTIFICATION_SOURCE = "urn:mlm"
 SCHEMAS = ("V1.0", "V2.0")
+# Notification shapes: today's I/O doc (§3b), or the Experience League page's older example.
+NOTIFICATION_SHAPES = ("current", "experience-league")
 STREAMS = ("lead-activity", "user-audit", "notification")
 PROFILES = ("adobe-io", "marketo-legacy")
 _JSON = "application/json"
-_V1_SOURCE = "https://www.marketo.com"  # `source` of the UADS V1.0-era example (§3a)
+_V1_SOURCE = "https://www.marketo.com"  # `source` of the Experience League examples (§3a, §3b)
 
 
 def lads_cloudevent(*, type: str, id: str, time: str, data: Any) -> dict[str, Any]:
@@ -78,6 +85,41 @@ def lads_cloudevent(*, type: str, id: str, time: str, data: Any) -> dict[str, An
 
 
 _ENVELOPE_ONLY = ("eventid", "recipientclientid", "event_id", "recipient_client_id")
+
+
+# ---- the `time` of the older shapes of the Experience League page (§3a, §3b, §5) ---------------
+# Its two examples write time in styles no current doc uses, so they live here, not in
+# formats.TIME_STYLES: User Audit V1.0 "2020-05-28T19:20:47.28Z" (milliseconds without their
+# trailing zeros) and Notification "2021-05-27T10:22:37.489-5:00" (an unpadded UTC offset).
+_PAGE_OFFSET_HOURS = -5  # the page's offset: US Central daylight time, in May
+
+
+def _trimmed_ms_time(at: float) -> str:
+    """RFC 3339 in UTC with the milliseconds' trailing zeros dropped (no fraction at .000)."""
+    second, ms = divmod(round(at * 1000), 1000)
+    stamp = datetime.fromtimestamp(second, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f".{ms:03d}".rstrip("0").rstrip(".")
+    return f"{stamp}{fraction}Z"
+
+
+def _offset_ms_time(at: float) -> str:
+    """Local time at the page's offset, milliseconds, and the offset written as "-5:00"."""
+    zone = timezone(timedelta(hours=_PAGE_OFFSET_HOURS))
+    second, ms = divmod(round(at * 1000), 1000)
+    stamp = datetime.fromtimestamp(second, tz=zone).strftime("%Y-%m-%dT%H:%M:%S")
+    sign = "-" if _PAGE_OFFSET_HOURS < 0 else "+"
+    return f"{stamp}.{ms:03d}{sign}{abs(_PAGE_OFFSET_HOURS)}:00"
+
+
+_PAGE_TIME_STYLES: dict[str, Callable[[float], str]] = {
+    "iso-trimmed-ms": _trimmed_ms_time,
+    "offset-ms": _offset_ms_time,
+}
+
+
+def _time_of(style: str) -> Callable[[float], str]:
+    """The formatter of `style`: one of formats.TIME_STYLES, or of the page's two."""
+    return _PAGE_TIME_STYLES.get(style) or time_formatter(style)
 
 
 class CloudActivityStream:
@@ -186,14 +228,17 @@ class _NestedStream:
         recipient_client_id: str,
         deprecated_fields: bool,
         time_format: str,
+        ims_org_id: str | None,
     ) -> None:
         identity = stream_identity(world.seed, seed, stream)
         self._key = stream_key(self._kind, identity, "draws")
         self._event_prefix = uuid4_prefix(self._kind, identity, "eventid")
         self._id_prefix = uuid4_prefix(self._kind, identity, "id")
-        self._time = time_formatter(time_format)
+        self._time = _time_of(time_format)
         self._munchkin_id = munchkin_id
-        self._ims_org_id = world.ims_org_id
+        # The run's `adobeIo.imsOrgId` when given: a consumer checks it against its own org.
+        # The world's seeded org stands in only where no run names one (`events`, the probe).
+        self._ims_org_id = world.ims_org_id if ims_org_id is None else ims_org_id
         self._recipient = recipient_client_id
         self._deprecated = deprecated_fields
         self._body = True
@@ -230,8 +275,9 @@ class UserAuditStream(_NestedStream):
 
     `schema` "V2.0" is the current shape; "V1.0" is the Experience League example's: `event` is
     the CloudEvent itself (no `body`), with an `id`, the old `source`, and the numeric `user`.
-    `time_format` defaults to the UADS examples' "2024-07-11 13:20:42.755" (§5: a documented
-    quirk, which CloudEvents SDKs reject as not timezone-aware); "iso-ms" is the RFC 3339 form.
+    `time_format` defaults to each schema's examples: V2.0 "2024-07-11 13:20:42.755" (§5: a
+    documented quirk, which CloudEvents SDKs reject as not timezone-aware), V1.0
+    "2020-05-28T19:20:47.28Z"; "iso-ms" is the RFC 3339 form.
     """
 
     _kind = "user-audit"
@@ -247,8 +293,13 @@ class UserAuditStream(_NestedStream):
         recipient_client_id: str,
         schema: str = "V2.0",
         deprecated_fields: bool = True,
-        time_format: str = "space-ms",
+        time_format: str | None = None,
+        ims_org_id: str | None = None,
     ) -> None:
+        if schema not in SCHEMAS:
+            raise ConfigError(f"unknown User Audit schema {schema!r}; use one of: V1.0, V2.0")
+        if time_format is None:  # each schema's own example's style
+            time_format = "iso-trimmed-ms" if schema == "V1.0" else "space-ms"
         super().__init__(
             world,
             seed=seed,
@@ -257,12 +308,11 @@ class UserAuditStream(_NestedStream):
             recipient_client_id=recipient_client_id,
             deprecated_fields=deprecated_fields,
             time_format=time_format,
+            ims_org_id=ims_org_id,
         )
         unique = tuple({c.name: c for c in components}.values())
         if not unique or not all(c.actions for c in unique):
             raise ValueError("a User Audit stream needs at least one component, each with actions")
-        if schema not in SCHEMAS:
-            raise ConfigError(f"unknown User Audit schema {schema!r}; use one of: V1.0, V2.0")
         self._schema = schema
         self._v1 = schema == "V1.0"
         self._body = not self._v1
@@ -300,7 +350,11 @@ class UserAuditStream(_NestedStream):
 class NotificationStream(_NestedStream):
     """The Notification Data Stream (§3b): Marketo notification-center events, nested.
 
-    `time_format` defaults to the Notification examples' "2024-12-18T07:32:30Z".
+    `shape` "current" is the I/O doc's: `event.body`, `source` "urn:mlm", `time` like
+    "2024-12-18T07:32:30Z". "experience-league" is the older example of the Experience League
+    page: `event` is the CloudEvent itself, `source` "https://www.marketo.com", `time` like
+    "2021-05-27T10:22:37.489-5:00", and attributes and data keys in that example's order.
+    `time_format` overrides the shape's time style.
     """
 
     _kind = "notification"
@@ -315,8 +369,17 @@ class NotificationStream(_NestedStream):
         munchkin_id: str,
         recipient_client_id: str,
         deprecated_fields: bool = True,
-        time_format: str = "iso",
+        time_format: str | None = None,
+        ims_org_id: str | None = None,
+        shape: str = "current",
     ) -> None:
+        if shape not in NOTIFICATION_SHAPES:
+            raise ConfigError(
+                f"unknown Notification shape {shape!r}; "
+                f"use one of: {', '.join(NOTIFICATION_SHAPES)}"
+            )
+        if time_format is None:
+            time_format = "offset-ms" if shape == "experience-league" else "iso"
         super().__init__(
             world,
             seed=seed,
@@ -325,6 +388,7 @@ class NotificationStream(_NestedStream):
             recipient_client_id=recipient_client_id,
             deprecated_fields=deprecated_fields,
             time_format=time_format,
+            ims_org_id=ims_org_id,
         )
         unique = tuple({k.name: k for k in kinds}.values())
         if not unique:
@@ -332,11 +396,18 @@ class NotificationStream(_NestedStream):
         self._plans = tuple(
             (k, tuple((key, action_fn(k, key, world)) for key in k.action_fields)) for k in unique
         )
+        self._page = shape == "experience-league"
+        self._body = not self._page
 
     def cloudevent(self, seq: int, at: float) -> dict[str, Any]:
         """The CloudEvent of notification `seq` at `at`, keys in the order of the §3b example."""
         h = self._hash(seq)
         kind, fields = self._plans[draw(h, _S_KIND, len(self._plans))]
+        action = {key: value(h) for key, value in fields}
+        if self._page:
+            return _page_notification(
+                kind, action, self._time(at), self._ims_org_id, self._munchkin_id
+            )
         return {
             "specversion": "1.0",
             "source": NOTIFICATION_SOURCE,
@@ -349,9 +420,30 @@ class NotificationStream(_NestedStream):
                 "imsOrgId": self._ims_org_id,
                 "componentType": kind.component_type,
                 "subType": kind.sub_type,
-                "eventAction": {key: value(h) for key, value in fields},
+                "eventAction": action,
             },
         }
+
+
+def _page_notification(
+    kind: NotificationKind, action: dict[str, Any], time: str, ims_org_id: str, munchkin_id: str
+) -> dict[str, Any]:
+    """A notification CloudEvent as the Experience League page's example writes it (§3b)."""
+    return {
+        "specversion": "1.0",
+        "type": kind.type,
+        "source": _V1_SOURCE,
+        "time": time,
+        "datacontenttype": _JSON,
+        "dataschema": "V1.0",
+        "data": {
+            "componentType": kind.component_type,
+            "subType": kind.sub_type,
+            "eventAction": action,
+            "imsOrgId": ims_org_id,
+            "munchkinId": munchkin_id,
+        },
+    }
 
 
 _SAMPLE_MUNCHKIN = "123-ABC-456"  # the docs' example Munchkin ID
@@ -368,11 +460,14 @@ def sample_events(
 ) -> list[dict[str, Any]]:
     """`count` sample events of one stream, one second apart from the §1b activityDate.
 
-    `ref` names an activity type, an audit component or a notification kind (None: a mix);
+    `ref` names an activity type, an audit component or a notification kind (None or "all": a
+    mix);
     `action` an audit eventAction. The "adobe-io" profile gives I/O envelopes; "marketo-legacy"
     (Lead Activity only) gives legacy activity objects, the same activities seq for seq.
     """
     _check_sample(stream, action, profile)
+    if ref is not None and ref.strip().lower() == "all":  # as in run files: every type, mixed
+        ref = None
     if profile == "marketo-legacy":
         return sample_activities(ref, count=count, seed=seed)
     world = World.build(seed)

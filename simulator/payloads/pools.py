@@ -29,6 +29,16 @@ class Campaign(NamedTuple):
     id: int
     name: str
     channel: str
+    program_id: int  # the program the smart campaign lives in
+
+
+class Asset(NamedTuple):
+    """A program's asset (an email, a static list): the campaigns of `program_id` use it."""
+
+    id: int
+    name: str
+    program_id: int  # 0: an asset outside every program (a shared list)
+    campaign_id: int  # the campaign that sends it; 0: any campaign of its program may use it
 
 
 class Program(NamedTuple):
@@ -173,10 +183,17 @@ ROLES = tuple(
         1,
     )
 )
-CAMPAIGN_STEPS = ("01 Send Invite", "02 Form Fill", "03 Scoring", "Add to List", "Data Management")
-EMAIL_STEPS = ("Invite", "Reminder", "Follow Up")
+# The smart campaigns every program has, and each email of a program with the campaign that
+# sends it: a Send Email names the campaign of the email's own program (issue 12).
+CAMPAIGN_STEPS = (
+    "01 Send Invite", "02 Send Reminder", "03 Send Follow Up", "04 Form Fill", "05 Scoring",
+    "Add to List", "Data Management",
+)  # fmt: skip
+EMAIL_STEPS = {"Invite": "01 Send Invite", "Reminder": "02 Send Reminder",
+               "Follow Up": "03 Send Follow Up"}  # fmt: skip
 FORMS = ("Contact Us", "Webinar Registration", "Newsletter Signup", "Demo Request", "Download")
 TRACKS = ("Awareness", "Consideration", "Decision")
+SHARED_LISTS = ("Newsletter Subscribers", "Do Not Contact", "Event Follow-up", "Sales Accepted")
 REFERRERS = (
     "",
     "",

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import permutations, product
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-from simulator.payloads.catalog import NotificationKind
+from simulator.payloads.catalog import NotificationKind, find_activity_type
 from simulator.payloads.draws import draw, pick, salt_of
 from simulator.payloads.pools import (
     ORIGINS,
@@ -72,17 +72,14 @@ _POOLS: dict[str, str] = {
     "webpage": "webpages",
     "form": "forms",
     "link": "links",
-    "mailing": "mailings",
     "hard_bounce": "hard_bounces",
     "soft_bounce": "soft_bounces",
     "score": "scores",
-    "list": "lists",
     "campaign": "campaigns",
     "sales_user": "sales_users",
     "alert": "sales_users",
     "moment": "moment_types",
     "revenue_model": "revenue_models",
-    "program": "programs",
     "segment": "segments",
     "friend": "leads",
     "sharer": "leads",
@@ -116,8 +113,6 @@ _FIELDS: dict[str, tuple[str, str | None]] = {
     "score_name": ("score", "name"),
     "list_id": ("list", "id"),
     "campaign_id": ("campaign", "id"),
-    "campaign_name": ("campaign", "name"),
-    "campaign_channel": ("campaign", "channel"),
     "sales_user_email": ("sales_user", "email"),
     "sales_user_name": ("sales_user", "name"),
     "alert_list": ("alert", "email"),
@@ -204,6 +199,36 @@ _MERGED_IDS = range(NEW_LEAD_BASE - 1_000_000, NEW_LEAD_BASE)
 # ---- groups that tie several values together --------------------------------------------------
 
 
+class Used(NamedTuple):
+    """An asset (email, static list, program) with a campaign that uses it: the records of the
+    "mailing", "list" and "program" groups. `id` and `name` are the asset's, so every value that
+    reads the asset reads them as before; `campaign` is what the activity names (issue 12)."""
+
+    id: int
+    name: str
+    campaign: Campaign
+
+
+def _used(name: str, assets: Sequence[Any], w: World) -> Group:
+    """Each asset with the campaigns that may use it, the asset uniformly, then its campaign:
+    the one that sends it (an email), else any campaign of its program, else any campaign
+    (a shared list)."""
+    by_id = {c.id: c for c in w.campaigns}
+    by_program: dict[int, list[Campaign]] = {}
+    for c in w.campaigns:
+        by_program.setdefault(c.program_id, []).append(c)
+    records: list[Used] = []
+    weights: list[float] = []
+    for asset in assets:
+        sender = getattr(asset, "campaign_id", 0)
+        program = getattr(asset, "program_id", asset.id)  # a Program is its own program
+        options = [by_id[sender]] if sender else by_program.get(program) or list(w.campaigns)
+        records += [Used(asset.id, asset.name, c) for c in options]
+        weights += [1 / len(options)] * len(options)
+    uniform = len(set(weights)) == 1  # uniform records: a cheaper draw, and may be compounded
+    return Group(name, records, None if uniform else tuple(weights))
+
+
 def _field_changes(w: World) -> Group:
     """(field, old value, new value): a field drawn uniformly, then two different values of it."""
     records = [(f, old, new) for f in w.fields for old, new in permutations(f.values, 2)]
@@ -254,6 +279,9 @@ def _progressions(w: World) -> Group:
 
 
 _GROUPS: dict[str, Callable[[World], Group]] = {
+    "mailing": lambda w: _used("mailing", w.mailings, w),
+    "list": lambda w: _used("list", w.lists, w),
+    "program": lambda w: _used("program", w.programs, w),
     "field": _field_changes,
     "origin": _origins,
     "track": _tracks,
@@ -299,7 +327,9 @@ _TIED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "track_previous_id": ("track", lambda r: r[1].id),
     "track_previous_name": ("track", lambda r: r[1].name),
     "merge_ids": ("merged", str),
-    "order_amount": ("order_amount", lambda i: round(19 + i / 100, 2)),
+    "list_campaign_name": ("list", lambda r: r.campaign.name),
+    "list_campaign_channel": ("list", lambda r: r.campaign.channel),
+    "order_amount": ("order_amount", lambda i: f"{19 + i / 100:.2f}"),
 }
 STATUS_FIRST_ID = 20  # "Not in Program", the first step of the ladder (pools.STATUSES)
 
@@ -377,15 +407,28 @@ def primary(kind: str, groups: Groups) -> Value:
 # Change Data Value names one only when its origin is a flow action.
 _CAMPAIGN_CAUSED = frozenset({6, 7, 8, 22, 24, 25, 27, 38, 47, 100, 101, 104, 110, 113, 114, 115})
 _FLOW_CAUSED = frozenset({13})
+# The value kinds that read an asset a campaign uses, by the group of `Used` records they read.
+_USED_BY: dict[str, frozenset[str]] = {
+    "mailing": frozenset({"mailing", "mailing_id"}),
+    "list": frozenset({"list", "list_id"}),
+    "program": frozenset({"program", "program_id"}),
+}
 
 
 def campaign(type_id: int, groups: Groups) -> Value | None:
     """The campaign (or None) an activity of `type_id` names; None when the type names none.
 
-    A campaign-caused type always names one, the campaign its Reason attributes name too; Change
-    Data Value only when its origin is a flow action.
+    A campaign-caused type always names one, the campaign its Reason attributes name too; when
+    the activity is about an email, a list or a program, it is a campaign that uses that asset
+    (the email's sender, a campaign of the list's or of the program itself). Change Data Value
+    names one only when its origin is a flow action.
     """
     if type_id in _CAMPAIGN_CAUSED:
+        t = find_activity_type(type_id)
+        kinds = {a.value for a in t.attributes} | {t.primary}
+        for name, reads in _USED_BY.items():
+            if kinds & reads:
+                return Value(groups[name], attrgetter("campaign"))
         return Value(groups["campaign"])
     if type_id in _FLOW_CAUSED:
         return Value(groups["origin"], itemgetter(2))
@@ -417,6 +460,7 @@ _COMPONENT_RANGES: dict[str, tuple[int, int]] = {
     "folder": (100, 999),
     "smart_list": (1000, 9999),
     "snippet": (1000, 1999),
+    "integration": (1, 99),  # LaunchPoint services: a handful per instance
 }
 
 

@@ -1,9 +1,11 @@
 """The seeded world every event draws from: leads, campaigns, programs, assets and the rest.
 
-Built once per run by `World.build(seed)` with Faker (the only place Faker runs, because a Faker
-call costs many times what generating a whole event does), then read by the streams (`events`,
-`iostreams`) through the draw groups of `values`, with integer arithmetic. Same seed, same world,
-in any process. The pools' record types, and the pools every world shares, are in `pools`.
+Built once per run by `World.build(seed)` from the name lists of `locales` (the shipped en_US
+data of `names` by default, so a seed gives the same world whatever Faker version is installed;
+Faker's own lists for another locale), then read by the streams
+(`events`, `iostreams`) through the draw groups of `values`, with integer arithmetic. Same seed,
+same world, in any process. The pools' record types, and the pools every world shares, are in
+`pools`.
 What the streams derive from a world (compiled encoders, pre-encoded tables) is kept in its
 `cache`, built on first use and shared by every stream of the world.
 """
@@ -11,10 +13,11 @@ What the streams derive from a world (compiled encoders, pre-encoded tables) is 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from simulator.payloads.locales import SHIPPED, name_lists
 from simulator.payloads.pools import (
     AGENTS,
     CAMPAIGN_STEPS,
@@ -32,11 +35,13 @@ from simulator.payloads.pools import (
     ROLES,
     SCORES,
     SEGMENTS,
+    SHARED_LISTS,
     SOFT_BOUNCES,
     STATUSES,
     TRACKS,
     WEBHOOKS,
     Agent,
+    Asset,
     Bounce,
     Campaign,
     Field,
@@ -53,6 +58,19 @@ from simulator.payloads.pools import (
     make_lead,
 )
 
+# How many names of each list `build` samples: a locale must offer at least these.
+_NAMES_NEEDED = {
+    "first_names": 60,
+    "last_names": 60,
+    "companies": 20,
+    "domains": 21,
+    "jobs": 15,
+    "phrases": 14,
+    "words": 60,
+    "cities": 4,
+    "catch_phrases": 4,
+}
+
 NEW_LEAD_BASE = 10_000_000  # New Lead ids are this + seq, above every static-pool id
 _MAX_LEADS = 400_000  # pool ids are drawn below 1001 + 20 * leads, so they stay under the base
 
@@ -65,7 +83,7 @@ class World:
     webpages, links, IPs, user agents, lead fields, scores, partitions, revenue models and stages,
     progression statuses, segments, nurture tracks, sales users, opportunities, webhooks and the
     pools of the sample custom types, plus the Adobe org and the Marketo users and roles that the
-    User Audit and Notification streams name: built once by `build` with Faker seeded from `seed`.
+    User Audit and Notification streams name: built once by `build`, drawn from `seed`.
     """
 
     seed: int
@@ -78,8 +96,8 @@ class World:
     site: str
     programs: tuple[Program, ...]
     campaigns: tuple[Campaign, ...]
-    mailings: tuple[Named, ...]
-    lists: tuple[Named, ...]
+    mailings: tuple[Asset, ...]
+    lists: tuple[Asset, ...]
     forms: tuple[Named, ...]
     webpages: tuple[Webpage, ...]
     links: tuple[Link, ...]
@@ -111,29 +129,41 @@ class World:
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def build(cls, seed: int, *, leads: int = 500) -> World:
-        """The world for `seed`: identical for the same seed and lead count in any process."""
+    def build(cls, seed: int, *, leads: int = 500, locale: str = SHIPPED) -> World:
+        """The world for `seed`: identical for the same seed, lead count and locale in any
+        process (for a locale other than en_US, within one Faker version)."""
         if not 1 <= leads <= _MAX_LEADS:
             raise ValueError(f"a world holds 1 to {_MAX_LEADS} leads, got leads={leads}")
-        fake = _faker(seed)
-        rng = random.Random(seed)
+        pool = name_lists(locale, _NAMES_NEEDED)
+        # Names come from their own generator, so drawing more of them changes no id.
+        text = random.Random(f"world-names:{seed}")
+
+        def take(field: str) -> tuple[str, ...]:
+            return _sample(text, getattr(pool, field), _NAMES_NEEDED[field])
+
+        domains = take("domains")
         people = _People(
-            first_names=_unique(fake.first_name, 60),
-            last_names=_unique(fake.last_name, 60),
-            companies=_unique(fake.company, 20),
-            email_domains=_unique(fake.domain_name, 20),
-            job_titles=_unique(fake.job, 15),
+            first_names=take("first_names"),
+            last_names=take("last_names"),
+            companies=take("companies"),
+            email_domains=domains[:20],
+            job_titles=take("jobs"),
         )
-        site = fake.domain_name()
-        programs = _programs(fake, rng)
-        slugs = fake.words(60, unique=True)
+        site = domains[20]
+        phrases = take("phrases")  # 12 programs, 2 nurture programs
+        slugs = list(take("words"))
+        labels = _Labels(
+            nurtures=phrases[12:], cities=take("cities"), webinars=take("catch_phrases")
+        )
+        rng = random.Random(seed)
+        programs = _programs(phrases[:12], rng)
         # The draws below come in this order, from one generator: reordering them changes
         # every world.
         lead_pool = _leads(rng, people, leads)
         assets = _assets(rng, programs)
         web = _web(rng, site, slugs)
         sales = _sales(rng, people, site)
-        drawn = _drawn(rng, fake, people)
+        drawn = _drawn(rng, labels, people)
         instance = _instance(seed, people, site)
         return cls(
             seed=seed,
@@ -188,8 +218,8 @@ class _People(NamedTuple):
 
 class _Assets(NamedTuple):
     campaigns: tuple[Campaign, ...]
-    mailings: tuple[Named, ...]
-    lists: tuple[Named, ...]
+    mailings: tuple[Asset, ...]
+    lists: tuple[Asset, ...]
     forms: tuple[Named, ...]
 
 
@@ -214,27 +244,22 @@ class _Drawn(NamedTuple):
     webinars: tuple[Named, ...]
 
 
+class _Labels(NamedTuple):
+    """Names drawn for records that are not people: nurture programs, cities, webinars."""
+
+    nurtures: tuple[str, ...]
+    cities: tuple[str, ...]
+    webinars: tuple[str, ...]
+
+
 class _Instance(NamedTuple):
     ims_org_id: str
     users: tuple[MarketoUser, ...]
 
 
-def _faker(seed: int) -> Any:
-    # Imported here: Faker takes ~0.1 s to import and only `World.build` needs it.
-    from faker import Faker
-
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
-    return fake
-
-
-def _unique(make: Callable[[], str], count: int) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for _ in range(count * 4):
-        seen[make()] = None
-        if len(seen) == count:
-            break
-    return tuple(seen)
+def _sample(rng: random.Random, pool: Sequence[str], count: int) -> tuple[str, ...]:
+    """`count` different names of `pool`, in drawn order."""
+    return tuple(rng.sample(pool, count))
 
 
 def _ids(rng: random.Random, count: int, low: int, high: int) -> list[int]:
@@ -255,29 +280,37 @@ def _leads(rng: random.Random, people: _People, count: int) -> tuple[Lead, ...]:
     return tuple(leads)
 
 
-def _programs(fake: Any, rng: random.Random) -> tuple[Program, ...]:
-    channels = [CHANNELS[i % len(CHANNELS)] for i in range(12)]
+def _programs(phrases: Sequence[str], rng: random.Random) -> tuple[Program, ...]:
+    channels = [CHANNELS[i % len(CHANNELS)] for i in range(len(phrases))]
+    ids = _ids(rng, len(phrases), 1000, 9999)
     return tuple(
-        Program(pid, f"2026-Q{i % 4 + 1} {channel} - {fake.bs().title()}", channel)
-        for i, (pid, channel) in enumerate(zip(_ids(rng, 12, 1000, 9999), channels, strict=True))
+        Program(pid, f"2026-Q{i % 4 + 1} {channel} - {phrase.title()}", channel)
+        for i, (pid, channel, phrase) in enumerate(zip(ids, channels, phrases, strict=True))
     )
 
 
 def _assets(rng: random.Random, programs: tuple[Program, ...]) -> _Assets:
+    """Each program's campaigns and emails, named after it; static lists of the first six
+    programs, and four shared lists (program 0) that any program's campaign may use."""
     steps = [(p, s) for p in programs for s in CAMPAIGN_STEPS]
     emails = [(p, e) for p in programs for e in EMAIL_STEPS]
-    lists = [f"{p.name}.Registrants" for p in programs[:6]]
-    lists += ["Newsletter Subscribers", "Do Not Contact", "Event Follow-up", "Sales Accepted"]
+    lists = [(f"{p.name}.Registrants", p.id) for p in programs[:6]]
+    lists += [(name, 0) for name in SHARED_LISTS]
+    campaign_ids = _ids(rng, len(steps), 1000, 9999)
+    sender = {(p.id, s): cid for cid, (p, s) in zip(campaign_ids, steps, strict=True)}
     return _Assets(
         campaigns=tuple(
-            Campaign(cid, f"{p.name}.{s}", p.channel)
-            for cid, (p, s) in zip(_ids(rng, len(steps), 1000, 9999), steps, strict=True)
+            Campaign(cid, f"{p.name}.{s}", p.channel, p.id)
+            for cid, (p, s) in zip(campaign_ids, steps, strict=True)
         ),
         mailings=tuple(
-            Named(mid, f"{p.name}.{e}")
+            Asset(mid, f"{p.name}.{e}", p.id, sender[p.id, EMAIL_STEPS[e]])
             for mid, (p, e) in zip(_ids(rng, len(emails), 1000, 9999), emails, strict=True)
         ),
-        lists=tuple(map(Named, _ids(rng, len(lists), 100, 999), lists)),
+        lists=tuple(
+            Asset(lid, name, pid, 0)
+            for lid, (name, pid) in zip(_ids(rng, len(lists), 100, 999), lists, strict=True)
+        ),
         forms=tuple(map(Named, _ids(rng, len(FORMS), 1000, 1999), [f"FO-{n}" for n in FORMS])),
     )
 
@@ -320,10 +353,12 @@ def _sales(rng: random.Random, people: _People, site: str) -> _Sales:
     )
 
 
-def _drawn(rng: random.Random, fake: Any, people: _People) -> _Drawn:
-    nurtures = [(pid, f"Nurture - {fake.bs().title()}") for pid in _ids(rng, 2, 10000, 19999)]
+def _drawn(rng: random.Random, labels: _Labels, people: _People) -> _Drawn:
+    nurture_ids = _ids(rng, len(labels.nurtures), 10000, 19999)
+    nurtures = [
+        (pid, f"Nurture - {p.title()}") for pid, p in zip(nurture_ids, labels.nurtures, strict=True)
+    ]
     tracks = [(pid, name, track) for pid, name in nurtures for track in TRACKS]
-    cities = _unique(fake.city, 4)
     return _Drawn(
         fields=tuple(
             Field(fid, name, getattr(people, values) if isinstance(values, str) else values)
@@ -333,8 +368,8 @@ def _drawn(rng: random.Random, fake: Any, people: _People) -> _Drawn:
             Track(tid, track, pid, name)
             for tid, (pid, name, track) in zip(_ids(rng, 6, 100, 999), tracks, strict=True)
         ),
-        conferences=tuple(Named(7000 + i, f"{c} Summit 2026") for i, c in enumerate(cities)),
-        webinars=tuple(Named(8000 + i, fake.catch_phrase()) for i in range(4)),
+        conferences=tuple(Named(7000 + i, f"{c} Summit 2026") for i, c in enumerate(labels.cities)),
+        webinars=tuple(Named(8000 + i, title) for i, title in enumerate(labels.webinars)),
     )
 
 

@@ -125,6 +125,8 @@ class ResultDocument(_Model):
         description='the endpoint every subscription pushed to ("embedded", a URL), or null '
         "when they differ"
     )
+    profile: str | None = Field(default=None, description="contract: marketo-legacy or adobe-io")
+    stream: str | None = Field(default=None, description="contract: the data stream checked")
     seed: int
     simulated_start: str | None = Field(description="simulated wall time of t=0, ISO 8601")
     simulated_seconds: float

@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from simulator.errors import ConfigError, ScenarioError
+from simulator.payloads.locales import SHIPPED, UnknownLocale, check_locale
 from simulator.runfile.endpointspec import OAuthServerSpec, OutageSpec, ReceiverSpec
 from simulator.runfile.fields import (
     Count,
@@ -87,6 +88,8 @@ class RunSpec(Spec):
 
     munchkin_id: Annotated[str, Pattern(r"\d{3}-[A-Z]{3}-\d{3}", "must look like 123-ABC-456")]
     seed: Count = 0
+    locale: str = SHIPPED
+    """Language of the world's names: en_US (shipped data) or any locale Faker has."""
     start: Timestamp | None = None
     """Simulated wall time at t=0; none lets the clock decide."""
     duration: PositiveDuration | None = None
@@ -104,6 +107,14 @@ class RunSpec(Spec):
     def file(self) -> str:
         """The file it was loaded from, for messages."""
         return self._file
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        try:
+            return check_locale(value)
+        except UnknownLocale as error:
+            raise ValueError(str(error)) from None
 
     @model_validator(mode="after")
     def _consistent(self) -> RunSpec:

@@ -141,6 +141,8 @@ class IoSpec(Spec):
     """Also send the legacy x-adobe-signature HMAC, keyed with this client secret."""
     audit_schema: Literal["V2.0", "V1.0"] = "V2.0"
     """User Audit payload shape."""
+    notification_shape: Literal["current", "experience-league"] = "current"
+    """Notification payload shape: the I/O doc's, or the Experience League page's older one."""
     duplicate_rate: Rate = 0.0
     """Anomaly: this share of acknowledged deliveries is delivered again a minute later."""
     reorder: bool = False

@@ -196,16 +196,7 @@ class IoLane:
         self.poke()
 
     def _headers(self, events: Sequence[IoEvent], body: bytes, retry: int) -> dict[str, str]:
-        first = events[0]  # which event names a batch is undocumented: the first one does
-        headers = {
-            "Content-Type": self.settings.content_type,
-            "User-Agent": self.settings.user_agent,
-            "Accept-Encoding": "deflate,compress,identity",
-            "x-adobe-delivery-id": self._new_id("delivery"),
-            "x-adobe-event-code": first.type,
-            "x-adobe-event-id": first.event_id,
-            "x-adobe-provider": self.settings.provider,
-        }
+        headers = io_headers(self.settings, events, self._new_id("delivery"))
         if retry:
             headers["x-adobe-retry-count"] = str(retry)
         headers |= self._signatures(body)
@@ -314,6 +305,21 @@ class IoLane:
             self.machine.verified(self.now())
             self._wake.poke()
         return True
+
+
+def io_headers(settings: IoSettings, events: Sequence[IoEvent], delivery_id: str) -> dict[str, str]:
+    """The headers of an I/O delivery of `events`, before its signatures (the producer's and the
+    contract's alike)."""
+    first = events[0]  # which event names a batch is undocumented: the first one does
+    return {
+        "Content-Type": settings.content_type,
+        "User-Agent": settings.user_agent,
+        "Accept-Encoding": "deflate,compress,identity",
+        "x-adobe-delivery-id": delivery_id,
+        "x-adobe-event-code": first.type,
+        "x-adobe-event-id": first.event_id,
+        "x-adobe-provider": settings.provider,
+    }
 
 
 def echoes(body: bytes, challenge: str) -> bool:

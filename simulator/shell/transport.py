@@ -96,6 +96,12 @@ class HttpTransport:
         outcome, _ = await self._exchange("POST", url, headers, timeout, body)
         return outcome
 
+    async def post_answer(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float
+    ) -> tuple[Outcome, bytes]:
+        """`post`, also returning the (bounded) body of the answer, for `marketo-sim send`."""
+        return await self._exchange("POST", url, headers, timeout, body)
+
     async def get(
         self, url: str, headers: Mapping[str, str], *, timeout: float
     ) -> tuple[Outcome, bytes]:
