@@ -37,6 +37,7 @@ bench: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/marketo-sim schema > scenarios/schema.json
+	$(BIN)/marketo-sim schema --result > scenarios/result.schema.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .import_linter_cache

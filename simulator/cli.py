@@ -1,7 +1,9 @@
 """`marketo-sim`: parse the command line, build what it names, run it, return an exit code.
 
-Exit codes: 0 a clean run, 1 a ledger that does not balance (or another failure of the run),
-2 bad input (nothing is sent), 70 an internal error in the delivery machine.
+Exit codes: 0 a clean run, 1 a check failed (the `expect:` block, or `run`'s default threshold:
+`simulator.timeline.gate`) or a ledger does not balance, 2 bad input (nothing is sent), 70 an
+internal error in the delivery machine, 130 after SIGINT and 143 after SIGTERM (every command:
+`simulator.shell.signals`). README's "Exit codes" table has them per command.
 
 Start-up stays short (`--version` and `check` within 0.3 s; `make bench` times them): the
 arguments are parsed first, and each command imports its machinery inside its own branch. Only
@@ -14,24 +16,47 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal
 
 from simulator import __version__
 from simulator.core.bounds import flag_type
 from simulator.errors import ConfigError, SimulatorError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from rich.console import Console
 
     from simulator.core.recording import Recording
-    from simulator.producer import Producer, RunResult
+    from simulator.core.records import Machine, Observer
+    from simulator.producer import Producer
+    from simulator.reports.console import ConsoleReport
+    from simulator.reports.jsondoc import Latencies
+    from simulator.runfile.scenario import RunSpec
+    from simulator.shell.clock import Clock, ClockMode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; the exit code. SIGINT and SIGTERM end any command with its summary
+    and files and 128 + the signal's number (`simulator.shell.signals`); a closed standard output
+    ends the output quietly (`simulator.shell.pipes`)."""
+    from simulator.shell import pipes, signals
+
+    with signals.handled(), pipes.guard_stdout():
+        try:
+            code = _dispatch(argv)
+        except KeyboardInterrupt:
+            return signals.exit_code()
+        return signals.exit_code() if signals.received() is not None else code
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=_command_of(words))
     args = parser.parse_args(words)
@@ -40,8 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimulatorError as exc:
         print(f"marketo-sim: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
     return code
 
 
@@ -92,8 +115,19 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--seed", type=_seed_type, help="seed for generated events (overrides the file)"
     )
+    _json_flag(run)
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
+    )
+
+
+def _json_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--json",
+        type=_output_type,
+        metavar="FILE",
+        help="write the result as one JSON document (schema: marketo-sim schema --result); "
+        "- is standard output",
     )
 
 
@@ -103,7 +137,7 @@ def _replay_flags(replay: argparse.ArgumentParser) -> None:
         "--endpoint",
         type=_url_type,
         metavar="URL",
-        help="push to a real consumer (endpoint steps are skipped)",
+        help="push to a real consumer (endpoint steps through a fault proxy in front of it)",
     )
     replay.add_argument(
         "--speed", type=_speed_type, metavar="N", help="scaled clock instead of the virtual one"
@@ -123,11 +157,18 @@ def _replay_flags(replay: argparse.ArgumentParser) -> None:
     replay.add_argument(
         "--junit", type=_output_type, metavar="FILE", help="write JUnit XML, one case per check"
     )
+    _json_flag(replay)
     replay.add_argument("-v", "--verbose", action="store_true", help="print every attempt")
 
 
 def _no_flags(command: argparse.ArgumentParser) -> None:
     pass
+
+
+def _schema_flags(schema: argparse.ArgumentParser) -> None:
+    schema.add_argument(
+        "--result", action="store_true", help="the --json result document's schema instead"
+    )
 
 
 def _check_flags(check: argparse.ArgumentParser) -> None:
@@ -244,19 +285,39 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     from simulator.runfile.scenario import run_json_schema
 
-    sys.stdout.write(orjson.dumps(run_json_schema(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    if getattr(args, "result", False):
+        from simulator.reports.jsondoc import result_json_schema
+
+        schema = result_json_schema()
+    else:
+        schema = run_json_schema()
+    sys.stdout.write(orjson.dumps(schema, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
 
 
-def cmd_replay(args: argparse.Namespace) -> int:
-    from rich.console import Console
+def _files_even_if_interrupted(
+    command: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """From its first moment, a signal to `command` is noted, not raised: while it reads its file
+    and imports its machinery, a run still starts, stops at once and writes its summary and
+    every file asked for, with the interruption marked."""
 
-    from simulator.core.records import Observer
-    from simulator.core.timefmt import offset
-    from simulator.reports.console import AttemptLog, Narrator
+    @functools.wraps(command)
+    def noting(args: argparse.Namespace) -> int:
+        from simulator.shell import signals
+
+        with signals.noted():
+            return command(args)
+
+    return noting
+
+
+@_files_even_if_interrupted
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Exit 0: every expectation held and every ledger balances; 1: not; 2: bad input."""
     from simulator.runfile.scenario import load_run
     from simulator.shell import clock
-    from simulator.timeline.replay import against, replay
+    from simulator.timeline.replay import against
 
     run = load_run(args.file)
     if args.seed is not None:
@@ -267,51 +328,205 @@ def cmd_replay(args: argparse.Namespace) -> int:
     duration = args.duration if args.duration is not None else run.duration
     if duration is None:
         raise ConfigError(f"{args.file}: a scenario needs an end: set duration: or pass --duration")
-    console = Console(highlight=False)
     mode = clock.ClockMode.VIRTUAL if virtual else clock.ClockMode.SCALED
-    elapsed_real = clock.stopwatch()
-    with _attempt_log(args.log) as log:
-        observers: list[Observer] = [Narrator(console, verbose=args.verbose)]
-        if log is not None:
-            observers.append(AttemptLog(log))
-        say = lambda t, text: console.print(  # noqa: E731
-            f"{offset(t)} step: {text}", style="cyan", soft_wrap=True
-        )
+    play = Play("replay", run, virtual=virtual, duration=duration, mode=mode)
+    return play.play(args, speed=args.speed or 1.0)
 
-        def started(p: Producer) -> None:
-            where = _servers(p, args.endpoint)
+
+@dataclass(slots=True)
+class Play:
+    """One `run` or `replay` of a file, from the first push to the last file written.
+
+    Both play the file's timeline and judge it (`simulator.timeline.replay`): `replay` its
+    `expect:` block, `run` that block too or, without one, the default threshold
+    (`simulator.timeline.gate`). A signal stops the pushing; the summary, the verdicts and every
+    file asked for are still written, with the interruption marked."""
+
+    command: Literal["run", "replay"]
+    run: RunSpec
+    virtual: bool
+    duration: float | None
+    mode: ClockMode
+    machines: dict[str, Machine] = field(default_factory=dict)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    report: ConsoleReport | None = None
+    _current: asyncio.Task[None] | None = None  # keeps production current for the live status
+
+    def play(self, args: argparse.Namespace, *, speed: float) -> int:
+        from simulator.core.timefmt import offset
+        from simulator.reports.console import AttemptLog, Narrator
+        from simulator.reports.jsondoc import Latencies
+        from simulator.shell import clock, signals
+        from simulator.timeline.replay import replay
+
+        console = _console(args)
+        latencies = Latencies()
+        elapsed = clock.stopwatch()
+        with signals.noted():
+            with _attempt_log(args.log) as log:
+                observers: list[Observer] = [latencies]
+                if log is not None:
+                    observers.append(AttemptLog(log))
+                if self.command == "replay":
+                    observers.append(Narrator(console, verbose=args.verbose))
+                played = replay(
+                    self.run,
+                    virtual=self.virtual,
+                    duration=self.duration,
+                    observers=observers,
+                    say=lambda t, text: console.print(f"{offset(t)} step: {text}", style="cyan"),
+                    on_start=lambda p: self._started(p, console, args),
+                    default_gate=self.command == "run",
+                    sampled=self.command == "replay",  # samples draw the --report picture
+                    receiver_log=console.print if args.verbose and self.command == "run" else None,
+                )
+                try:
+                    recording = clock.run(signals.cancelling(played), mode=self.mode, speed=speed)
+                finally:
+                    self._current = None
+                    if self.report is not None:
+                        self.report.__exit__(None, None, None)
+                if log is not None and recording.interrupted:
+                    log.write(_interruption_line(recording))
+            seconds = elapsed()
+            code = self._summary(console, recording, seconds)
+            self._write_files(recording, args, seconds, code, latencies)
+        return code
+
+    def _started(self, producer: Producer, console: Console, args: argparse.Namespace) -> None:
+        from simulator.reports.console import ConsoleReport
+
+        assert producer.engine is not None
+        self.machines = producer.engine.machines()
+        if self.command != "run":
+            where = _servers(producer, args.endpoint)
             if where:
-                console.print(f"{args.file}: {where}", soft_wrap=True)
-
-        play = replay(
-            run, virtual=virtual, duration=duration, observers=observers, say=say, on_start=started
+                console.print(f"{args.file}: {where}")
+            return
+        console.print(_banner(producer, args, self.duration))
+        self.report = ConsoleReport(
+            console,
+            self.machines,
+            producer.engine.clock.now,
+            verbose=args.verbose,
+            outcomes=self.outcomes,
         )
-        recording = clock.run(
-            play,
-            mode=mode,
-            speed=args.speed or 1.0,
-        )
-    elapsed = elapsed_real()
-    _write_reports(recording, args, elapsed)
-    return _verdict_summary(console, recording, elapsed)
+        self.report.__enter__()
+        producer.engine.observers.append(self.report)
+        if console.is_terminal:  # the live status reads the machines from another thread
+            import asyncio
+
+            keep = _keep_current(self.machines, producer.engine.clock)
+            self._current = asyncio.create_task(keep)  # Runner cancels it when the run ends
+
+    def _summary(self, console: Console, recording: Recording, elapsed: float) -> int:
+        from simulator.reports.console import print_summary
+
+        if self.command == "run":
+            counts = recording.endpoint
+            print_summary(
+                console,
+                recording.ledgers,
+                self.machines,
+                ended_at=recording.ended_at,
+                interrupted=bool(recording.interrupted),
+                receiver={k: counts[k] for k in RECEIVER_COUNTS} if counts else None,
+                outcomes=self.outcomes,
+            )
+        # A run's default threshold has a verdict per subscription: only those that failed are
+        # worth a line each.
+        quiet = self.command == "run" and not self.run.expect
+        return _verdict_summary(console, recording, elapsed, only_failures=quiet)
+
+    def _write_files(
+        self,
+        recording: Recording,
+        args: argparse.Namespace,
+        elapsed: float,
+        code: int,
+        latencies: Latencies,
+    ) -> None:
+        from simulator.reports.jsondoc import run_document
+        from simulator.shell import pipes, signals
+
+        if getattr(args, "report", None) is not None:
+            from simulator.reports.html import render_html
+
+            pipes.write_text(args.report, render_html(recording))
+        if getattr(args, "junit", None) is not None:
+            from simulator.reports.junit import render_junit
+
+            pipes.write_text(args.junit, render_junit(recording, elapsed=elapsed))
+        if args.json is not None:
+            document = run_document(
+                recording,
+                command=self.command,
+                states={name: str(m.state) for name, m in self.machines.items()},
+                endpoints={s.name: s.endpoint for s in self.run.subscriptions},
+                latencies=latencies,
+                elapsed=elapsed,
+                exit_code=signals.exit_code(code) if signals.received() is not None else code,
+            )
+            pipes.write_bytes(args.json, document.dumps() + b"\n")
 
 
-def _write_reports(recording: Recording, args: argparse.Namespace, elapsed: float) -> None:
-    if args.report is not None:
-        from simulator.reports.html import render_html
+async def _keep_current(machines: dict[str, Machine], clock: Clock) -> None:
+    """Production brought up to now each simulated second, on the loop, for the live status: a
+    subscription waiting to retry is polled by nothing else, and its queue would stand still.
+    Time passing is path-independent in the machines: this changes no decision."""
+    from simulator.reports.console import bring_up_to
 
-        args.report.write_text(render_html(recording), encoding="utf-8")
-    if args.junit is not None:
-        from simulator.reports.junit import render_junit
+    t = clock.now()
+    while True:
+        bring_up_to(machines, clock.now())
+        t += 1.0
+        await clock.sleep_until(t)
 
-        args.junit.write_text(render_junit(recording, elapsed=elapsed), encoding="utf-8")
+
+RECEIVER_COUNTS = ("batches", "events", "duplicates", "unauthorized")
 
 
-def _verdict_summary(console: Console, recording: Recording, elapsed: float) -> int:
+def _console(args: argparse.Namespace) -> Console:
+    """The console people read: standard error when a file flag named `-` (standard output
+    then carries that file alone). Never wrapped: off a terminal, one line per event."""
+    from rich.console import Console
+
+    from simulator.shell import pipes
+
+    named = [flag for flag in OUTPUT_FLAGS if pipes.is_stdout(getattr(args, flag, None))]
+    if len(named) > 1:
+        flags = " and ".join(f"--{flag} -" for flag in named)
+        raise ConfigError(f"{flags}: only one file can go to standard output")
+    return Console(highlight=False, soft_wrap=True, stderr=bool(named))
+
+
+OUTPUT_FLAGS = ("log", "json", "junit", "report")
+
+
+def _interruption_line(recording: Recording) -> bytes:
+    """The attempt log's last line when a signal stopped the run."""
+    import orjson
+
+    from simulator.core.timefmt import iso
+
+    line = {
+        "time": iso(recording.start_wall + recording.ended_at),
+        "t": round(recording.ended_at, 6),
+        "kind": "interrupted",
+        "signal": recording.interrupted,
+    }
+    return orjson.dumps(line) + b"\n"
+
+
+def _verdict_summary(
+    console: Console, recording: Recording, elapsed: float, *, only_failures: bool = False
+) -> int:
     from simulator.core.timefmt import offset
 
     balanced = all(ledger.balanced for ledger in recording.ledgers.values())
     for verdict in recording.verdicts:
+        if verdict.passed and only_failures:
+            continue
         mark = "[green]PASS[/]" if verdict.passed else "[red]FAIL[/]"
         when = f" at {offset(verdict.at)}" if verdict.at is not None else ""
         detail = (
@@ -319,20 +534,28 @@ def _verdict_summary(console: Console, recording: Recording, elapsed: float) -> 
             if verdict.passed
             else f": expected {verdict.expected}, observed {verdict.observed}{when}"
         )
-        if verdict.skipped is not None:
+        if verdict.unfinished:
+            mark, detail = "[red]ERROR[/]", f": {verdict.observed}"
+        elif verdict.skipped is not None:
             mark, detail = "[yellow]SKIP[/]", f": {verdict.skipped}"
-        console.print(f"{mark} {verdict.name}{detail}", soft_wrap=True)
-    failed = sum(not v.passed for v in recording.verdicts)
+        console.print(f"{mark} {verdict.name}{detail}")
+    failed = sum(not v.passed and not v.unfinished for v in recording.verdicts)
+    errors = sum(v.unfinished for v in recording.verdicts)
     skipped = sum(v.skipped is not None for v in recording.verdicts)
     ledger = "balanced" if balanced else "[red]does not balance[/]"
+    judged = f"{len(recording.verdicts) - failed - errors - skipped} passed, {failed} failed"
+    if skipped:
+        judged += f", {skipped} skipped"
+    if errors:
+        judged += f", {errors} not judged"
     console.print(
-        f"{len(recording.verdicts) - failed - skipped} passed, {failed} failed"
-        + (f", {skipped} skipped" if skipped else "")
-        + f"; ledger {ledger}; "
-        f"{offset(recording.ended_at)} simulated in {elapsed:.2f}s",
-        soft_wrap=True,
+        f"{judged}; ledger {ledger}; {offset(recording.ended_at)} simulated in {elapsed:.2f}s"
     )
-    return 0 if failed == 0 and balanced else 1
+    if recording.interrupted:
+        from simulator.shell import signals
+
+        console.print(f"[red]interrupted by {recording.interrupted}[/]: exit {signals.exit_code()}")
+    return 0 if failed == 0 and errors == 0 and balanced else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -348,33 +571,38 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    """Legacy activities (a JSON array, or with --batch the §1b wrapper); Adobe I/O envelopes
-    (one JSON document per single delivery, or with --batch the one array of a batch delivery)."""
+    """JSON Lines, one event a line, for every stream and profile (legacy activities, Adobe I/O
+    envelopes); with --batch one JSON document, the body of one delivery (the legacy batch
+    wrapper, or the Adobe I/O array). A reader that goes away (`| head`) ends it quietly."""
     import orjson
 
     from simulator.payloads.events import SAMPLE_AT
     from simulator.payloads.formats import legacy_batch
     from simulator.payloads.iostreams import sample_events
+    from simulator.shell import pipes
 
     ref = _events_ref(args)
     profile = args.profile or ("marketo-legacy" if args.stream == "lead-activity" else "adobe-io")
     events = sample_events(
         args.stream, ref=ref, action=args.action, count=args.count, seed=args.seed, profile=profile
     )
-    if profile == "marketo-legacy" and args.batch:
+    if not args.batch:
+        for event in events:
+            sys.stdout.write(orjson.dumps(event).decode() + "\n")
+            if pipes.closed():
+                break
+        return 0
+    if profile == "marketo-legacy":
         # Formed at the next 2 s push after the last activity (dated SAMPLE_AT + seq): a batch
         # is never older than what it carries.
         created = SAMPLE_AT + max(args.count - 1, 0) + 2
         body = legacy_batch(
             munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=events
         )
-        documents: list[object] = [orjson.loads(body)]
-    elif profile == "marketo-legacy" or args.batch:
-        documents = [events]
+        document: object = orjson.loads(body)
     else:
-        documents = list(events)
-    for document in documents:
-        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+        document = events
+    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
 
 
@@ -406,18 +634,17 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 def cmd_receive(args: argparse.Namespace) -> int:
     from simulator.endpoint import receiver
-    from simulator.shell import clock
+    from simulator.shell import clock, signals
 
-    with contextlib.suppress(KeyboardInterrupt):
-        return clock.run(receiver.serve(args))
-    return 0
+    # A signal cancels it; it prints its stats and returns, and `main` gives 130 or 143.
+    with signals.noted():
+        return clock.run(signals.cancelling(receiver.serve(args)))
 
 
+@_files_even_if_interrupted
 def cmd_run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from simulator.producer import Producer
-    from simulator.reports.console import AttemptLog, print_summary
+    """Exit 0: every check held (the `expect:` block, or by default every subscription that
+    produced events had some acknowledged) and every ledger balances; 1: not; 2: bad input."""
     from simulator.runfile.scenario import load_run
     from simulator.shell import clock
 
@@ -429,101 +656,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"{args.file}: a virtual run needs an end: set duration: in the file or pass --duration"
         )
-    console = Console(highlight=False)
-    producer = Producer(
-        run, virtual=args.virtual, receiver_log=console.print if args.verbose else None
-    )
     mode = clock.ClockMode.VIRTUAL if args.virtual else clock.ClockMode.SCALED
-    outcomes: Counter[str] = Counter()  # the live status counts attempts by outcome into it
-    with _attempt_log(args.log) as log:
-        if log is not None:
-            producer.observers.append(AttemptLog(log))
-        played = _play(producer, console, duration, args, outcomes)
-        result = clock.run(played, mode=mode, speed=args.speed)
-    print_summary(
-        console,
-        result.ledgers,
-        result.machines,
-        ended_at=result.ended_at,
-        interrupted=result.interrupted,
-        receiver=_receiver_counts(result),
-        outcomes=outcomes,
-    )
-    if not result.balanced:
-        console.print(
-            "[red]the ledger does not balance: events were lost or counted twice[/]", soft_wrap=True
-        )
-        return 1
-    return 0
+    play = Play("run", run, virtual=args.virtual, duration=duration, mode=mode)
+    return play.play(args, speed=args.speed)
 
 
 @contextlib.contextmanager
 def _attempt_log(path: Path | None) -> Iterator[IO[bytes] | None]:
+    """The `--log` file, each line flushed as it is written (`AttemptLog`); `-` is stdout."""
+    from simulator.shell import pipes
+
     if path is None:
         yield None
         return
-    with path.open("wb") as stream:
+    with pipes.open_binary(path) as stream:
         yield stream
-
-
-async def _play(
-    producer: Producer,
-    console: Console,
-    duration: float | None,
-    args: argparse.Namespace,
-    outcomes: Counter[str],
-) -> RunResult:
-    import asyncio
-
-    from simulator.core.timefmt import offset
-    from simulator.reports.console import ConsoleReport
-    from simulator.timeline.director import Director
-
-    report: ConsoleReport | None = None
-    timeline: list[asyncio.Task[None]] = []
-
-    def attach(p: Producer) -> None:
-        nonlocal report
-        assert p.engine is not None
-        machines = {lane.name: lane.machine for lane in p.engine.lanes}
-        console.print(_banner(p, args, duration), soft_wrap=True)
-        report = ConsoleReport(
-            console, machines, p.engine.clock.now, verbose=args.verbose, outcomes=outcomes
-        )
-        report.__enter__()
-        p.engine.observers.append(report)
-        # A run plays the file's timeline too; judging expectations is `replay`'s job.
-        director = Director(
-            p, say=lambda t, text: console.print(f"{offset(t)} step: {text}", soft_wrap=True)
-        )
-        timeline.append(asyncio.create_task(director.play(p.engine.clock)))
-
-    try:
-        return await producer.play(duration, on_start=attach)
-    finally:
-        for task in timeline:
-            task.cancel()
-        if report is not None:
-            report.__exit__(None, None, None)
-        await asyncio.sleep(0)
-
-
-def _banner(producer: Producer, args: argparse.Namespace, duration: float | None) -> str:
-    run = producer.run
-    if args.virtual:
-        pace = "virtual clock (idle time skipped)"
-    elif args.speed != 1.0:
-        pace = f"speed {args.speed:g} (1 real second = {args.speed:g} simulated seconds)"
-    else:
-        pace = "real time"
-    until = f", for {duration:g} simulated seconds" if duration is not None else ", until Ctrl-C"
-    where = f"; dev endpoint {producer.receiver.url}" if producer.receiver is not None else ""
-    if producer.publisher is not None:
-        where += f"; Adobe I/O keys and journal {producer.publisher.url}"
-    return (
-        f"[bold]marketo-sim[/] {args.file}: munchkin {run.munchkin_id}, "
-        f"{len(run.subscriptions)} subscription(s), {pace}{until}{where}"
-    )
 
 
 def _servers(producer: Producer, endpoint: str | None) -> str:
@@ -542,16 +689,21 @@ def _servers(producer: Producer, endpoint: str | None) -> str:
     return "; ".join(where)
 
 
-def _receiver_counts(result: RunResult) -> dict[str, int] | None:
-    if result.receiver is None:
-        return None
-    stats = result.receiver.stats
-    return {
-        "batches": stats.batches,
-        "events": stats.events,
-        "duplicates": stats.duplicates,
-        "unauthorized": stats.unauthorized,
-    }
+def _banner(producer: Producer, args: argparse.Namespace, duration: float | None) -> str:
+    run = producer.run
+    if args.virtual:
+        pace = "virtual clock (idle time skipped)"
+    elif args.speed != 1.0:
+        pace = f"speed {args.speed:g} (1 real second = {args.speed:g} simulated seconds)"
+    else:
+        pace = "real time"
+    until = f", for {duration:g} simulated seconds" if duration is not None else ", until Ctrl-C"
+    servers = _servers(producer, None)
+    where = f"; {servers}" if servers else ""
+    return (
+        f"[bold]marketo-sim[/] {args.file}: munchkin {run.munchkin_id}, "
+        f"{len(run.subscriptions)} subscription(s), {pace}{until}{where}"
+    )
 
 
 # name: (help, the function that adds its flags, the function that runs it)
@@ -559,7 +711,7 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 COMMANDS: dict[str, Command] = {
     "run": ("push the subscriptions of a run file", _run_flags, cmd_run),
     "replay": ("play a scenario and judge its expectations", _replay_flags, cmd_replay),
-    "schema": ("print the JSON Schema of run and scenario files", _no_flags, cmd_schema),
+    "schema": ("print the JSON Schema of run and scenario files", _schema_flags, cmd_schema),
     "check": ("validate a run file without sending anything", _check_flags, cmd_check),
     "events": ("print sample Data Streams payloads", _events_flags, cmd_events),
     "receive": ("run the dev endpoint on 127.0.0.1", _receive_flags, cmd_receive),

@@ -143,7 +143,8 @@ class Producer:
         return self._result(self.engine.clock.now() if self.engine else 0.0, interrupted)
 
     def _result(self, ended_at: float, interrupted: bool) -> RunResult:
-        assert self.engine is not None
+        if self.engine is None:  # interrupted while starting up: nothing was produced
+            return RunResult({}, {}, ended_at, interrupted, self.receiver)
         machines = self.engine.machines()
         return RunResult(self.engine.ledgers(), machines, ended_at, interrupted, self.receiver)
 
@@ -382,9 +383,9 @@ def make_auth(spec: AuthSpec, transport: HttpTransport, base_url: str | None) ->
     if spec.type == "oauth":
         assert spec.client_id is not None
         assert spec.client_secret is not None
-        token_url = spec.token_url
+        token_url, name = spec.token_url, None
         if token_url == EMBEDDED:
-            token_url = f"{base_url}oauth/token"
+            token_url, name = f"{base_url}oauth/token", "the embedded identity provider"
         assert token_url is not None
         return OAuthClientCredentials(
             transport,
@@ -394,6 +395,7 @@ def make_auth(spec: AuthSpec, transport: HttpTransport, base_url: str | None) ->
             client_auth=spec.client_auth,
             scope=spec.scope,
             refresh_margin=spec.refresh_margin,
+            name=name,
         )
     return NoAuth()
 

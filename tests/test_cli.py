@@ -57,7 +57,8 @@ def test_a_run_of_many_subscriptions_ends_with_a_plain_summary_on_a_pipe(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """25 subscriptions, 80 columns, not a terminal: totals, 20 unwrapped `key=value` lines in
-    file order (none is in trouble), and a line for the other five; no table."""
+    file order (none is in trouble), a line for the other five, then the default threshold's
+    count (every subscription had events acknowledged); no table."""
     monkeypatch.setenv("COLUMNS", "80")
     subscriptions = "".join(f"  - name: sub{i:02d}\n    rate: 1\n" for i in range(25))
     run = RUN.split("subscriptions:")[0].replace("1m", "10s") + "subscriptions:\n" + subscriptions
@@ -68,13 +69,14 @@ def test_a_run_of_many_subscriptions_ends_with_a_plain_summary_on_a_pipe(
     assert summary[2].startswith("events: produced 250, acknowledged ")
     assert re.fullmatch(r"attempts: ([\d,]+) \(\1 success\)", summary[3])
     assert summary[4] == "ledger: balanced in all 25 subscriptions"
-    rows = summary[6:-1]
+    rows = summary[6:-2]
     assert [line.split()[0] for line in rows] == [f"sub{i:02d}" for i in range(20)]
     keys = ("produced", "acknowledged", "expired", "discarded", "dropped", "queued", "in_flight")
     keys += ("batches", "failed", "oldest", "ledger")
     fields = " ".join(rf"{key}=\S+" for key in keys)
     assert all(re.fullmatch(rf"sub\d\d active {fields}", line) for line in rows)
-    assert summary[-1] == "... and 5 more, all active"
+    assert summary[-2] == "... and 5 more, all active"
+    assert summary[-1].startswith("25 passed, 0 failed; ledger balanced; +00:00:10.000 simulated")
     assert not any(set(line) & set("│┃━─") for line in lines)
 
 
@@ -143,9 +145,9 @@ def test_check_accepts_a_good_file(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_events_prints_sample_payloads(capsys: pytest.CaptureFixture[str]) -> None:
-    """`events "Visit Webpage" --count 3` prints three Visit Webpage activities as JSON."""
+    """`events "Visit Webpage" --count 3` prints three Visit Webpage activities as JSON Lines."""
     assert main(["events", "Visit Webpage", "--count", "3"]) == 0
-    activities = orjson.loads(capsys.readouterr().out)
+    activities = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [a["activityType"] for a in activities] == ["Visit Webpage"] * 3
 
 
@@ -198,7 +200,7 @@ def test_events_batch_is_created_after_its_last_activity(
 def test_events_all_mixes_every_type_as_run_files_do(capsys: pytest.CaptureFixture[str]) -> None:
     """`events all` is accepted, as the error message and run files say: a mix of types."""
     assert main(["events", "all", "--count", "40"]) == 0
-    activities = orjson.loads(capsys.readouterr().out)
+    activities = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(activities) == 40
     assert len({a["activityTypeId"] for a in activities}) > 5
 

@@ -181,7 +181,10 @@ def test_the_narrator_tells_state_changes_and_attempts_only_when_verbose() -> No
     Narrator(console).attempt(record())
     Narrator(console).state_changed(CHANGE)
     Narrator(console, verbose=True).attempt(record())
-    assert out.getvalue().splitlines() == [change_line(CHANGE), attempt_line(record())]
+    assert out.getvalue().splitlines() == [
+        change_line(CHANGE),
+        attempt_line(record(), stamp=record().done),
+    ]
 
 
 def test_status_cells_describe_a_machine_at_a_time() -> None:
@@ -201,8 +204,9 @@ def test_status_cells_describe_a_machine_at_a_time() -> None:
 
 
 def test_off_a_terminal_the_report_prints_failures_and_a_status_block_each_interval() -> None:
-    """A failed attempt is printed, a success is not; the first attempt past each interval
-    prints the totals and one status line per subscription."""
+    """A failed attempt is printed (stamped when its outcome was known, the order lines come
+    in), a success is not; the first attempt past each interval prints the totals and one status
+    line per subscription."""
     console, out = plain_console()
     with ConsoleReport(console, {"leads": FakeMachine()}, lambda: 100.0, every=60.0) as report:
         report.attempt(record(at=10.0))
@@ -210,7 +214,7 @@ def test_off_a_terminal_the_report_prints_failures_and_a_status_block_each_inter
         report.attempt(record(at=70.0))
         report.attempt(record(at=80.0))
     assert out.getvalue().splitlines() == [
-        attempt_line(record(at=20.0, outcome=OutcomeKind.TIMEOUT)),
+        attempt_line(record(at=20.0, outcome=OutcomeKind.TIMEOUT), stamp=20.042),
         "+00:01:40.000 totals: subscriptions 1 (1 retrying); events produced 1,000, "
         "acknowledged 900, queued 100, expired 0, discarded 0, dropped 0; "
         "attempts 3 (2 success, 1 timeout)",

@@ -400,11 +400,14 @@ def test_an_unreachable_consumer_runs_no_check() -> None:
 
 
 def test_the_json_lists_name_status_evidence_and_duration(bad_io: ContractRun) -> None:
-    """What was played against and the seed, then one object per check, in order; the
-    duration is loop seconds."""
+    """What was played against and the seed, then the document's checks: one object per
+    check, in order; the duration is loop seconds; the figures behind the evidence are
+    numbers."""
     document = orjson.loads(to_json(bad_io))
-    rows = document.pop("results")
-    assert document == {
+    rows = document["checks"]
+    played = {key: document[key] for key in ("command", "endpoint", "profile", "stream", "seed")}
+    assert played == {
+        "command": "contract",
         "endpoint": bad_io.target.endpoint,
         "profile": "adobe-io",
         "stream": "lead-activity",
@@ -418,6 +421,7 @@ def test_the_json_lists_name_status_evidence_and_duration(bad_io: ContractRun) -
         "status": "failed",
         "evidence": evidence(bad_io, "challenge"),
         "duration": 0.0,
+        "metrics": {},
     }
 
 
@@ -534,7 +538,7 @@ def test_exit_1_when_a_check_fails_and_the_files_say_so(token_env: str, tmp_path
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("1", "1", "0")
-    assert [row["status"] for row in orjson.loads(report.read_bytes())["results"]] == ["failed"]
+    assert [row["status"] for row in orjson.loads(report.read_bytes())["checks"]] == ["failed"]
 
 
 def test_exit_1_when_a_check_is_skipped(capsys: pytest.CaptureFixture[str]) -> None:

@@ -419,7 +419,7 @@ def test_the_timeout_flag_ends_a_contract_against_a_hanging_consumer(
     report = tmp_path / "c.json"
     argv = ["contract", "--endpoint", hanging, "--check", "full-batch", "--check", "every-type"]
     assert main([*argv, "--timeout", "0.5s", "--json", str(report)]) == 1
-    rows = orjson.loads(report.read_bytes())["results"]
+    rows = orjson.loads(report.read_bytes())["checks"]
     assert [(r["name"], r["status"]) for r in rows] == [
         ("full-batch", "failed"),
         ("every-type", "skipped"),

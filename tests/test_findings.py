@@ -38,7 +38,7 @@ def test_judged_passes_only_when_ok() -> None:
 
 def test_statuses_read_as_their_json_values() -> None:
     """The JSON file and the JUnit classnames use the lower-case names."""
-    assert [str(status) for status in CheckStatus] == ["passed", "failed", "skipped"]
+    assert [str(status) for status in CheckStatus] == ["passed", "failed", "skipped", "error"]
 
 
 def test_answers_are_counted_in_order_of_first_appearance() -> None:

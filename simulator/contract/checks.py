@@ -21,9 +21,11 @@ from simulator.contract.findings import (
     ids_text,
     judged,
     latency,
+    latency_metrics,
     passed,
     plural,
     skipped,
+    with_metrics,
 )
 from simulator.contract.probe import (
     ADOBE_IO,
@@ -84,7 +86,7 @@ async def full_batch(probe: Probe) -> Finding:
     )
     if not ok:
         evidence += f"; expected 2xx within {half:g}s, half the limit"
-    return judged(ok, evidence)
+    return with_metrics(judged(ok, evidence), latency_metrics(outcomes))
 
 
 def decisive(outcome: Outcome) -> bool:
@@ -349,22 +351,25 @@ async def sustained_rate(probe: Probe) -> Finding:
     plan = probe.rate
     base = await play(probe, plan.subscriptions, max(1, round(plan.sustain / plan.period)))
     text = f"for {plan.sustain:g}s, {base.describe(probe.timeout)}"
+    figures = {"targetPerSecond": base.target, "ratePerSecond": base.rate, "latencyP99": base.p99}
     if base.failure:
-        return failed(f"{text}; first failure: {base.failure}")
+        return failed(f"{text}; first failure: {base.failure}", figures)
     if not base.kept_up:
         return failed(
             f"{text}; fell behind the producer's {base.target:.0f} events/s (no push starts "
-            f"after the {plan.sustain:g}s)"
+            f"after the {plan.sustain:g}s)",
+            figures,
         )
-    return passed(f"{text}; {await _ramp(probe, base)}")
+    ramp, best = await _ramp(probe, base)
+    return passed(f"{text}; {ramp}", figures | {"sustainedPerSecond": best.rate})
 
 
-async def _ramp(probe: Probe, base: Phase) -> str:
+async def _ramp(probe: Probe, base: Phase) -> tuple[str, Phase]:
     """Double the subscriptions until p99 passes half the timeout, something fails or the
     plan's bound is reached; name the highest rate sustained."""
     half = probe.timeout / 2
     if base.p99 > half:
-        return f"p99 passed {half:g}s, half the timeout, at the base rate: no ramp"
+        return f"p99 passed {half:g}s, half the timeout, at the base rate: no ramp", base
     best, steps, stop = base, [], "the ramp's bound"
     subscriptions = base.subscriptions * 2
     while subscriptions <= probe.rate.ramp_max:
@@ -378,7 +383,7 @@ async def _ramp(probe: Probe, base: Phase) -> str:
     return (
         f"{ramp}highest rate sustained with p99 within {half:g}s: {best.rate:.0f} events/s "
         f"({best.subscriptions} subscriptions; {stop})"
-    )
+    ), best
 
 
 CHECKS: tuple[Check, ...] = (

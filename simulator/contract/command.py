@@ -5,7 +5,8 @@ after the other, on the running loop's clock: the real one from the command line
 looptime loop in tests. The contract talks only to the endpoint, to the processed-ids URL or
 command the user names, and to its own key host on 127.0.0.1 (Adobe I/O profile).
 
-Results are truthful: a check that did not run is "skipped" with the reason, never "passed".
+Results are truthful: a check that did not run is "skipped" with the reason, never "passed"; one
+that a signal interrupted is an "error", and the exit code is then 130 (SIGINT) or 143 (SIGTERM).
 Exit codes: 0 every selected check passed; 1 a check failed or was skipped; 2 bad usage or input;
 3 the consumer could not be reached at all (the first request, a GET on the endpoint, got no
 HTTP answer), in which case no check runs.
@@ -20,7 +21,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import orjson
 from yarl import URL
 
 from simulator.contract.checks import CHECKS
@@ -42,9 +42,10 @@ from simulator.contract.runner import (
 from simulator.errors import ConfigError, MissingSecret
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.iostreams import PROFILES, STREAMS
+from simulator.reports.jsondoc import CheckResultDoc, ResultDocument
 from simulator.reports.junit import JUnitCase, render_cases
 from simulator.runfile.fields import parse_duration
-from simulator.shell import clock
+from simulator.shell import clock, pipes, signals
 
 MAX_SUSTAIN = 3600.0
 MAX_SUBSCRIPTIONS = 64
@@ -64,11 +65,14 @@ def contract_summary(run: ContractRun) -> str:
     n = {status: sum(r.status is status for r in run.results) for status in CheckStatus}
     text = (
         f"{n[CheckStatus.PASSED]} passed, {n[CheckStatus.FAILED]} failed, "
-        f"{n[CheckStatus.SKIPPED]} skipped: exit {run.exit_code}"
+        f"{n[CheckStatus.SKIPPED]} skipped"
     )
+    if n[CheckStatus.ERROR]:
+        text += f", {n[CheckStatus.ERROR]} interrupted"
+    text += f": exit {exit_code(run)}"
     if any(r.evidence.startswith(TIMED_OUT) for r in run.results):
         text += " (the --timeout ran out: allow more time, or --skip some checks)"
-    elif n[CheckStatus.SKIPPED]:
+    elif n[CheckStatus.SKIPPED] and not run.interrupted:
         text += " (a skipped check is no pass: give it what it needs, or --skip it)"
     return text
 
@@ -84,29 +88,54 @@ def run_properties(run: ContractRun) -> dict[str, str]:
     }
 
 
-def to_json(run: ContractRun) -> bytes:
-    """{endpoint, profile, stream, seed, results: a list of {name, status, evidence,
-    duration}}."""
-    rows = [
-        {
-            "name": r.name,
-            "status": str(r.status),
-            "evidence": r.evidence,
-            "duration": round(r.duration, 3),
-        }
-        for r in run.results
-    ]
-    document = {**run_properties(run), "seed": run.target.seed, "results": rows}
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2)
+def exit_code(run: ContractRun) -> int:
+    """The run's exit code; 130 or 143 when a signal interrupted it."""
+    return signals.exit_code() if signals.received() is not None else run.exit_code
+
+
+def to_json(run: ContractRun, *, elapsed: float = 0.0) -> bytes:
+    """The `--json` document (`simulator.reports.jsondoc`): each check's status, evidence,
+    duration and figures, under the tool's version, the endpoint and the verdict."""
+    target = run.target
+    document = ResultDocument(
+        command="contract",
+        file=None,
+        endpoint=target.endpoint,
+        profile=target.profile,
+        stream=target.stream,
+        seed=target.seed,
+        simulated_start=None,
+        simulated_seconds=round(sum(r.duration for r in run.results), 3),
+        elapsed_seconds=round(elapsed, 3),
+        interrupted=(signals.name() or "cancelled") if run.interrupted else None,
+        exit_code=exit_code(run),
+        passed=run.exit_code == EXIT_PASSED and not run.interrupted,
+        totals=None,
+        checks=[
+            CheckResultDoc(
+                name=r.name,
+                status=r.status.value,
+                evidence=r.evidence,
+                duration=round(r.duration, 3),
+                metrics={k: round(v, 6) for k, v in r.metrics.items()},
+            )
+            for r in run.results
+        ],
+    )
+    return document.dumps()
 
 
 def to_junit(run: ContractRun, *, elapsed: float = 0.0) -> str:
-    """One test case per check: failures carry the evidence, skips the reason."""
+    """One test case per check: failures carry the evidence, skips the reason, an interrupted
+    check is an error."""
     target = run.target
     classname = f"contract.{target.profile}.{target.stream}"
     cases = [_case(r, classname) for r in run.results]
+    properties = run_properties(run)
+    if run.interrupted:
+        properties["interrupted"] = signals.name() or "cancelled"
     suite = f"marketo-sim contract {target.endpoint}"
-    return render_cases(suite, cases, properties=run_properties(run), elapsed=elapsed)
+    return render_cases(suite, cases, properties=properties, elapsed=elapsed)
 
 
 def _case(result: CheckResult, classname: str) -> JUnitCase:
@@ -115,6 +144,7 @@ def _case(result: CheckResult, classname: str) -> JUnitCase:
         failure = result.evidence
         details = f"check: {result.name}\nproves: {_proves(result.name)}\nevidence: {failure}"
     skipped = result.evidence if result.status is CheckStatus.SKIPPED else None
+    error = result.evidence if result.status is CheckStatus.ERROR else None
     return JUnitCase(
         name=result.name,
         classname=classname,
@@ -122,6 +152,7 @@ def _case(result: CheckResult, classname: str) -> JUnitCase:
         failure=failure,
         details=details or "",
         skipped=skipped,
+        error=error,
     )
 
 
@@ -241,29 +272,41 @@ def command(args: argparse.Namespace) -> int:
     rate = _rate_plan(args, target.profile)
     processed = _processed(args)
     names = ", ".join(check.name for check in checks)
-    print(f"marketo-sim contract {target.endpoint}: {target.profile}, {target.stream}; {names}")
-    print(f"seed {target.seed} (--seed {target.seed} sends these events again)")
+    # With a file going to standard output, the lines people read go to standard error.
+    to_stdout = pipes.is_stdout(args.json) or pipes.is_stdout(args.junit)
+    if pipes.is_stdout(args.json) and pipes.is_stdout(args.junit):
+        raise ConfigError("--json - and --junit -: only one file can go to standard output")
+    out = sys.stderr if to_stdout else None
+
+    def say(text: str) -> None:
+        print(text, file=out or sys.stdout, flush=True)
+
     elapsed = clock.stopwatch()
-    run = clock.run(
-        run_contract(
-            target,
-            checks=checks,
-            processed=processed,
-            rate=rate,
-            key_port=args.key_port,
-            say=print,
-            limit=args.timeout,
+    with signals.noted():  # from the first line on, a signal still leaves the files
+        say(f"marketo-sim contract {target.endpoint}: {target.profile}, {target.stream}; {names}")
+        say(f"seed {target.seed} (--seed {target.seed} sends these events again)")
+        run = clock.run(
+            signals.cancelling(
+                run_contract(
+                    target,
+                    checks=checks,
+                    processed=processed,
+                    rate=rate,
+                    key_port=args.key_port,
+                    say=say,
+                    limit=args.timeout,
+                )
+            )
         )
-    )
-    seconds = elapsed()
-    if args.json is not None:
-        args.json.write_bytes(to_json(run) + b"\n")
-    if args.junit is not None:
-        args.junit.write_text(to_junit(run, elapsed=seconds), encoding="utf-8")
-    if run.unreachable:
-        print(f"marketo-sim: error: {contract_summary(run)}", file=sys.stderr)
-    else:
-        print(f"{contract_summary(run)} ({seconds:.2f}s)")
+        seconds = elapsed()
+        if args.json is not None:
+            pipes.write_bytes(args.json, to_json(run, elapsed=seconds) + b"\n")
+        if args.junit is not None:
+            pipes.write_text(args.junit, to_junit(run, elapsed=seconds))
+        if run.unreachable:
+            print(f"marketo-sim: error: {contract_summary(run)}", file=sys.stderr)
+        else:
+            say(f"{contract_summary(run)} ({seconds:.2f}s)")
     return run.exit_code
 
 

@@ -8,8 +8,8 @@ with the reason the check could not run, which is never a pass.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from simulator.contract.rate import percentile
@@ -18,11 +18,13 @@ from simulator.shell.iolane import describe_outcome
 
 
 class CheckStatus(StrEnum):
-    """How a check ended: passed, failed, or skipped (it could not run, which is no pass)."""
+    """How a check ended: passed, failed, skipped (it could not run, which is no pass), or in
+    error (a signal interrupted it: it did not finish, which is no pass either)."""
 
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
+    ERROR = "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +33,29 @@ class Finding:
 
     status: CheckStatus
     evidence: str
+    # The figures behind the evidence, for the --json document: latencyP50/latencyP99 in
+    # seconds, ratePerSecond and the like in events per second.
+    metrics: Mapping[str, float] = field(default_factory=dict)
 
 
-def passed(evidence: str) -> Finding:
-    return Finding(CheckStatus.PASSED, evidence)
+def with_metrics(finding: Finding, metrics: Mapping[str, float]) -> Finding:
+    return replace(finding, metrics={**finding.metrics, **metrics})
 
 
-def failed(evidence: str) -> Finding:
-    return Finding(CheckStatus.FAILED, evidence)
+def latency_metrics(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    """`latency`'s figures as numbers (seconds)."""
+    values = [o.latency for o in outcomes]
+    if not values:
+        return {}
+    return {"latencyP50": percentile(values, 50), "latencyP99": percentile(values, 99)}
+
+
+def passed(evidence: str, metrics: Mapping[str, float] | None = None) -> Finding:
+    return Finding(CheckStatus.PASSED, evidence, metrics or {})
+
+
+def failed(evidence: str, metrics: Mapping[str, float] | None = None) -> Finding:
+    return Finding(CheckStatus.FAILED, evidence, metrics or {})
 
 
 def skipped(reason: str) -> Finding:

@@ -12,8 +12,8 @@ short"), the checks after it are skipped ("not run"); neither is ever a pass.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from simulator.contract.checks import CHECK_NAMES, CHECKS, Check
 from simulator.contract.findings import CheckStatus, Finding, failed
@@ -25,6 +25,7 @@ from simulator.shell.transport import HttpTransport
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 MARKS = {CheckStatus.PASSED: "PASS", CheckStatus.FAILED: "FAIL", CheckStatus.SKIPPED: "SKIP"}
+MARKS[CheckStatus.ERROR] = "ERROR"
 
 Say = Callable[[str], None]
 
@@ -37,6 +38,7 @@ class CheckResult:
     status: CheckStatus
     evidence: str
     duration: float  # seconds of loop time: real seconds on the command line
+    metrics: Mapping[str, float] = field(default_factory=dict)  # `Finding.metrics`
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class ContractRun:
     target: Target
     results: tuple[CheckResult, ...]
     unreachable: str = ""  # why no HTTP answer came, when none did
+    interrupted: bool = False  # cancelled (a signal): the check under way is in error
 
     @property
     def exit_code(self) -> int:
@@ -100,6 +103,7 @@ async def run_contract(
         await _start(host, key_port)
         tell(f"public keys at {host.url} (the consumer's key base URL)")
     rate = rate or RatePlan()
+    results: list[CheckResult] = []
     try:
         async with HttpTransport(limit=_connections(target, rate)) as transport:
             ring = host.ring if host is not None else None
@@ -108,7 +112,6 @@ async def run_contract(
             reason = await _unreachable(probe, clock)
             if reason:
                 return ContractRun(target, _not_run(checks, target, reason), reason)
-            results: list[CheckResult] = []
             for check in checks:
                 if clock.spent(probe.now()):
                     results.append(CheckResult(check.name, *clock.not_run(), 0.0))
@@ -116,6 +119,12 @@ async def run_contract(
                     results.append(await _run_check(check, probe, clock))
                 tell(summary_line(results[-1]))
             return ContractRun(target, tuple(results))
+    except asyncio.CancelledError:
+        # A signal: the results so far, the check under way in error, the rest not run.
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        return ContractRun(target, _interrupted(checks, results), interrupted=True)
     finally:
         if host is not None and keys is None:
             await host.stop()
@@ -192,7 +201,8 @@ async def _run_check(check: Check, probe: Probe, budget: Budget) -> CheckResult:
         took = probe.now() - started
         return CheckResult(check.name, *budget.cut(took), took)
     finding = _hinted(finding, probe)
-    return CheckResult(check.name, finding.status, finding.evidence, probe.now() - started)
+    took = probe.now() - started
+    return CheckResult(check.name, finding.status, finding.evidence, took, finding.metrics)
 
 
 def _hinted(finding: Finding, probe: Probe) -> Finding:
@@ -202,13 +212,24 @@ def _hinted(finding: Finding, probe: Probe) -> Finding:
         return finding
     return failed(
         f"{finding.evidence}; the consumer answered 401 and no token was given: pass its token "
-        "with --token-env NAME (the environment variable holding it)"
+        "with --token-env NAME (the environment variable holding it)",
+        finding.metrics,
     )
 
 
 def _not_run(checks: Sequence[Check], target: Target, reason: str) -> tuple[CheckResult, ...]:
     why = f"not run: the consumer at {target.endpoint} could not be reached ({reason})"
     return tuple(CheckResult(c.name, CheckStatus.SKIPPED, why, 0.0) for c in checks)
+
+
+def _interrupted(checks: Sequence[Check], done: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
+    left = checks[len(done) :]
+    cut = [
+        CheckResult(c.name, CheckStatus.ERROR, "interrupted: did not finish", 0.0) for c in left[:1]
+    ]
+    why = "not run: the contract was interrupted"
+    rest = [CheckResult(c.name, CheckStatus.SKIPPED, why, 0.0) for c in left[1:]]
+    return (*done, *cut, *rest)
 
 
 def summary_line(result: CheckResult) -> str:

@@ -28,6 +28,12 @@ class Verdict:
     at: float | None = None  # the simulated time the check concerns; None: the end of the run
     subscription: str | None = None
     skipped: str | None = None  # why it could not be judged (then `passed`: it fails nothing)
+    # From when nothing later could change it (a state at a given time, a failure that cannot
+    # heal); None: only the end of the run decides it. An interrupted run keeps the verdicts
+    # settled before the interruption; the others did not finish. Not part of the judgement's
+    # value (equality).
+    settled: float | None = field(default=None, compare=False)
+    unfinished: bool = False  # the run was interrupted before it could be judged: an error
 
 
 @dataclass(slots=True)
@@ -44,6 +50,7 @@ class Recording:
     ledgers: dict[str, Ledger] = field(default_factory=dict)
     verdicts: list[Verdict] = field(default_factory=list)
     endpoint: dict[str, int] | None = None  # the dev endpoint's counters
+    interrupted: str = ""  # the signal that stopped the run early ("SIGTERM"); "" if none did
 
     @property
     def passed(self) -> bool:

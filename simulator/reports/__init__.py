@@ -2,8 +2,9 @@
 
 Observers and renderers of records; none of them changes a run.
 
-May import: `simulator.core`, `simulator.errors`, rich.
+May import: `simulator.core`, `simulator.errors`, rich, pydantic (the `--json` document's model).
 Offers: `console` (the `--log` file, live status and summary), `html` (the `--report` page),
 `svg` (its per-subscription timeline chart), `chartdata` (the numbers both draw: state spans,
-attempt columns, thinned samples, axes and ticks), `junit` (the `--junit` file).
+attempt columns, thinned samples, axes and ticks), `junit` (the `--junit` file), `jsondoc` (the
+`--json` document, its schema and the latency buckets).
 """

@@ -94,11 +94,15 @@ class AttemptLog:
         return None
 
 
-def attempt_line(record: AttemptRecord) -> str:
+def attempt_line(record: AttemptRecord, *, stamp: float | None = None) -> str:
+    """One attempt as a line, stamped when it began, or at `stamp` (the live report stamps each
+    line when its outcome was known, the order lines are printed in, so a log reads in time
+    order)."""
     status = record.status if record.status is not None else "-"
     detail = f" ({record.detail})" if record.detail else ""
+    when = record.at if stamp is None else stamp
     return (
-        f"{offset(record.at)} {record.subscription}: {record.kind} (attempt {record.attempt}) "
+        f"{offset(when)} {record.subscription}: {record.kind} (attempt {record.attempt}) "
         f"msg={record.message_id} events={record.events} -> {record.outcome} {status} "
         f"after {record.latency:.3f}s{detail}"
     )
@@ -117,8 +121,9 @@ class Narrator:
         self.verbose = verbose
 
     def attempt(self, record: AttemptRecord) -> None:
-        if self.verbose:
-            self.console.print(attempt_line(record), highlight=False, soft_wrap=True)
+        if self.verbose:  # stamped when known, like the state change it may cause: time order
+            line = attempt_line(record, stamp=record.done)
+            self.console.print(line, highlight=False, soft_wrap=True)
 
     def state_changed(self, change: StateChange) -> None:
         style = f"bold {STATE_STYLE.get(change.new, '')}"
@@ -168,13 +173,13 @@ class ConsoleReport:
         self.outcomes[str(record.outcome)] += 1
         if self._verbose or record.outcome is not OutcomeKind.SUCCESS:
             self.console.print(
-                attempt_line(record),
+                attempt_line(record, stamp=record.done),
                 style=None if record.outcome == "success" else "yellow",
                 highlight=False,
                 soft_wrap=True,
             )
-        if self._live is None and record.at >= self._next_block:
-            self._next_block = (record.at // self._every + 1) * self._every
+        if self._live is None and record.done >= self._next_block:
+            self._next_block = (record.done // self._every + 1) * self._every
             for line in self.lines():
                 self.console.print(line, highlight=False, soft_wrap=True)
 
@@ -190,6 +195,7 @@ class ConsoleReport:
         """The status as plain lines, for logs and pipes: one of totals, one per subscription
         listed (those in trouble first), and one counting those not listed."""
         now = self._now()
+        bring_up_to(self._machines, now)
         rows = statuses(self._machines)
         when = offset(now)
         counted = totals(rows, self.outcomes, live=True)
@@ -204,7 +210,9 @@ class ConsoleReport:
         return out
 
     def view(self) -> RenderableType:
-        """The live status on a terminal: totals, then a table of the subscriptions listed."""
+        """The live status on a terminal: totals, then a table of the subscriptions listed.
+        Drawn from rich's refresh thread, so it only reads: production is brought up to now on
+        the loop (`bring_up_to`, by `marketo-sim run` each simulated second)."""
         now = self._now()
         rows = statuses(self._machines)
         listed, rest = listing(rows)
@@ -219,6 +227,14 @@ class ConsoleReport:
             table.caption, table.caption_justify = rest_line(rest), "left"
         counted = totals(rows, self.outcomes, live=True)
         return Group(*(Text(f"{label}: {text}") for label, text in counted), table)
+
+
+def bring_up_to(machines: Mapping[str, Machine], now: float) -> None:
+    """Production up to `now` before a status is drawn: machines produce lazily, when next
+    polled, so a subscription waiting to retry would show its queue as it was at its last
+    attempt. Time passing is path-independent in the machines: this changes no decision."""
+    for machine in machines.values():
+        machine.advance(now)
 
 
 STATUS_COLUMNS = ("state", "queued", "oldest", "sent", "acked", "failed", "next")

@@ -77,6 +77,8 @@ def _header(recording: Recording) -> str:
         ("from", iso(start)),
         ("to", iso(end)),
     ]
+    if recording.interrupted:
+        meta.append(("interrupted", f"by {recording.interrupted} at {when(recording.ended_at)}"))
     items = "".join(f"<span><b>{escape(k)}</b> {escape(v)}</span>" for k, v in meta)
     return (
         f'<header><div class="title"><h1>{escape(recording.title)}</h1>{_badge(recording)}</div>'
@@ -115,6 +117,8 @@ def _verdict_row(verdict: Verdict, ended_at: float) -> str:
     observed = verdict.observed
     if verdict.skipped is not None:
         mark, observed = '<span class="muted">– skipped</span>', verdict.skipped
+    elif verdict.unfinished:
+        mark = '<span class="ko">✗ error</span>'
     at = when(verdict.at) if verdict.at is not None else f"end {when(ended_at)}"
     return (
         f'<tr class="{"pass" if verdict.passed else "fail"}"><td>{mark}</td>'

@@ -21,10 +21,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render_junit(recording: Recording, *, suite: str | None = None, elapsed: float = 0.0) -> str:
     """JUnit XML for the recording's verdicts; `elapsed` is the run's real duration in seconds."""
-    failures = sum(not v.passed for v in recording.verdicts)
+    failures = sum(not v.passed and not v.unfinished for v in recording.verdicts)
+    errors = sum(v.unfinished for v in recording.verdicts)
     skips = sum(v.skipped is not None for v in recording.verdicts)
     root, testsuite = _suites(
-        suite or recording.title, len(recording.verdicts), failures, skips, elapsed
+        suite or recording.title, len(recording.verdicts), failures, skips, elapsed, errors
     )
     _properties(testsuite, recording)
     for verdict in recording.verdicts:
@@ -34,8 +35,8 @@ def render_junit(recording: Recording, *, suite: str | None = None, elapsed: flo
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JUnitCase:
-    """One test case: passed, failed (`failure` is the message, `details` the text) or skipped
-    (`skipped` is the reason)."""
+    """One test case: passed, failed (`failure` is the message, `details` the text), skipped
+    (`skipped` is the reason) or in error (`error`: it did not finish, e.g. interrupted)."""
 
     name: str
     classname: str
@@ -43,6 +44,7 @@ class JUnitCase:
     failure: str | None = None
     details: str = ""
     skipped: str | None = None
+    error: str | None = None
 
 
 def render_cases(
@@ -55,7 +57,8 @@ def render_cases(
     """JUnit XML for `cases`, counting failures and skips; `elapsed` is in seconds."""
     failures = sum(case.failure is not None for case in cases)
     skips = sum(case.skipped is not None for case in cases)
-    root, testsuite = _suites(suite, len(cases), failures, skips, elapsed)
+    errors = sum(case.error is not None for case in cases)
+    root, testsuite = _suites(suite, len(cases), failures, skips, elapsed, errors)
     if properties:
         listed = ET.SubElement(testsuite, "properties")
         for name, value in properties.items():
@@ -68,7 +71,10 @@ def render_cases(
             name=_text(case.name),
             time=f"{case.time:.3f}",
         )
-        if case.failure is not None:
+        if case.error is not None:
+            error = ET.SubElement(element, "error", message=_text(case.error), type="interrupted")
+            error.text = _text(case.details)
+        elif case.failure is not None:
             failure = ET.SubElement(element, "failure", message=_text(case.failure), type="check")
             failure.text = _text(case.details)
         elif case.skipped is not None:
@@ -77,12 +83,12 @@ def render_cases(
 
 
 def _suites(
-    name: str, tests: int, failures: int, skipped: int, elapsed: float
+    name: str, tests: int, failures: int, skipped: int, elapsed: float, errors: int = 0
 ) -> tuple[ET.Element, ET.Element]:
     counts = {
         "tests": str(tests),
         "failures": str(failures),
-        "errors": "0",
+        "errors": str(errors),
         "skipped": str(skipped),
         "time": f"{elapsed:.3f}",
     }
@@ -110,6 +116,8 @@ def _properties(testsuite: ET.Element, recording: Recording) -> None:
         "simulated_start": iso(recording.start_wall),
         "simulated_span": f"{offset(recording.ended_at)} ({duration(recording.ended_at)})",
     }
+    if recording.interrupted:
+        values["interrupted"] = recording.interrupted
     for name, value in values.items():
         ET.SubElement(properties, "property", name=name, value=_text(value))
 
@@ -126,6 +134,10 @@ def _testcase(testsuite: ET.Element, verdict: Verdict, recording: Recording) -> 
         ET.SubElement(case, "skipped", message=_text(verdict.skipped))
         return
     if verdict.passed:
+        return
+    if verdict.unfinished:
+        error = ET.SubElement(case, "error", message=_text(verdict.observed), type="interrupted")
+        error.text = _text(_evidence(verdict, recording))
         return
     failure = ET.SubElement(
         case, "failure", message=_text(failure_message(verdict, recording)), type="expectation"

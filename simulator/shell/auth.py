@@ -75,9 +75,13 @@ class OAuthClientCredentials:
         refresh_margin: float = 60.0,
         timeout: float = 20.0,
         attempts: int = 4,
+        name: str | None = None,
     ) -> None:
         self._transport = transport
         self.token_url = token_url
+        # How messages (and so the attempt log's `detail`) name it: by role for the embedded
+        # IdP, whose URL carries a random port, so the same seed gives the same log.
+        self.name = name or f"identity provider {token_url}"
         self._client_id = client_id
         self._client_secret = client_secret
         self._client_auth = client_auth
@@ -120,7 +124,7 @@ class OAuthClientCredentials:
                 with attempt:
                     return await self._fetch()
         except _Transient as exc:
-            raise AuthError(f"identity provider {self.token_url}: {exc}") from None
+            raise AuthError(f"{self.name}: {exc}") from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     def _request(self) -> tuple[dict[str, str], dict[str, str]]:
@@ -149,19 +153,17 @@ class OAuthClientCredentials:
         if status == 429 or status >= 500:
             raise _Transient(f"answered {status}")
         if status != 200:
-            raise AuthError(
-                f"identity provider {self.token_url} refused the client credentials ({status})"
-            )
-        return _parse_token(body, self.token_url)
+            raise AuthError(f"{self.name} refused the client credentials ({status})")
+        return _parse_token(body, self.name)
 
 
-def _parse_token(body: bytes, url: str) -> tuple[str, float]:
+def _parse_token(body: bytes, name: str) -> tuple[str, float]:
     try:
         data = orjson.loads(body)
         token = data["access_token"]
     except (orjson.JSONDecodeError, KeyError, TypeError):
-        raise AuthError(f"identity provider {url} answered without an access_token") from None
+        raise AuthError(f"{name} answered without an access_token") from None
     lifetime = data.get("expires_in", DEFAULT_TOKEN_LIFETIME)
     if not isinstance(token, str) or not isinstance(lifetime, int | float):
-        raise AuthError(f"identity provider {url} answered a malformed token")
+        raise AuthError(f"{name} answered a malformed token")
     return token, float(lifetime)

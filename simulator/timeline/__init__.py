@@ -5,5 +5,6 @@ real consumer, `faulting` puts a fault proxy in front of it for the endpoint ste
 `verdicts` is pure: it reads records, never sockets or clocks.
 
 May import: `simulator.producer` and everything below it.
-Offers: `director`, `replay`, `verdicts`, `faulting`.
+Offers: `director`, `replay`, `verdicts`, `faulting`, `gate` (the default threshold of a run
+without `expect:`, and what an interruption does to the verdicts).
 """

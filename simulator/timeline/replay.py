@@ -12,15 +12,18 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 
-from simulator.core.recording import Recording, Sample
+from simulator.core.recording import Recording, Sample, Verdict
 from simulator.core.records import Machine, Observer
 from simulator.core.series import SampleSeries
 from simulator.core.tracks import DEFAULT_HORIZON, Tracks
 from simulator.endpoint.proxy import FaultProxy
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
+from simulator.shell import signals
+from simulator.shell.clock import VIRTUAL_EPOCH
 from simulator.timeline.director import Director
 from simulator.timeline.faulting import start_proxies, stop_proxies
+from simulator.timeline.gate import cut_short, default_verdicts
 from simulator.timeline.verdicts import Facts, judge, watched
 
 SAMPLES = 600  # points per subscription in the report
@@ -42,14 +45,24 @@ async def replay(
     observers: Sequence[Observer] = (),
     say: Callable[[float, str], None] = lambda t, text: None,
     on_start: Callable[[Producer], None] | None = None,
+    default_gate: bool = False,
+    receiver_log: Callable[[str], None] | None = None,
+    sampled: bool = True,
 ) -> Recording:
+    """Play `run` and judge it: its `expect:` block, or with `default_gate` and no block the
+    default threshold (`gate`). Without `sampled` no samples are taken for the report's picture
+    (`run` draws none; its thousand subscriptions' push slots keep the loop to themselves).
+    Interrupted (its task cancelled), it ends with what it has and the
+    checks left undecided are errors."""
     end = duration if duration is not None else run.duration
     tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(run.expect))
     proxies: list[FaultProxy] = []
     if not virtual:  # faults against a real consumer: a fault proxy in front of it
         run, proxies = await start_proxies(run)
     # No verdict reads the bodies, so the embedded endpoint keeps none (it still counts them).
-    producer = Producer(run, virtual=virtual, observers=[tracks, *observers])
+    producer = Producer(
+        run, virtual=virtual, observers=[tracks, *observers], receiver_log=receiver_log
+    )
     tasks: list[asyncio.Task[None]] = []
     initial: dict[str, str] = {}
     samples: dict[str, SampleSeries] = {}
@@ -69,7 +82,8 @@ async def replay(
         backfilled.append(director.backfilled)
         tasks.append(asyncio.create_task(director.play(p.engine.clock)))
         every = max(1.0, (end or DEFAULT_HORIZON) / SAMPLES)
-        tasks.append(asyncio.create_task(_sample(p, machines, samples, every)))
+        if sampled:
+            tasks.append(asyncio.create_task(_sample(p, machines, samples, every)))
         if on_start is not None:
             on_start(p)
 
@@ -82,7 +96,35 @@ async def replay(
             await asyncio.gather(*tasks, return_exceptions=True)
         await stop_proxies(proxies)
     counts = backfilled[0] if backfilled else {}
-    return _recording(run, producer, result, tracks, initial, samples, steps, counts)
+    if producer.engine is None:  # interrupted while starting: no push, nothing to judge
+        return _never_started(run, result)
+    recording = _recording(run, producer, result, tracks, initial, samples, steps, counts)
+    if default_gate and not run.expect:
+        recording.verdicts = default_verdicts(result.ledgers)
+    if result.interrupted:
+        recording.interrupted = signals.name() or "cancelled"
+        why = f"interrupted by {recording.interrupted}"
+        recording.verdicts = cut_short(recording.verdicts, result.ended_at, why)
+    return recording
+
+
+def _never_started(run: RunSpec, result: RunResult) -> Recording:
+    """The recording of a run interrupted before its first push: one check in error."""
+    why = signals.name() or "cancelled"
+    verdict = Verdict(
+        "the run", False, "a run", f"not started: interrupted by {why}", unfinished=True
+    )
+    start = (run.start or VIRTUAL_EPOCH).timestamp()
+    return Recording(
+        title=run.file,
+        munchkin_id=run.munchkin_id,
+        seed=run.seed,
+        start_wall=start,
+        ended_at=result.ended_at,
+        subscriptions=[],
+        verdicts=[verdict],
+        interrupted=why,
+    )
 
 
 async def _sample(
@@ -121,7 +163,8 @@ def _recording(
     steps: list[tuple[float, str]],
     backfilled: dict[str, int],
 ) -> Recording:
-    assert producer.engine is not None
+    engine = producer.engine
+    assert engine is not None
     endpoint = _endpoint_counts(producer)
     facts = Facts(
         ended_at=result.ended_at,
@@ -136,7 +179,7 @@ def _recording(
         title=run.file,
         munchkin_id=run.munchkin_id,
         seed=run.seed,
-        start_wall=producer.engine.clock.wall(0.0),
+        start_wall=engine.clock.wall(0.0),
         ended_at=result.ended_at,
         subscriptions=list(result.machines),
         samples=samples,

@@ -87,12 +87,14 @@ def _state(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
                 f"{wanted} by {offset(expect.by)}",
                 observed,
                 expect.by,
+                settled=reached if passed else expect.by,
             )
         ]
     at = facts.ended_at if expect.at is None else expect.at
     state = str(facts.final_states[name]) if expect.at is None else changes.state_at(at, initial)
     when = "at the end" if expect.at is None else f"at {offset(at)}"
-    return [_v(name, f"{wanted} {when}", state == wanted, wanted, state, at)]
+    settled = expect.at  # a state at a given time; at the end: the end decides
+    return [_v(name, f"{wanted} {when}", state == wanted, wanted, state, at, settled=settled)]
 
 
 # -- counts --------------------------------------------------------------------------------------
@@ -200,6 +202,7 @@ def _delivery(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
                 f"<= {duration(bound)}",
                 f"{duration(worst)} (worst, acknowledged at {offset(when or 0.0)})",
                 when,
+                settled=when if worst > bound else None,  # a wait too long stays too long
             )
         )
     if expect.ordered:
@@ -211,11 +214,19 @@ def _ordered(name: str, facts: Facts) -> Verdict:
     broken = facts.tracks.view(name).tally.disorder
     if broken is not None:
         observed = f"events up to #{broken.highest} arrived before #{broken.low}"
-        return _v(name, "order kept", False, "events in production order", observed, broken.at)
+        expected = "events in production order"
+        return _v(name, "order kept", False, expected, observed, broken.at, settled=broken.at)
     return _v(name, "order kept", True, "events in production order", "in order", facts.ended_at)
 
 
 def _v(
-    name: str, what: str, passed: bool, expected: str, observed: str, at: float | None
+    name: str,
+    what: str,
+    passed: bool,
+    expected: str,
+    observed: str,
+    at: float | None,
+    *,
+    settled: float | None = None,
 ) -> Verdict:
-    return Verdict(f"{name}: {what}", passed, expected, observed, at, name)
+    return Verdict(f"{name}: {what}", passed, expected, observed, at, name, settled=settled)
