@@ -259,3 +259,44 @@ def test_the_image_is_built_from_this_repository_and_named_alike_everywhere() ->
     assert COLLECT["spec"]["containers"][0]["image"] == image
     assert f"docker build -f examples/kubernetes/Dockerfile -t {image} ." in README
     assert f"docker build -f examples/kubernetes/Dockerfile -t {image} ." in dockerfile
+
+
+def test_every_shard_of_the_run_file_holds_a_subscription() -> None:
+    """A shard that holds no subscription is refused (exit 2, which fails the whole Job): the
+    partition, by a hash of the name, gives each of the N pods at least one of run.yaml's."""
+    shard = pytest.importorskip("simulator.fleet.shard")  # on main with branch shard's merge
+    run, _ = check_run(KUBE / "run.yaml", environ={})
+    names = [subscription.name for subscription in run.subscriptions]
+    n = completions()
+    held = [shard.members(names, shard.parse_shard(f"{i}/{n}")) for i in range(1, n + 1)]
+    assert all(held)
+    assert sorted(name for names_of in held for name in names_of) == sorted(names)
+
+
+def ci_matrix() -> Manifest:
+    """README's GitHub Actions example: the YAML block with a `strategy.matrix`."""
+    blocks = re.findall(r"^( *)```yaml\n(.*?)^\1```", README, re.M | re.S)
+    texts = [
+        "\n".join(line.removeprefix(indent) for line in text.splitlines())
+        for indent, text in blocks
+    ]
+    document: Manifest = yaml.safe_load(next(text for text in texts if "strategy:" in text))
+    return document
+
+
+def test_the_readme_ci_matrix_runs_one_shard_per_job_then_merges() -> None:
+    """Shards 1..N, one a job, N being the `/N` of its --shard; a failed shard does not cancel
+    the others; the merge job waits for them all and runs even when one failed."""
+    jobs = ci_matrix()["jobs"]
+    strategy = jobs["shard"]["strategy"]
+    shards = strategy["matrix"]["shard"]
+    runs = [step["run"] for step in jobs["shard"]["steps"] if "marketo-sim" in step.get("run", "")]
+    assert strategy["fail-fast"] is False
+    assert shards == list(range(1, len(shards) + 1))
+    assert runs == [
+        f"marketo-sim run run.yaml --shard ${{{{ matrix.shard }}}}/{len(shards)} "
+        "--log attempts.jsonl --json result.json"
+    ]
+    assert jobs["merge"]["needs"] == "shard"
+    assert jobs["merge"]["if"] == "always()"
+    assert {"run": "marketo-sim merge merged out/*/*"} in jobs["merge"]["steps"]
