@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.table import Table
 
 from simulator.core.delivery import Counters, Ledger
 from simulator.core.outcome import OutcomeKind
@@ -23,6 +24,7 @@ from simulator.reports.console import (
     attempt_json,
     attempt_line,
     change_line,
+    grid,
     print_summary,
     run_summary,
     status_cells,
@@ -247,6 +249,29 @@ def test_the_live_view_on_a_terminal_is_totals_and_a_bounded_table() -> None:
     assert row(text, "sub0029")[1] == "disabled"
     assert sum(line.startswith("│ sub") for line in text.splitlines()) == MAX_ROWS
     assert "... and 10 more, all active" in text
+
+
+def test_the_live_table_is_drawn_as_rich_draws_its_default_table() -> None:
+    """`grid` (the live view's cheap table) shows what a rich `Table` of the same cells, title
+    and caption shows, line for line (rich pads the title and caption with spaces)."""
+    columns = ("name", "state", "count")
+    cells = [
+        [("a", None), ("active", "green"), ("1,000", None)],
+        [("long-name", None), ("paused", "red"), ("7", None)],
+    ]
+    title, caption = "simulated +00:00:01.000", "... and 3 more, all active"
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i < 2 else "right")
+    for row_cells in cells:
+        table.add_row(*(text for text, _ in row_cells))
+    drawn = []
+    for renderable in (table, grid(columns, cells, left=2, title=title, caption=caption)):
+        console, out = plain_console()
+        console.print(renderable)
+        drawn.append([line.rstrip() for line in out.getvalue().splitlines()])
+    assert drawn[1] == drawn[0]
+    assert drawn[1][5] == "│ long-name │ paused │     7 │"
 
 
 def test_the_plain_summary_is_totals_then_a_line_per_subscription() -> None:
