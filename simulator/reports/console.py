@@ -9,16 +9,18 @@ first (subscriptions by state, events, attempts by outcome), then the subscripti
 the run file's order, at most `MAX_ROWS` rows and a line counting the rest. Off a terminal (a
 pipe, a CI log) everything is plain `key=value` lines that are never wrapped, in a stable order.
 
-The live status is redrawn `REFRESH_PER_SECOND` times a second by rich's refresh thread, which
+The live status is redrawn `REFRESH_PER_SECOND` times a second by a thread of its own, which
 holds the interpreter lock while it draws: every millisecond a frame costs is a millisecond the
-event loop, and a thousand subscriptions' push slots, may wait. So a frame reads each machine
-once (its state and ledger), builds the full status of the listed rows only, and lays the table
-out as lines of text (`grid`): about 3 ms for 1,000 subscriptions, where a rich `Table` of the
-same 20 rows took 30-50 ms and pushed the cadence error's p99 past 50 ms.
+event loop, and a thousand subscriptions' push slots, may wait, and on a busy machine the thread
+can be descheduled while it holds the lock, so a frame of 6 ms of CPU can stall the loop for
+40. So a frame reads each machine once (its state and ledger), builds the full status of the
+listed rows only, and lays the table out as lines of text (`grid`): with 1,000 subscriptions
+about 6 ms of CPU, where a rich `Table` of the same 20 rows and every row's status took 23 ms.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +49,8 @@ STATE_STYLE = {
     "deprovisioned": "dim",
 }
 MAX_ROWS = 20  # subscriptions listed by the live status and the summary; the rest are counted
-REFRESH_PER_SECOND = 4  # live frames: a simulated clock shown to the second needs no more
+REFRESH_PER_SECOND = 2  # live frames: a status read by a person, not an animation
+MAX_LINES = 20  # lines printed above the live status per frame; the rest are counted
 # How soon a state needs a person's eye: the lower, the earlier its row. An unbalanced ledger
 # comes before them all (-1); active, and any state not named here, is no trouble.
 TROUBLE = {"disabled": 0, "paused": 1, "retrying": 2, "unstable": 2, "pending": 3}
@@ -141,7 +144,13 @@ class Narrator:
 
 class ConsoleReport:
     """Live status on a terminal; off one, failed attempts and state changes as they happen, and
-    a status block every `every` simulated seconds. Counts attempts by outcome as they pass."""
+    a status block every `every` simulated seconds. Counts attempts by outcome as they pass.
+
+    On a terminal a thread of its own paints `refresh_per_second` frames a second: the lines
+    that came since the last frame (failed attempts, state changes), at most `MAX_LINES` and a
+    line counting the rest, printed above the status in one go, then the status. Printing above
+    a live display redraws it, so a line printed as it came would cost the event loop a redraw
+    each: a thousand subscriptions failing at once would stall it for seconds."""
 
     def __init__(
         self,
@@ -152,6 +161,7 @@ class ConsoleReport:
         verbose: bool = False,
         every: float = 60.0,
         outcomes: Counter[str] | None = None,
+        refresh_per_second: float = REFRESH_PER_SECOND,
     ) -> None:
         self.console = console
         self._machines = machines
@@ -161,44 +171,74 @@ class ConsoleReport:
         self._next_block = every
         self._live: Live | None = None
         self.outcomes: Counter[str] = Counter() if outcomes is None else outcomes
+        self._period = 1.0 / refresh_per_second
+        self._lock = threading.Lock()  # the lines waiting, between the loop and the painter
+        self._waiting: list[Text] = []
+        self._unshown = 0  # lines past MAX_LINES since the last frame
+        self._stop = threading.Event()
+        self._painter: threading.Thread | None = None
 
     def __enter__(self) -> ConsoleReport:
         if self.console.is_terminal:
-            self._live = Live(
-                get_renderable=self.view,
-                console=self.console,
-                refresh_per_second=REFRESH_PER_SECOND,
-                transient=True,
-            )
+            self._live = Live(self.view(), console=self.console, auto_refresh=False, transient=True)
             self._live.__enter__()
+            self._painter = threading.Thread(target=self._paint_often, name="live", daemon=True)
+            self._painter.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._live is not None:
+            self._stop.set()
+            if self._painter is not None:
+                self._painter.join()
+            self.paint()  # the last lines, and the status as it ended
             self._live.__exit__(None, None, None)
             self._live = None
 
     def attempt(self, record: AttemptRecord) -> None:
         self.outcomes[str(record.outcome)] += 1
         if self._verbose or record.outcome is not OutcomeKind.SUCCESS:
-            self.console.print(
-                attempt_line(record, stamp=record.done),
-                style=None if record.outcome == "success" else "yellow",
-                highlight=False,
-                soft_wrap=True,
-            )
+            line = attempt_line(record, stamp=record.done)
+            self._say(line, None if record.outcome == "success" else "yellow")
         if self._live is None and record.done >= self._next_block:
             self._next_block = (record.done // self._every + 1) * self._every
             for line in self.lines():
                 self.console.print(line, highlight=False, soft_wrap=True)
 
     def state_changed(self, change: StateChange) -> None:
-        self.console.print(
-            change_line(change),
-            style=f"bold {STATE_STYLE[change.new]}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        self._say(change_line(change), f"bold {STATE_STYLE[change.new]}")
+
+    def _say(self, line: str, style: str | None) -> None:
+        """Print `line` now off a terminal; on one, with the next frame."""
+        if self._live is None:
+            self.console.print(line, style=style, highlight=False, soft_wrap=True)
+            return
+        with self._lock:
+            if len(self._waiting) < MAX_LINES:
+                self._waiting.append(Text(line, style=style or ""))
+            else:
+                self._unshown += 1
+
+    def _paint_often(self) -> None:
+        while not self._stop.wait(self._period):
+            self.paint()
+
+    def paint(self) -> None:
+        """One frame on the terminal: the lines waiting, printed above the status, then the
+        status redrawn. The painter thread calls it; so does the end of the run."""
+        if self._live is None:
+            return
+        with self._lock:
+            lines, self._waiting = self._waiting, []
+            unshown, self._unshown = self._unshown, 0
+        if unshown:
+            more = (
+                f"... and {unshown:,} more lines like these, left out (--log keeps every attempt)"
+            )
+            lines.append(Text(more, style="dim"))
+        if lines:
+            self.console.print(Group(*lines), soft_wrap=True)
+        self._live.update(self.view(), refresh=True)
 
     def lines(self) -> list[str]:
         """The status as plain lines, for logs and pipes: one of totals, one per subscription
