@@ -69,7 +69,7 @@ def test_a_run_to_a_real_endpoint_loads_no_server_signatures_or_virtual_clock(
     tmp_path: Path,
 ) -> None:
     """`marketo-sim run` of a legacy subscription pushing to a consumer of its own loads the
-    HTTP client, the terminal and fake data, but not aiohttp's server (the embedded endpoint),
+    HTTP client and the terminal, but not aiohttp's server (the embedded endpoint),
     cryptography (Adobe I/O signatures) or looptime (which imports pytest): they would only
     delay the first push. The consumer here is a closed port; the run is 1 simulated second at
     speed 100."""
@@ -78,9 +78,9 @@ def test_a_run_to_a_real_endpoint_loads_no_server_signatures_or_virtual_clock(
         "munchkinId: 123-ABC-456\nsubscriptions:\n"
         "  - name: leads\n    endpoint: http://127.0.0.1:9/\n    rate: 10\n"
     )
-    heavy = ("aiohttp", "aiohttp.web", "cryptography", "faker", "looptime", "pytest", "rich")
+    heavy = ("aiohttp", "aiohttp.web", "cryptography", "looptime", "pytest", "rich")
     argv = ("run", str(run_file), "--speed", "100", "--duration", "1s")
-    assert loaded_after(*argv, heavy=heavy) == (["aiohttp", "faker", "rich"], "0")
+    assert loaded_after(*argv, heavy=heavy) == (["aiohttp", "rich"], "0")
 
 
 def test_the_probe_sees_what_a_command_loads() -> None:
