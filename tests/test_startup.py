@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
 # What a run needs and `--version` and `check` do not: the HTTP stack, the terminal, the virtual
 # clock, signatures (and Faker, which nothing may load: the world's names are data).
-HEAVY = ("aiohttp", "rich", "faker", "looptime", "cryptography")
+HEAVY = ("aiohttp", "rich", "faker", "looptime", "cryptography", "prometheus_client")
 
 # Runs the command line in this interpreter, then prints the heavy packages it loaded.
 PROBE = """
