@@ -37,6 +37,7 @@ from prometheus_client import (
     GCCollector,
     Histogram,
     ProcessCollector,
+    disable_created_metrics,
     start_http_server,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -370,6 +371,9 @@ def start(port: int | None) -> Metrics:
     """Metrics for one run: in multiprocess mode when the environment names the shared
     directory (the server, if `port` is given, then serves every process's values), else this
     process's alone."""
+    # No `_created` sample next to each counter and histogram: a time of creation per
+    # subscription and outcome would double the lines of a scrape and tell a dashboard nothing.
+    disable_created_metrics()
     shared = multiprocess_dir()
     if shared is not None:
         observer = RunMetrics(None)
