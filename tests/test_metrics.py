@@ -18,9 +18,12 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from simulator.cli import main
+from simulator.cli import build_parser, main
 from simulator.core.records import AttemptRecord
 from simulator.reports import metrics
 from simulator.reports.metrics import RunMetrics, Server
@@ -85,7 +88,7 @@ def scrape_during(
     scrapes: dict[int, Samples] = {}
     real_serve, real_attempt = metrics.serve, RunMetrics.attempt
 
-    def serve(port: int, registry: metrics.CollectorRegistry) -> Server:
+    def serve(port: int, registry: CollectorRegistry) -> Server:
         servers.append(real_serve(port, registry))
         return servers[-1]
 
@@ -218,6 +221,18 @@ def test_a_bad_port_is_refused_by_the_flag(port: str, capsys: pytest.CaptureFixt
         main(["run", str(QUICKSTART), "--virtual", "--metrics-port", port])
     assert exited.value.code == 2
     assert "argument --metrics-port" in capsys.readouterr().err
+
+
+@given(st.integers(min_value=-100_000, max_value=200_000))
+def test_the_port_flag_takes_exactly_0_to_65535(port: int) -> None:
+    """Every whole number from 0 to 65535 is a port (0: any free one); nothing else is."""
+    parser = build_parser(only="run")
+    words = ["run", "f.yaml", f"--metrics-port={port}"]
+    if 0 <= port <= 65_535:
+        assert parser.parse_args(words).metrics_port == port
+    else:
+        with pytest.raises(SystemExit):
+            parser.parse_args(words)
 
 
 def test_every_documented_metric_is_in_the_exposition(

@@ -373,7 +373,7 @@ def start(port: int | None) -> Metrics:
     process's alone."""
     # No `_created` sample next to each counter and histogram: a time of creation per
     # subscription and outcome would double the lines of a scrape and tell a dashboard nothing.
-    disable_created_metrics()
+    disable_created_metrics()  # type: ignore[no-untyped-call]
     shared = multiprocess_dir()
     if shared is not None:
         observer = RunMetrics(None)
