@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import re
 import socket
 import urllib.request
@@ -250,49 +251,56 @@ def test_every_documented_metric_is_in_the_exposition(
 # ---- multiprocess mode: one scrape covers every worker -------------------------------------------
 
 
-def test_one_scrape_covers_two_worker_processes(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Two plain processes each run a virtual minute of their own subscription with
-    PROMETHEUS_MULTIPROC_DIR set, as `--workers` runs its shards: this process serves the shared
-    directory, and one scrape counts both runs' attempts and events; the gauges of a process
-    leave the scrape once it is marked dead, its counters stay."""
-    shared = tmp_path / "prometheus"
-    shared.mkdir()
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+def test_one_scrape_covers_two_worker_processes(tmp_path: Path) -> None:
+    """Two plain processes, started as `--workers` starts its shards, each run a virtual minute
+    of their own subscription; the parent serves the shared directory, and one scrape counts
+    both runs' attempts, events and states. Once a worker is marked ended its gauges leave the
+    scrape, its counters stay."""
     runs = {"north": 10, "south": 4}
     logs = {name: tmp_path / f"{name}.jsonl" for name in runs}
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter reads the variable
-    workers = []
-    for name, rate in runs.items():
-        argv = ["run", str(small_run(tmp_path, name, rate)), "--virtual", "--log", str(logs[name])]
-        workers.append(spawn.Process(target=main, args=(argv,)))
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-        assert worker.exitcode == 0
-    server = metrics.serve(0, metrics.multiprocess_registry(shared))
-    try:
-        both = parsed(scrape(server.url))
+    with metrics.serving_workers(0) as fleet:
+        workers = []
+        for name, rate in runs.items():
+            path = small_run(tmp_path, name, rate)
+            argv = ["run", str(path), "--virtual", "--log", str(logs[name])]
+            workers.append(spawn.Process(target=main, args=(argv,)))
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+            assert worker.exitcode == 0
+        both = parsed(scrape(fleet.server.url))
         for worker in workers:
             assert worker.pid is not None
-            metrics.process_ended(worker.pid, shared)
-        after = parsed(scrape(server.url))
-    finally:
-        server.close()
+            fleet.ended(worker.pid)
+        after = parsed(scrape(fleet.server.url))
     for name, rate in runs.items():
         lines = [orjson.loads(line) for line in logs[name].read_bytes().splitlines()]
-        assert value(both, "marketo_sim_attempts_total", subscription=name, outcome="success") == 29
         assert len(lines) == 29  # pushes at 2 s, 4 s, ... 58 s; the run ends at 1m (exclusive)
+        assert value(both, "marketo_sim_attempts_total", subscription=name, outcome="success") == 29
         acked = sum(line["events"] for line in lines)
         assert acked == 58 * rate
         assert value(both, "marketo_sim_events_acknowledged_total", subscription=name) == acked
-        assert value(both, "marketo_sim_events_produced_total", subscription=name) >= acked
+        assert value(both, "marketo_sim_events_produced_total", subscription=name) == 60 * rate
+        assert value(both, "marketo_sim_queue_depth", subscription=name) == 2 * rate
         assert value(both, "marketo_sim_subscription_state", subscription=name, state="active") == 1
         assert value(after, "marketo_sim_events_acknowledged_total", subscription=name) == acked
         assert ("marketo_sim_queue_depth", frozenset({("subscription", name)})) not in after
     assert value(both, "marketo_sim_attempt_latency_seconds_count", outcome="success") == 58
+
+
+def test_serving_workers_leaves_the_environment_as_it_found_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shared directory is named to the workers only while the parent serves them, and
+    removed afterwards."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    with metrics.serving_workers(0) as fleet:
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(fleet.path)
+        assert fleet.path.is_dir()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    assert not fleet.path.exists()
 
 
 # ---- the Grafana dashboard -----------------------------------------------------------------------

@@ -23,7 +23,9 @@ only when metrics are asked for, so start-up stays light.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -382,6 +384,41 @@ def start(port: int | None) -> Metrics:
     registry = single_registry()
     observer = RunMetrics(registry)
     return Metrics(observer, serve(port, registry) if port is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    """The metrics of worker processes, served by their parent (`serving_workers`)."""
+
+    path: Path  # the shared directory the workers write into
+    server: Server
+
+    def ended(self, pid: int) -> None:
+        """Worker `pid` has exited: its gauges leave the scrape, its counters stay."""
+        process_ended(pid, self.path)
+
+
+@contextlib.contextmanager
+def serving_workers(port: int) -> Iterator[Fleet]:
+    """For a parent about to start workers (`--workers`): a fresh shared directory named in
+    `PROMETHEUS_MULTIPROC_DIR`, which the workers it then starts inherit (each writes its metrics
+    there, `start`), served on 127.0.0.1:`port`. The workers get no `--metrics-port` of their
+    own. On exit the server is shut, the directory removed and the variable restored."""
+    before = os.environ.get(MULTIPROC_ENV)
+    with tempfile.TemporaryDirectory(prefix="marketo-sim-metrics-") as directory:
+        os.environ[MULTIPROC_ENV] = directory
+        try:
+            disable_created_metrics()  # type: ignore[no-untyped-call]
+            server = serve(port, multiprocess_registry(Path(directory)))
+            try:
+                yield Fleet(Path(directory), server)
+            finally:
+                server.close()
+        finally:
+            if before is None:
+                del os.environ[MULTIPROC_ENV]
+            else:
+                os.environ[MULTIPROC_ENV] = before
 
 
 def names() -> Iterator[str]:
