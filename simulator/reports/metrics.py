@@ -168,13 +168,14 @@ class RunMetrics:
     `registry` None: multiprocess mode, the values go to `PROMETHEUS_MULTIPROC_DIR`."""
 
     def __init__(self, registry: CollectorRegistry | None) -> None:
-        self.multiprocess = registry is None
         self._machines: Mapping[str, Machine] = {}
         self._now: Callable[[], float] = lambda: 0.0
         self.attempts = Counter(
-            f"{PREFIX}_attempts", _help(f"{PREFIX}_attempts"), ("subscription", "outcome"),
+            f"{PREFIX}_attempts",
+            _help(f"{PREFIX}_attempts"),
+            ("subscription", "outcome"),
             registry=registry,
-        )  # fmt: skip
+        )
         self.latency = Histogram(
             f"{PREFIX}_attempt_latency_seconds",
             _help(f"{PREFIX}_attempt_latency_seconds"),
@@ -209,6 +210,8 @@ class RunMetrics:
     def publish_all(self) -> None:
         """Multiprocess mode: every subscription's gauges and ledger, now (at the start and the
         end of the run); nothing otherwise, since the collector reads them at scrape time."""
+        if self._published is None:
+            return
         for name in self._machines:
             self._publish(name)
 
