@@ -423,7 +423,3 @@ def serving_workers(port: int) -> Iterator[Fleet]:
             else:
                 os.environ[MULTIPROC_ENV] = before
 
-
-def names() -> Iterator[str]:
-    """Every metric name this module exposes."""
-    return (doc.name for doc in DOCS)
