@@ -422,4 +422,3 @@ def serving_workers(port: int) -> Iterator[Fleet]:
                 del os.environ[MULTIPROC_ENV]
             else:
                 os.environ[MULTIPROC_ENV] = before
-
