@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from simulator.producer import Producer
     from simulator.reports.console import ConsoleReport
     from simulator.reports.jsondoc import Latencies
+    from simulator.reports.metrics import Metrics
     from simulator.runfile.scenario import RunSpec
     from simulator.shell.clock import Clock, ClockMode
 
@@ -116,6 +117,7 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
         "--seed", type=_seed_type, help="seed for generated events (overrides the file)"
     )
     _json_flag(run)
+    _metrics_flag(run)
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
     )
@@ -128,6 +130,15 @@ def _json_flag(command: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write the result as one JSON document (schema: marketo-sim schema --result); "
         "- is standard output",
+    )
+
+
+def _metrics_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--metrics-port",
+        type=_port_type,
+        metavar="PORT",
+        help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: any free port)",
     )
 
 
@@ -158,6 +169,7 @@ def _replay_flags(replay: argparse.ArgumentParser) -> None:
         "--junit", type=_output_type, metavar="FILE", help="write JUnit XML, one case per check"
     )
     _json_flag(replay)
+    _metrics_flag(replay)
     replay.add_argument("-v", "--verbose", action="store_true", help="print every attempt")
 
 
@@ -254,6 +266,12 @@ def _event_count(text: str) -> int:
     return parse_int(text, low=1, high=COUNT_MAX)
 
 
+def _port(text: str) -> int:
+    from simulator.core.bounds import parse_int
+
+    return parse_int(text, low=0, high=65_535)
+
+
 def _output_file(text: str) -> Path:
     from simulator.core.bounds import parse_output_path
 
@@ -277,6 +295,7 @@ _duration = flag_type(_positive_duration, "duration")
 _seed_type = flag_type(_seed, "seed")
 _count_type = flag_type(_event_count, "count")
 _output_type = flag_type(_output_file, "file")
+_port_type = flag_type(_port, "port")
 _url_type = flag_type(_consumer_url, "URL")
 
 
@@ -350,6 +369,7 @@ class Play:
     machines: dict[str, Machine] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
     report: ConsoleReport | None = None
+    metrics: Metrics | None = None
     _current: asyncio.Task[None] | None = None  # keeps production current for the live status
 
     def play(self, args: argparse.Namespace, *, speed: float) -> int:
@@ -367,6 +387,9 @@ class Play:
                 observers: list[Observer] = [latencies]
                 if log is not None:
                     observers.append(AttemptLog(log))
+                self.metrics = _metrics(args, console)
+                if self.metrics is not None:
+                    observers.append(self.metrics.observer)
                 if self.command == "replay":
                     observers.append(Narrator(console, verbose=args.verbose))
                 played = replay(
@@ -386,6 +409,8 @@ class Play:
                     self._current = None
                     if self.report is not None:
                         self.report.__exit__(None, None, None)
+                    if self.metrics is not None:
+                        self.metrics.close()
                 if log is not None and recording.interrupted:
                     log.write(_interruption_line(recording))
             seconds = elapsed()
@@ -398,6 +423,10 @@ class Play:
 
         assert producer.engine is not None
         self.machines = producer.engine.machines()
+        if self.metrics is not None:
+            self.metrics.observer.watch(self.machines, producer.engine.clock.now)
+            if not self.virtual:  # the scrapes read the machines from another thread
+                self._keep_current(producer)
         if self.command != "run":
             where = _servers(producer, args.endpoint)
             if where:
@@ -414,8 +443,13 @@ class Play:
         self.report.__enter__()
         producer.engine.observers.append(self.report)
         if console.is_terminal:  # the live status reads the machines from another thread
-            import asyncio
+            self._keep_current(producer)
 
+    def _keep_current(self, producer: Producer) -> None:
+        import asyncio
+
+        assert producer.engine is not None
+        if self._current is None:
             keep = _keep_current(self.machines, producer.engine.clock)
             self._current = asyncio.create_task(keep)  # Runner cancels it when the run ends
 
@@ -468,6 +502,23 @@ class Play:
                 exit_code=signals.exit_code(code) if signals.received() is not None else code,
             )
             pipes.write_bytes(args.json, document.dumps() + b"\n")
+
+
+def _metrics(args: argparse.Namespace, console: Console) -> Metrics | None:
+    """The run's Prometheus metrics: served on `--metrics-port`, or written for another process
+    to serve when `PROMETHEUS_MULTIPROC_DIR` is set (a `--workers` worker); None without both.
+    prometheus_client is imported only then (start-up stays light)."""
+    import os
+
+    port = args.metrics_port
+    if port is None and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    from simulator.reports import metrics
+
+    started = metrics.start(port)
+    if started.server is not None:
+        console.print(f"metrics: {started.server.url} (simulated time)")
+    return started
 
 
 async def _keep_current(machines: dict[str, Machine], clock: Clock) -> None:

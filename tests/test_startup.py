@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
 # What a run needs and `--version` and `check` do not: the HTTP stack, the terminal, the virtual
 # clock, signatures (and Faker, which nothing may load: the world's names are data).
-HEAVY = ("aiohttp", "rich", "faker", "looptime", "cryptography")
+HEAVY = ("aiohttp", "rich", "faker", "looptime", "cryptography", "prometheus_client")
 
 # Runs the command line in this interpreter, then prints the heavy packages it loaded.
 PROBE = """
@@ -78,7 +78,15 @@ def test_a_run_to_a_real_endpoint_loads_no_server_signatures_or_virtual_clock(
         "munchkinId: 123-ABC-456\nsubscriptions:\n"
         "  - name: leads\n    endpoint: http://127.0.0.1:9/\n    rate: 10\n"
     )
-    heavy = ("aiohttp", "aiohttp.web", "cryptography", "looptime", "pytest", "rich")
+    heavy = (
+        "aiohttp",
+        "aiohttp.web",
+        "cryptography",
+        "looptime",
+        "prometheus_client",  # only with --metrics-port
+        "pytest",
+        "rich",
+    )
     argv = ("run", str(run_file), "--speed", "100", "--duration", "1s")
     assert loaded_after(*argv, heavy=heavy)[0] == ["aiohttp", "rich"]
 
