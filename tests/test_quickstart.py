@@ -57,4 +57,3 @@ def test_every_exact_check_of_the_walkthrough_passes(walkthrough: Recording) -> 
     """All 18 verdicts of the 11 checks hold to the millisecond on the virtual clock."""
     failed = [f"{v.name}: observed {v.observed}" for v in walkthrough.verdicts if not v.passed]
     assert (len(walkthrough.verdicts), failed) == (18, [])
-
