@@ -3,6 +3,7 @@ Each is fed records by hand here; the engine that emits them is another file's s
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -209,7 +210,8 @@ def test_status_cells_describe_a_machine_at_a_time() -> None:
 def test_off_a_terminal_the_report_prints_failures_and_a_status_block_each_interval() -> None:
     """A failed attempt is printed (stamped when its outcome was known, the order lines come
     in), a success is not; the first attempt past each interval prints the totals and one status
-    line per subscription."""
+    line per subscription, as of when that attempt's outcome was known (so lines stay in time
+    order)."""
     console, out = plain_console()
     with ConsoleReport(console, {"leads": FakeMachine()}, lambda: 100.0, every=60.0) as report:
         report.attempt(record(at=10.0))
@@ -218,11 +220,28 @@ def test_off_a_terminal_the_report_prints_failures_and_a_status_block_each_inter
         report.attempt(record(at=80.0))
     assert out.getvalue().splitlines() == [
         attempt_line(record(at=20.0, outcome=OutcomeKind.TIMEOUT), stamp=20.042),
-        "+00:01:40.000 totals: subscriptions 1 (1 retrying); events produced 1,000, "
+        "+00:01:10.042 totals: subscriptions 1 (1 retrying); events produced 1,000, "
         "acknowledged 900, queued 100, expired 0, discarded 0, dropped 0; "
         "attempts 3 (2 success, 1 timeout)",
-        "+00:01:40.000 leads retrying queued=100 oldest=1m10s sent=12 acked=9 failed=3 next=in 30s",
+        "+00:01:10.042 leads retrying queued=100 oldest=40s sent=12 acked=9 failed=3 next=in 1m00s",
     ]
+
+
+async def test_in_a_pipe_the_state_change_an_attempt_causes_comes_before_the_status_block() -> None:
+    """On an event loop, the block an attempt triggers waits for the rest of that instant: the
+    engine tells the attempt, then the change it caused, and a pipe reads them in that order,
+    the block last, every line stamped with the attempt's instant."""
+    console, out = plain_console()
+    failed = record(at=300.0, outcome=OutcomeKind.TIMEOUT)
+    change = replace(CHANGE, at=failed.done)
+
+    with ConsoleReport(console, {"leads": FakeMachine()}, lambda: 999.0, every=60.0) as report:
+        report.attempt(failed)
+        report.state_changed(change)
+        await asyncio.sleep(0)  # the block is printed on the loop's next turn
+    lines = out.getvalue().splitlines()
+    assert [line.split()[2] for line in lines[:3]] == ["retry", "active", "subscriptions"]
+    assert {line.split()[0] for line in lines} == {"+00:05:00.042"}
 
 
 def test_a_status_block_lists_the_subscriptions_in_trouble_first_and_counts_the_rest() -> None:

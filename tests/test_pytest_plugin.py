@@ -6,13 +6,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import textwrap
-import warnings
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import looptime
 import pytest
 from aiohttp import web
 
@@ -45,23 +43,6 @@ asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 filterwarnings = error
 """
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _no_leftover_event_loop() -> None:
-    """looptime's plugin asks the loop policy for the current loop before each sync test; before
-    the first async test none is set, so the policy makes one that nobody closes. These are the
-    suite's first pytest-asyncio tests: they replace it, and its ResourceWarning, whenever the
-    GC gets to it, would fail some later test (filterwarnings = error). Close it now."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            loop = asyncio.get_event_loop_policy().get_event_loop()
-        except RuntimeError:
-            return
-    if not isinstance(loop, looptime.LoopTimeEventLoop) and not loop.is_running():
-        loop.close()
-        asyncio.set_event_loop(None)
 
 
 def consumer(status: int = 200, latency: float = 0.0) -> web.Application:

@@ -20,6 +20,7 @@ about 6 ms of CPU, where a rich `Table` of the same 20 rows and every row's stat
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -202,8 +203,20 @@ class ConsoleReport:
             self._say(line, None if record.outcome == "success" else "yellow")
         if self._live is None and record.done >= self._next_block:
             self._next_block = (record.done // self._every + 1) * self._every
-            for line in self.lines():
-                self.console.print(line, highlight=False, soft_wrap=True)
+            self._block_soon(record.done)
+
+    def _block_soon(self, at: float) -> None:
+        """Print the status block as of `at` once the engine has told everything of this
+        instant: the state change an attempt causes is told right after the attempt, so a block
+        printed at once would come before it, and a pipe would read out of time order."""
+        try:
+            asyncio.get_running_loop().call_soon(self._print_block, at)
+        except RuntimeError:  # no loop (a caller driving the report by hand): print now
+            self._print_block(at)
+
+    def _print_block(self, at: float) -> None:
+        for line in self.lines(at):
+            self.console.print(line, highlight=False, soft_wrap=True)
 
     def state_changed(self, change: StateChange) -> None:
         self._say(change_line(change), f"bold {STATE_STYLE[change.new]}")
@@ -240,10 +253,11 @@ class ConsoleReport:
             self.console.print(Group(*lines), soft_wrap=True)
         self._live.update(self.view(), refresh=True)
 
-    def lines(self) -> list[str]:
+    def lines(self, at: float | None = None) -> list[str]:
         """The status as plain lines, for logs and pipes: one of totals, one per subscription
-        listed (those in trouble first), and one counting those not listed."""
-        now = self._now()
+        listed (those in trouble first), and one counting those not listed; as of `at` (default:
+        now)."""
+        now = self._now() if at is None else at
         bring_up_to(self._machines, now)
         seen = survey(self._machines)
         when = offset(now)

@@ -264,10 +264,12 @@ class LegacyLane:
                 continue
             outcome, body = await self._attempt(engine, push)
             old = machine.state
-            transition = machine.record(push, ok=outcome.ok, now=clock.now())
+            # One instant for the machine, the record and the change, so their lines agree.
+            done = clock.now()
+            transition = machine.record(push, ok=outcome.ok, now=done)
             if outcome.ok:
                 self._last_acknowledged = (push, body)
-            engine.emit_attempt(self._record(engine, push, outcome, transition.new))
+            engine.emit_attempt(self._record(engine, push, outcome, transition.new, done))
             if transition.new is not old:
                 at, why = transition.at, transition.trigger
                 engine.emit_change(self.name, old, transition.new, at, why)
@@ -280,7 +282,7 @@ class LegacyLane:
         headers = await self._headers()
         outcome = await self._post(engine, body, headers)
         again = Push(push.batch, push.attempt, push.kind, engine.clock.now())
-        record = self._record(engine, again, outcome, self.machine.state)
+        record = self._record(engine, again, outcome, self.machine.state, engine.clock.now())
         engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
 
     async def _headers(self) -> dict[str, str]:
@@ -371,7 +373,9 @@ class LegacyLane:
             self._ahead.cancel()
             self._ahead = None
 
-    def _record(self, engine: Engine, push: Push, outcome: Outcome, state: str) -> AttemptRecord:
+    def _record(
+        self, engine: Engine, push: Push, outcome: Outcome, state: str, done: float
+    ) -> AttemptRecord:
         return AttemptRecord(
             at=push.at,
             wall=engine.clock.wall(push.at),
@@ -387,7 +391,7 @@ class LegacyLane:
             detail=outcome.detail,
             oldest_event=push.batch.oldest_time,
             seqs=push.batch.seq_range,
-            done_at=engine.clock.now(),
+            done_at=done,
         )
 
 

@@ -149,8 +149,9 @@ class IoLane:
         outcome = await self._post(engine, events, body, delivery.retry)
         if outcome.ok:
             self._last_acknowledged = (events, body)
-        changes = self.machine.record(delivery, outcome, engine.clock.now())
-        engine.emit_attempt(self._record(engine, delivery, events, outcome))
+        done = engine.clock.now()  # one instant for the machine, the record and its changes
+        changes = self.machine.record(delivery, outcome, done)
+        engine.emit_attempt(self._record(engine, delivery, events, outcome, done))
         self._report_changes(engine, changes)
 
     def _materialise(self, engine: Engine, delivery: IoDelivery) -> tuple[Sequence[IoEvent], bytes]:
@@ -185,7 +186,7 @@ class IoLane:
         now = engine.clock.now()
         outcome = await self._post(engine, events, body, 0)
         delivery = IoDelivery(Batch("duplicate", (), now), 0, now, None, duplicate=True)
-        record = self._record(engine, delivery, events, outcome)
+        record = self._record(engine, delivery, events, outcome, engine.clock.now())
         engine.emit_attempt(dataclasses.replace(record, kind="duplicate"))
 
     def poke(self) -> None:
@@ -216,7 +217,12 @@ class IoLane:
         return headers
 
     def _record(
-        self, engine: Engine, delivery: IoDelivery, events: Sequence[IoEvent], outcome: Outcome
+        self,
+        engine: Engine,
+        delivery: IoDelivery,
+        events: Sequence[IoEvent],
+        outcome: Outcome,
+        done: float,
     ) -> AttemptRecord:
         return AttemptRecord(
             at=delivery.at,
@@ -233,7 +239,7 @@ class IoLane:
             detail=outcome.detail,
             oldest_event=delivery.batch.oldest_time,
             seqs=delivery.batch.seq_range,
-            done_at=engine.clock.now(),
+            done_at=done,
         )
 
     def _report_changes(
