@@ -223,60 +223,37 @@ def _send_flags(send: argparse.ArgumentParser) -> None:
     add_arguments(send)
 
 
-# The flags' converters: each parses with `simulator.core.bounds`, whose ValueError argparse
-# shows as "argument --flag: message" with exit 2 (no traceback, nothing started).
+# The flags' converters, shared by every command (`simulator.runfile.flagtypes`): argparse shows
+# their ValueError as "argument --flag: message" with exit 2 (no traceback, nothing started).
+# Looked up when a flag is read: `--version` and `check` load no pydantic for them.
 
 
-def _speed(text: str) -> float:
-    from simulator.core.bounds import SPEED_MAX, SPEED_MIN, parse_float
+def _shared(name: str) -> Callable[[str], object]:
+    """The converter `name` of `simulator.runfile.flagtypes`, imported on first use."""
 
-    return parse_float(text, low=SPEED_MIN, high=SPEED_MAX)
+    def convert(text: str) -> object:
+        from simulator.runfile import flagtypes
 
+        converter: Callable[[str], object] = getattr(flagtypes, name)
+        return converter(text)
 
-def _positive_duration(text: str) -> float:
-    from simulator.runfile.fields import parse_duration
-
-    seconds = parse_duration(text)
-    if seconds <= 0:
-        raise ValueError(f"must be longer than 0s (got {text})")
-    return seconds
-
-
-def _seed(text: str) -> int:
-    from simulator.core.bounds import SEED_MAX, parse_int
-
-    return parse_int(text, low=0, high=SEED_MAX)
-
-
-def _event_count(text: str) -> int:
-    from simulator.core.bounds import COUNT_MAX, parse_int
-
-    return parse_int(text, low=1, high=COUNT_MAX)
-
-
-def _output_file(text: str) -> Path:
-    from simulator.core.bounds import parse_output_path
-
-    return Path(parse_output_path(text))
+    convert.__name__ = name
+    return convert
 
 
 def _consumer_url(text: str) -> str:
-    from simulator.runfile.fields import check_url
+    from simulator.runfile.flagtypes import parse_http_url
 
     if text == "embedded":
         raise ValueError("must be the consumer's http(s) URL (leave --endpoint out for embedded)")
-    try:
-        return check_url(text)
-    except ValueError as exc:
-        # The file's message offers `embedded` too, which this flag does not take.
-        raise ValueError(str(exc).replace("must be embedded or an", "must be an")) from None
+    return parse_http_url(text)
 
 
-_speed_type = flag_type(_speed, "speed")
-_duration = flag_type(_positive_duration, "duration")
-_seed_type = flag_type(_seed, "seed")
-_count_type = flag_type(_event_count, "count")
-_output_type = flag_type(_output_file, "file")
+_speed_type = _shared("speed")
+_duration = _shared("duration")
+_seed_type = _shared("seed")
+_count_type = _shared("event_count")
+_output_type = _shared("output_file")
 _url_type = flag_type(_consumer_url, "URL")
 
 
