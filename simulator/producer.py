@@ -104,8 +104,11 @@ class Producer:
         gc.freeze()  # see below, at unfreeze
         try:
             if keys is not None:
+                token = self.run.receiver.token
                 self.publisher = Publisher(
-                    keys=keys.public_keys, org_id=self.run.adobe_io.ims_org_id
+                    keys=keys.public_keys,
+                    org_id=self.run.adobe_io.ims_org_id,
+                    control_token=token.reveal() if token is not None else None,
                 )
                 await self.publisher.start()
             reserve_descriptors(self._descriptors())

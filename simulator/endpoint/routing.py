@@ -72,7 +72,7 @@ from simulator.endpoint.received import (
 )
 from simulator.endpoint.verification import Verifier, answer_challenge, check_io_options
 from simulator.errors import ConfigError
-from simulator.shell.servers import serve_on_loopback
+from simulator.shell.servers import control_refused, serve_on_loopback
 
 __all__ = ["IDLE_TIMEOUT", "VALIDATION_URLS", "Receiver"]
 
@@ -282,21 +282,15 @@ class Receiver:
             print(line, file=sys.stderr, flush=True)
 
     def _control_refused(self, request: web.Request) -> web.Response | None:
-        """With a static token set, the control routes (/_sim/...) need what a delivery needs:
-        a receiver left running must not be reconfigured by anyone who can reach its port."""
-        if self._token is None:
-            return None
-        if not self._idp.auth_problem(request.headers.get("Authorization"), self._token):
-            return None
-        self._say(
-            self.now(), f"{request.method} {request.path} 401 (control route needs the token)"
+        """With a static token set, the control routes (/_sim/...) need what a delivery needs
+        (`simulator.shell.servers.control_refused`, the publisher's check too)."""
+        refused = control_refused(
+            request, self._token, lambda header: self._idp.auth_problem(header, self._token)
         )
-        return web.json_response(
-            {"error": "the control routes need the token: Authorization: Bearer <token>"},
-            status=401,
-            headers={"WWW-Authenticate": "Bearer"},
-            dumps=_dumps,
-        )
+        if refused is not None:
+            line = f"{request.method} {request.path} 401 (control route needs the token)"
+            self._say(self.now(), line)
+        return refused
 
     def _answer(self, status: int, text: str | None = None, **kwargs: Any) -> web.Response:
         self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
