@@ -549,23 +549,30 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     """JSON Lines, one event a line, for every stream and profile (legacy activities, Adobe I/O
-    envelopes); with --batch one JSON document, the body of one delivery (the legacy batch
-    wrapper, or the Adobe I/O array). A reader that goes away (`| head`) ends it quietly."""
+    envelopes), each written as it is made: memory stays flat whatever --count, and a reader
+    that goes away (`| head`) ends it at once, quietly. With --batch one JSON document, the body
+    of one delivery (the legacy batch wrapper, or the Adobe I/O array), so --count is bounded by
+    the largest delivery a run file can ask for."""
     import orjson
 
     from simulator.payloads.events import SAMPLE_AT
     from simulator.payloads.formats import legacy_batch
-    from simulator.payloads.iostreams import sample_events
+    from simulator.payloads.iostreams import iter_sample_events
     from simulator.shell import pipes
 
     ref = _events_ref(args)
     profile = args.profile or ("marketo-legacy" if args.stream == "lead-activity" else "adobe-io")
-    events = sample_events(
+    if args.batch and args.count > (most := _batch_most(profile)):
+        raise ConfigError(
+            f"--count {args.count}: one {profile} delivery (--batch) carries 1 to {most} events"
+        )
+    events = iter_sample_events(
         args.stream, ref=ref, action=args.action, count=args.count, seed=args.seed, profile=profile
     )
     if not args.batch:
+        write = sys.stdout.write
         for event in events:
-            sys.stdout.write(orjson.dumps(event).decode() + "\n")
+            write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE).decode())
             if pipes.closed():
                 break
         return 0
@@ -574,13 +581,27 @@ def cmd_events(args: argparse.Namespace) -> int:
         # is never older than what it carries.
         created = SAMPLE_AT + max(args.count - 1, 0) + 2
         body = legacy_batch(
-            munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=events
+            munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=list(events)
         )
         document: object = orjson.loads(body)
     else:
-        document = events
+        document = list(events)
     sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
+
+
+def _batch_most(profile: str) -> int:
+    """The most events one delivery of `profile` carries: the upper bound of a run file's
+    `batchSize` (legacy) or `io.maxEvents` (Adobe I/O), read from the field itself."""
+    from simulator.runfile.fields import Range
+    from simulator.runfile.subscription import IoSpec, SubscriptionSpec
+
+    model, name = (
+        (SubscriptionSpec, "batch_size") if profile == "marketo-legacy" else (IoSpec, "max_events")
+    )
+    bound = next(m for m in model.model_fields[name].metadata if isinstance(m, Range))
+    assert bound.high is not None
+    return int(bound.high)
 
 
 def _events_ref(args: argparse.Namespace) -> str | None:

@@ -227,3 +227,18 @@ def test_an_adobe_io_send_interrupted_while_serving_its_keys_ends_the_same_way(
     assert_quiet(err)
     assert out[1].startswith("public keys at http://127.0.0.1:")
     assert out[-1] == "answer: none: interrupted by SIGINT before the consumer answered"
+
+
+@BOTH
+def test_events_stops_between_two_lines_with_the_signals_exit_code(
+    tmp_path: Path, signum: int
+) -> None:
+    """`events --count 10000000`, stopped once its first line is out: 130 or 143, no traceback,
+    and every line printed is a whole JSON object (none is cut by the signal)."""
+    with started("events", "--count", "10000000", cwd=tmp_path) as process:
+        process.wait_for('"activityTypeId"')
+        code, out, err = process.stop(signum)
+    assert code == CODES[signum]
+    assert err == ""
+    assert len(out) < 10_000_000
+    assert all(isinstance(orjson.loads(line), dict) for line in out)
