@@ -217,7 +217,9 @@ class LaneBuilder:
         activities = functools.partial(self._activities, spec)  # built on the first push
         auth = make_auth(spec.auth, self.transport, self.base_url)
         # A pool of its own, of one connection: one push in flight (transport's docstring).
-        pool = self.transport.pool(limit=1, ca_file=spec.tls.ca_file)
+        pool = self.transport.pool(
+            limit=1, ca_file=spec.tls.ca_file, retry_stale=spec.retry_stale_connection
+        )
         return LegacyLane(machine, activities, url, spec.delivery.timeout, auth, pool)
 
     def _activities(self, spec: SubscriptionSpec) -> ActivityStream:
@@ -251,7 +253,11 @@ class LaneBuilder:
         )
         # Its deliveries in flight, and the one request the lane's own loop may make meanwhile
         # (a challenge after a re-enable, a forced duplicate): never a wait for a connection.
-        pool = self.transport.pool(limit=io.max_in_flight + 1, ca_file=spec.tls.ca_file)
+        pool = self.transport.pool(
+            limit=io.max_in_flight + 1,
+            ca_file=spec.tls.ca_file,
+            retry_stale=spec.retry_stale_connection,
+        )
         lane = IoLane(
             machine, source, url, settings, self.keys, journal, self.publisher.validation_url, pool
         )
@@ -431,4 +437,5 @@ def embedded_receiver(
         verify_signatures=spec.verify_signatures,
         reject_bad_signatures=spec.reject_bad_signatures,
         key_base_url=key_base_url,
+        idle_timeout=spec.idle_timeout,
     )

@@ -79,10 +79,10 @@ __all__ = ["IDLE_TIMEOUT", "VALIDATION_URLS", "Receiver"]
 VALIDATION_URLS = 100  # validationUrl POSTs remembered (`validation_urls`): the last ones
 IDLE_TIMEOUT = 60.0
 """Seconds a keep-alive connection may sit idle before `marketo-sim receive` closes it (aiohttp's
-own default is an hour); longer than a push interval, so a producer's connection is reused. The
-embedded receiver of a run keeps aiohttp's default unless told otherwise: it lives only as long
-as the run, and a close at the instant a virtual-clock push reuses the connection would be a
-connection error the scenario did not ask for."""
+own default is an hour); longer than a push interval, so a producer's connection is reused. A run
+file's embedded receiver has the same default (`receiver.idleTimeout`): a close at the instant a
+push reuses the connection is met by the producer sending that push again on a new connection
+(`simulator.shell.transport`), as a real client does."""
 _AIOHTTP_IDLE_TIMEOUT = 3630.0
 
 
