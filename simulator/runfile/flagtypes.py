@@ -3,8 +3,9 @@ flag's text with the run file's own parsers and bounds (`simulator.core.bounds`,
 `simulator.runfile.fields`), so a flag and a file field refuse the same garbage with the same
 words, and argparse answers "argument --flag: message" with exit 2, before anything starts.
 
-`marketo-sim run`, `replay` and `events` (`simulator.cli`), `contract`
-(`simulator.contract.command`), `send` (`simulator.send.command`) and `make bench`
+`marketo-sim run`, `replay` and `events` (`simulator.cli`), `receive`
+(`simulator.endpoint.flags`: ports, seeds, counts; its Behaviour flags are checked by Behaviour),
+`contract` (`simulator.contract.command`), `send` (`simulator.send.command`) and `make bench`
 (`simulator.bench.main`) take their numbers, durations, ports, URLs and output files from here.
 
 Pure: reading text only (`output_file` asks the disk whether a folder exists).
