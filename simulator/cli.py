@@ -235,67 +235,38 @@ def _send_flags(send: argparse.ArgumentParser) -> None:
     add_arguments(send)
 
 
-# The flags' converters: each parses with `simulator.core.bounds`, whose ValueError argparse
-# shows as "argument --flag: message" with exit 2 (no traceback, nothing started).
+# The flags' converters, shared by every command (`simulator.runfile.flagtypes`): argparse shows
+# their ValueError as "argument --flag: message" with exit 2 (no traceback, nothing started).
+# Looked up when a flag is read: `--version` and `check` load no pydantic for them.
 
 
-def _speed(text: str) -> float:
-    from simulator.core.bounds import SPEED_MAX, SPEED_MIN, parse_float
+def _shared(name: str) -> Callable[[str], object]:
+    """The converter `name` of `simulator.runfile.flagtypes`, imported on first use."""
 
-    return parse_float(text, low=SPEED_MIN, high=SPEED_MAX)
+    def convert(text: str) -> object:
+        from simulator.runfile import flagtypes
 
+        converter: Callable[[str], object] = getattr(flagtypes, name)
+        return converter(text)
 
-def _positive_duration(text: str) -> float:
-    from simulator.runfile.fields import parse_duration
-
-    seconds = parse_duration(text)
-    if seconds <= 0:
-        raise ValueError(f"must be longer than 0s (got {text})")
-    return seconds
-
-
-def _seed(text: str) -> int:
-    from simulator.core.bounds import SEED_MAX, parse_int
-
-    return parse_int(text, low=0, high=SEED_MAX)
-
-
-def _event_count(text: str) -> int:
-    from simulator.core.bounds import COUNT_MAX, parse_int
-
-    return parse_int(text, low=1, high=COUNT_MAX)
-
-
-def _port(text: str) -> int:
-    from simulator.core.bounds import parse_int
-
-    return parse_int(text, low=0, high=65_535)
-
-
-def _output_file(text: str) -> Path:
-    from simulator.core.bounds import parse_output_path
-
-    return Path(parse_output_path(text))
+    convert.__name__ = name
+    return convert
 
 
 def _consumer_url(text: str) -> str:
-    from simulator.runfile.fields import check_url
+    from simulator.runfile.flagtypes import parse_http_url
 
     if text == "embedded":
         raise ValueError("must be the consumer's http(s) URL (leave --endpoint out for embedded)")
-    try:
-        return check_url(text)
-    except ValueError as exc:
-        # The file's message offers `embedded` too, which this flag does not take.
-        raise ValueError(str(exc).replace("must be embedded or an", "must be an")) from None
+    return parse_http_url(text)
 
 
-_speed_type = flag_type(_speed, "speed")
-_duration = flag_type(_positive_duration, "duration")
-_seed_type = flag_type(_seed, "seed")
-_count_type = flag_type(_event_count, "count")
-_output_type = flag_type(_output_file, "file")
-_port_type = flag_type(_port, "port")
+_speed_type = _shared("speed")
+_duration = _shared("duration")
+_seed_type = _shared("seed")
+_count_type = _shared("event_count")
+_output_type = _shared("output_file")
+_port_type = _shared("port")
 _url_type = flag_type(_consumer_url, "URL")
 
 
@@ -623,23 +594,30 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     """JSON Lines, one event a line, for every stream and profile (legacy activities, Adobe I/O
-    envelopes); with --batch one JSON document, the body of one delivery (the legacy batch
-    wrapper, or the Adobe I/O array). A reader that goes away (`| head`) ends it quietly."""
+    envelopes), each written as it is made: memory stays flat whatever --count, and a reader
+    that goes away (`| head`) ends it at once, quietly. With --batch one JSON document, the body
+    of one delivery (the legacy batch wrapper, or the Adobe I/O array), so --count is bounded by
+    the largest delivery a run file can ask for."""
     import orjson
 
     from simulator.payloads.events import SAMPLE_AT
     from simulator.payloads.formats import legacy_batch
-    from simulator.payloads.iostreams import sample_events
+    from simulator.payloads.iostreams import iter_sample_events
     from simulator.shell import pipes
 
     ref = _events_ref(args)
     profile = args.profile or ("marketo-legacy" if args.stream == "lead-activity" else "adobe-io")
-    events = sample_events(
+    if args.batch and args.count > (most := _batch_most(profile)):
+        raise ConfigError(
+            f"--count {args.count}: one {profile} delivery (--batch) carries 1 to {most} events"
+        )
+    events = iter_sample_events(
         args.stream, ref=ref, action=args.action, count=args.count, seed=args.seed, profile=profile
     )
     if not args.batch:
+        write = sys.stdout.write
         for event in events:
-            sys.stdout.write(orjson.dumps(event).decode() + "\n")
+            write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE).decode())
             if pipes.closed():
                 break
         return 0
@@ -648,13 +626,27 @@ def cmd_events(args: argparse.Namespace) -> int:
         # is never older than what it carries.
         created = SAMPLE_AT + max(args.count - 1, 0) + 2
         body = legacy_batch(
-            munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=events
+            munchkin_id="123-ABC-456", message_id="1", created_at=created, activities=list(events)
         )
         document: object = orjson.loads(body)
     else:
-        document = events
+        document = list(events)
     sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
+
+
+def _batch_most(profile: str) -> int:
+    """The most events one delivery of `profile` carries: the upper bound of a run file's
+    `batchSize` (legacy) or `io.maxEvents` (Adobe I/O), read from the field itself."""
+    from simulator.runfile.fields import Range
+    from simulator.runfile.subscription import IoSpec, SubscriptionSpec
+
+    model, name = (
+        (SubscriptionSpec, "batch_size") if profile == "marketo-legacy" else (IoSpec, "max_events")
+    )
+    bound = next(m for m in model.model_fields[name].metadata if isinstance(m, Range))
+    assert bound.high is not None
+    return int(bound.high)
 
 
 def _events_ref(args: argparse.Namespace) -> str | None:

@@ -111,8 +111,11 @@ class Producer:
             if keys is not None:
                 from simulator.shell.publisher import Publisher
 
+                token = self.run.receiver.token
                 self.publisher = Publisher(
-                    keys=keys.public_keys, org_id=self.run.adobe_io.ims_org_id
+                    keys=keys.public_keys,
+                    org_id=self.run.adobe_io.ims_org_id,
+                    control_token=token.reveal() if token is not None else None,
                 )
                 await self.publisher.start()
             reserve_descriptors(self._descriptors())
@@ -223,7 +226,9 @@ class LaneBuilder:
         activities = functools.partial(self._activities, spec)  # built on the first push
         auth = make_auth(spec.auth, self.transport, self.base_url)
         # A pool of its own, of one connection: one push in flight (transport's docstring).
-        pool = self.transport.pool(limit=1, ca_file=spec.tls.ca_file)
+        pool = self.transport.pool(
+            limit=1, ca_file=spec.tls.ca_file, retry_stale=spec.retry_stale_connection
+        )
         return LegacyLane(machine, activities, url, spec.delivery.timeout, auth, pool)
 
     def _activities(self, spec: SubscriptionSpec) -> ActivityStream:
@@ -259,7 +264,11 @@ class LaneBuilder:
         )
         # Its deliveries in flight, and the one request the lane's own loop may make meanwhile
         # (a challenge after a re-enable, a forced duplicate): never a wait for a connection.
-        pool = self.transport.pool(limit=io.max_in_flight + 1, ca_file=spec.tls.ca_file)
+        pool = self.transport.pool(
+            limit=io.max_in_flight + 1,
+            ca_file=spec.tls.ca_file,
+            retry_stale=spec.retry_stale_connection,
+        )
         lane = IoLane(
             machine, source, url, settings, self.keys, journal, self.publisher.validation_url, pool
         )
@@ -449,4 +458,5 @@ def embedded_receiver(
         verify_signatures=spec.verify_signatures,
         reject_bad_signatures=spec.reject_bad_signatures,
         key_base_url=key_base_url,
+        idle_timeout=spec.idle_timeout,
     )

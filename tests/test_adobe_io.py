@@ -143,6 +143,44 @@ def test_unstable_then_disabled_then_enabled_by_hand() -> None:
     assert result.balanced
 
 
+def test_the_publishers_control_routes_need_the_runs_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the dev endpoint's token set in the run file, the publisher's re-enable route needs it
+    too: 401 without it; with it, the route is served."""
+    monkeypatch.setenv("IO_CONTROL_TOKEN", "tok-SECRET")
+    statuses: list[int] = []
+
+    async def enable(producer: Producer) -> None:
+        assert producer.publisher is not None
+        url = f"{producer.publisher.url}_sim/registrations/io/enable"
+        async with aiohttp.ClientSession() as session:
+            for headers in ({}, {"Authorization": "Bearer tok-SECRET"}):
+                async with session.post(url, headers=headers) as response:
+                    statuses.append(response.status)
+
+    text = run_file(receiver="  tokenEnv: IO_CONTROL_TOKEN")
+    play(text, 2.0, actions=((1.5, enable),))
+    assert statuses == [401, 409]  # past the token check: an active registration is not disabled
+
+
+def test_enabling_a_registration_that_is_not_disabled_is_a_conflict() -> None:
+    """The re-enable route on an active registration answers 409 with the machine's reason, not
+    a 500 with a traceback in the log."""
+    answers: list[tuple[int, object]] = []
+
+    async def enable(producer: Producer) -> None:
+        assert producer.publisher is not None
+        url = f"{producer.publisher.url}_sim/registrations/io/enable"
+        async with aiohttp.ClientSession() as session, session.post(url) as response:
+            answers.append((response.status, await response.json()))
+
+    play(run_file(), 2.0, actions=((1.5, enable),))
+    assert answers == [
+        (409, {"error": "conflict", "message": "io: can't handle enabled when state=active"})
+    ]
+
+
 def test_the_journal_keeps_events_while_the_webhook_fails() -> None:
     """Webhook down: the consumer back-fills every event from the journal."""
     down = "  outages: [{from: 0.5s, to: 1h, mode: status, status: 503}]"

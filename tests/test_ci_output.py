@@ -377,6 +377,44 @@ def test_a_closed_pipe_ends_events_quietly() -> None:
     assert len(done.stdout.splitlines()) == 1
 
 
+def test_ten_million_events_into_head_end_at_once() -> None:
+    """`events --count 10000000 | head -3`: the events are written as they are made, so the
+    closed pipe ends the command after the first chunk: exit 0, three lines, nothing on stderr
+    (made whole first, ten million events would not fit in the bound below, nor in memory)."""
+    command = (
+        f'set -o pipefail; "{sys.executable}" -m simulator events --count 10000000 '
+        "--stream notification | head -3"
+    )
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [orjson.loads(line)["event"]["body"]["time"] for line in done.stdout.splitlines()] == [
+        "2026-04-20T18:43:56Z",
+        "2026-04-20T18:43:57Z",
+        "2026-04-20T18:43:58Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "most"),
+    [
+        ([], "one marketo-legacy delivery (--batch) carries 1 to 500 events"),
+        (["--profile", "adobe-io"], "one adobe-io delivery (--batch) carries 1 to 1000 events"),
+    ],
+    ids=["legacy", "adobe-io"],
+)
+def test_events_batch_is_bounded_by_the_largest_delivery(
+    argv: list[str], most: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--batch is one delivery's body: more events than a run file's largest batch (batchSize
+    500, io.maxEvents 1000) is refused with exit 2 and nothing printed."""
+    count = "501" if not argv else "1001"
+    assert main(["events", "--batch", "--count", count, *argv]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"marketo-sim: error: --count {count}: {most}\n")
+
+
 # ---- repeatable attempt logs ---------------------------------------------------------------------
 
 

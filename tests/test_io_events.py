@@ -14,6 +14,7 @@ What the installed SDK (cloudevents 2.2, `cloudevents.core`) accepts, and how th
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from datetime import datetime
@@ -29,6 +30,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.errors import ConfigError
+from simulator.payloads import iostreams
 from simulator.payloads.catalog import (
     ACTIVITY_TYPES,
     AUDIT_COMPONENTS,
@@ -45,6 +47,7 @@ from simulator.payloads.iostreams import (
     CloudActivityStream,
     NotificationStream,
     UserAuditStream,
+    iter_sample_events,
     sample_events,
 )
 from simulator.payloads.world import World
@@ -589,6 +592,37 @@ def test_notification_samples_of_one_kind() -> None:
         "2026-04-20T18:43:56Z",
         "2026-04-20T18:43:57Z",
     ]
+
+
+@pytest.mark.parametrize(
+    ("stream", "profile"),
+    [
+        ("lead-activity", "marketo-legacy"),
+        ("lead-activity", "adobe-io"),
+        ("user-audit", "adobe-io"),
+        ("notification", "adobe-io"),
+    ],
+)
+def test_sample_events_made_a_chunk_at_a_time_are_the_same_events(
+    stream: str, profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made 7 at a time or all at once, 20 samples are the same events in the same order."""
+    whole = sample_events(stream, count=20, seed=3, profile=profile)
+    monkeypatch.setattr(iostreams, "SAMPLE_CHUNK", 7)
+    assert list(iter_sample_events(stream, count=20, seed=3, profile=profile)) == whole
+
+
+def test_sample_events_are_made_as_they_are_read() -> None:
+    """The first three of ten million samples come without making the rest (a list of them all
+    would not fit in memory): they are the first three samples."""
+    first = itertools.islice(iter_sample_events("notification", count=10_000_000), 3)
+    assert list(first) == sample_events("notification", count=3)
+
+
+def test_iter_sample_events_refuses_bad_arguments_at_the_call() -> None:
+    """A bad stream is refused when the iterator is asked for, not when it is first read."""
+    with pytest.raises(ConfigError, match="unknown stream 'metrics'"):
+        iter_sample_events("metrics")
 
 
 @pytest.mark.parametrize(

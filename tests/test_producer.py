@@ -181,3 +181,51 @@ def test_the_heap_before_the_run_is_left_to_the_collector_only_after_it() -> Non
     assert frozen[0] > 0
     assert gc.get_freeze_count() == 0
     assert result.balanced
+
+
+IDLE_CLOSES = """\
+munchkinId: 123-ABC-456
+receiver:
+  idleTimeout: IDLE
+subscriptions:
+  - name: leads
+    rate: 10
+    delivery: {phase: aligned}   # a push every 2 s, each reusing the last one's connection
+"""
+
+
+def test_a_consumer_closing_idle_connections_at_the_push_interval_loses_nothing() -> None:
+    """The embedded receiver closes connections idle for 2 s, the push interval, so each push
+    finds its connection closed or closing: all 300 attempts are acknowledged, once each. (The
+    push that meets the close at its very instant is `test_transport`'s.)"""
+    producer = Producer(parse_run(IDLE_CLOSES.replace("IDLE", "2s")), virtual=True)
+    recorder = Recorder()
+    producer.observers.append(recorder)
+    result = run_virtual(producer.play(601.0))
+    assert [a.outcome for a in recorder.attempts] == [OutcomeKind.SUCCESS] * 300
+    assert producer.receiver is not None
+    assert producer.receiver.stats.requests == 300
+    assert result.ledgers["leads"].acknowledged == 6000
+    assert result.balanced
+
+
+def test_the_embedded_receiver_closes_idle_connections_after_a_minute_by_default() -> None:
+    """`receiver.idleTimeout` defaults to 60 s, as `marketo-sim receive --idle-timeout` does."""
+    run = parse_run(IDLE_CLOSES.replace("  idleTimeout: IDLE\n", "  status: 200\n"))
+    assert run.receiver.idle_timeout == 60.0
+
+
+def test_retry_stale_connection_reaches_each_subscriptions_pool() -> None:
+    """`retryStaleConnection: false` switches the resend off for that subscription's pool only;
+    the default keeps it on."""
+    text = IDLE_CLOSES.replace("IDLE", "60s") + (
+        "  - name: strict\n    rate: 10\n    retryStaleConnection: false\n"
+    )
+    producer = Producer(parse_run(text), virtual=True)
+    run_virtual(producer.play(1.0))
+    assert producer.engine is not None
+    pools = {lane.name: lane.transport for lane in producer.engine.lanes}
+    assert {name: getattr(pool, "retry_stale", None) for name, pool in pools.items()} == {
+        "leads": True,
+        "strict": False,
+    }

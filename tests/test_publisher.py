@@ -68,9 +68,11 @@ def registration(count: int = 0, **kwargs: Any) -> FakeRegistration:
 
 @contextlib.asynccontextmanager
 async def serving(
-    *registrations: FakeRegistration, keys: Callable[[], Mapping[str, bytes]] | None = None
+    *registrations: FakeRegistration,
+    keys: Callable[[], Mapping[str, bytes]] | None = None,
+    control_token: str | None = None,
 ) -> AsyncIterator[tuple[Publisher, aiohttp.ClientSession]]:
-    publisher = Publisher(keys=keys or (lambda: {KEY_PATH: PEM}))
+    publisher = Publisher(keys=keys or (lambda: {KEY_PATH: PEM}), control_token=control_token)
     for r in registrations:
         publisher.add(r)
     await publisher.start()
@@ -347,6 +349,38 @@ async def test_registrations_listing_shows_journal_sizes() -> None:
         200,
         {"registrations": [{"name": "reg-1", "events": 7, "spans": 1}]},
     )
+
+
+CONTROL = [("POST", "_sim/registrations/reg-1/enable"), ("GET", "_sim/registrations")]
+
+
+@pytest.mark.parametrize(("method", "path"), CONTROL)
+@virtual
+async def test_a_control_route_needs_the_runs_token_when_one_is_set(method: str, path: str) -> None:
+    """With a control token, a request without it (or with another) gets the dev endpoint's 401
+    and changes nothing; with `Authorization: Bearer <token>` it is served."""
+    reg = registration()
+    async with serving(reg, control_token="tok-SECRET") as (publisher, session):
+        for headers in ({}, {"Authorization": "Bearer tok-OTHER"}):
+            async with session.request(method, publisher.url + path, headers=headers) as refused:
+                assert (refused.status, await refused.json()) == (
+                    401,
+                    {"error": "the control routes need the token: Authorization: Bearer <token>"},
+                )
+                assert refused.headers["WWW-Authenticate"] == "Bearer"
+        assert reg.enables == 0
+        allowed = {"Authorization": "Bearer tok-SECRET"}
+        async with session.request(method, publisher.url + path, headers=allowed) as response:
+            assert response.status == 200
+
+
+@virtual
+async def test_control_routes_stay_open_without_a_token() -> None:
+    """Without a control token (no token in the run), the control routes are open, as the dev
+    endpoint's are."""
+    async with serving(registration()) as (publisher, session):
+        status, _, _ = await fetch(session, publisher.url + "_sim/registrations", {})
+    assert status == 200
 
 
 def test_adding_a_registration_twice_is_refused() -> None:

@@ -244,6 +244,9 @@ def test_a_valid_file_still_loads() -> None:
 
 RUN = "scenarios/quickstart.yaml"
 SCENARIO = "scenarios/retry-then-recover.yaml"
+CONTRACT = ["contract", "--endpoint"]
+CONTRACT_AT = [*CONTRACT, "http://127.0.0.1:9/"]
+SEND = ["send", "http://127.0.0.1:9/"]
 
 
 @pytest.mark.parametrize(
@@ -344,12 +347,102 @@ SCENARIO = "scenarios/retry-then-recover.yaml"
             "(got 1e100)",
             id="seed-1e100",
         ),
+        *[
+            pytest.param(
+                [*argv],
+                f"marketo-sim {argv[0]}: error: argument {message}",
+                id=f"{argv[0]}-{ident}",
+            )
+            for ident, argv, message in [
+                (
+                    "endpoint-ftp",
+                    [*CONTRACT, "ftp://x/"],
+                    "--endpoint: must be an http(s) URL (got 'ftp://x/')",
+                ),
+                (
+                    "endpoint-embedded",
+                    [*CONTRACT, "embedded"],
+                    "--endpoint: must be an http(s) URL (got 'embedded')",
+                ),
+                ("seed-word", [*CONTRACT_AT, "--seed", "x"], "--seed: 'x' is not a number"),
+                (
+                    "seed-negative",
+                    [*CONTRACT_AT, "--seed", "-1"],
+                    "--seed: must be between 0 and 9223372036854775807 (got -1)",
+                ),
+                (
+                    "junit-missing-folder",
+                    [*CONTRACT_AT, "--junit", "/nonexistent-folder/j.xml"],
+                    "--junit: /nonexistent-folder/j.xml: folder /nonexistent-folder does not exist",
+                ),
+                (
+                    "json-onto-a-folder",
+                    [*CONTRACT_AT, "--json", "scenarios"],
+                    "--json: scenarios is a folder: name a file in it",
+                ),
+                (
+                    "timeout-0s",
+                    [*CONTRACT_AT, "--timeout", "0s"],
+                    "--timeout: must be longer than 0s (got 0s)",
+                ),
+                (
+                    "timeout-nan",
+                    [*CONTRACT_AT, "--timeout", "nan"],
+                    "--timeout: 'nan' is not a "
+                    "duration: use a number of seconds, or text like 500ms, 2s, 3m, 1h30m, 7d",
+                ),
+                (
+                    "sustain-2h",
+                    [*CONTRACT_AT, "--sustain", "2h"],
+                    "--sustain: must be at most 3600s (got 2h)",
+                ),
+                (
+                    "key-port-70000",
+                    [*CONTRACT_AT, "--key-port", "70000"],
+                    "--key-port: must be between 0 and 65535 (got 70000)",
+                ),
+                (
+                    "subscriptions-65",
+                    [*CONTRACT_AT, "--subscriptions", "65"],
+                    "--subscriptions: must be between 1 and 64 (got 65)",
+                ),
+                (
+                    "processed-url",
+                    [*CONTRACT_AT, "--processed-url", "notaurl"],
+                    "--processed-url: must be an http(s) URL (got 'notaurl')",
+                ),
+                ("url-ftp", ["send", "ftp://x/"], "url: must be an http(s) URL (got 'ftp://x/')"),
+                (
+                    "url-nul",
+                    ["send", "http://x/\0"],
+                    "url: must not contain control characters (got 'http://x/\\x00')",
+                ),
+                (
+                    "count-0",
+                    [*SEND, "--count", "0"],
+                    "--count: must be between 1 and 10000000 (got 0)",
+                ),
+                ("count-word", [*SEND, "--count", "many"], "--count: 'many' is not a number"),
+                ("seed-fraction", [*SEND, "--seed", "1.5"], "--seed: '1.5' is not a whole number"),
+                (
+                    "key-port-negative",
+                    [*SEND, "--key-port", "-1"],
+                    "--key-port: must be between 0 and 65535 (got -1)",
+                ),
+                (
+                    "seed-negative",
+                    ["events", "--seed", "-1"],
+                    "--seed: must be between 0 and 9223372036854775807 (got -1)",
+                ),
+            ]
+        ],
     ],
 )
 def test_a_bad_flag_exits_2_naming_the_flag(
     argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Each garbage invocation of issue 9 exits 2 with the flag and its problem, no traceback."""
+    """Each garbage invocation (issue 9's, and every flag of `contract`, `send` and `events`)
+    exits 2 with the flag and its problem, before anything starts; no traceback."""
     with pytest.raises(SystemExit) as caught:
         main(argv)
     assert caught.value.code == 2
@@ -362,3 +455,27 @@ def test_numbers_on_the_command_line_take_scientific_notation(
     """`--count 2e0` is 2, as a file's `2e0` is."""
     assert main(["events", "--count", "2e0", "--stream", "lead-activity", "--batch"]) == 0
     assert capsys.readouterr().out.count('"activityTypeId"') == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--rounds", "0"], "argument --rounds: must be between 1 and 1000 (got 0)"),
+        (["--batches", "x"], "argument --batches: 'x' is not a number"),
+        (["--subscriptions", "1.5"], "argument --subscriptions: '1.5' is not a whole number"),
+        (
+            ["--rss-limit-mb", "-1"],
+            "argument --rss-limit-mb: must be between 1 and 1000000 (got -1)",
+        ),
+    ],
+)
+def test_a_bad_bench_flag_exits_2_naming_the_flag(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make bench`'s flags go through the same converters: refused before any child starts."""
+    from simulator.bench.main import parse
+
+    with pytest.raises(SystemExit) as caught:
+        parse(argv)
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"error: {expected}")

@@ -161,6 +161,9 @@ def test_bad_input_exits_2_and_sends_nothing(
 
 
 def test_a_url_that_is_not_http_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    """The URL is checked before anything is built."""
-    assert main(["send", "ftp://127.0.0.1/"]) == 2
-    assert "url 'ftp://127.0.0.1/': expected an http(s) URL" in capsys.readouterr().err
+    """The URL is checked as its flag is read, before anything is built."""
+    with pytest.raises(SystemExit) as caught:
+        main(["send", "ftp://127.0.0.1/"])
+    assert caught.value.code == 2
+    expected = "argument url: must be an http(s) URL (got 'ftp://127.0.0.1/')"
+    assert capsys.readouterr().err.splitlines()[-1].endswith(expected)

@@ -194,3 +194,51 @@ def test_contract_writes_junit_and_json_with_the_check_under_way_in_error(tmp_pa
     document = orjson.loads((tmp_path / "c.json").read_bytes())
     assert (document["interrupted"], document["exitCode"]) == ("SIGTERM", 143)
     assert [(c["name"], c["status"]) for c in document["checks"]] == [("sustained-rate", "error")]
+
+
+@BOTH
+def test_send_prints_what_it_sent_and_that_no_answer_came(tmp_path: Path, signum: int) -> None:
+    """`send` to a consumer that answers only after an hour, stopped once the request is printed:
+    the request stays printed, the last line says no answer came and why, exit 130 or 143."""
+    name = signal.Signals(signum).name
+    with started("receive", "--port", "0", "--latency", "3600", cwd=tmp_path) as consumer:
+        url = consumer.wait_for("receiving on ").split("receiving on ")[1]
+        with started("send", url, "Visit Webpage", "--seed", "7", cwd=tmp_path) as send:
+            send.wait_for("  event 1 Visit Webpage: ")
+            code, out, err = send.stop(signum)
+    assert code == CODES[signum], (out, err)
+    assert_quiet(err)
+    assert out[0] == "seed 7 (--seed 7 sends these events again)"
+    assert out[1].startswith(f"POST {url} (marketo-legacy, lead-activity): 1 event, ")
+    assert out[-1] == f"answer: none: interrupted by {name} before the consumer answered"
+
+
+def test_an_adobe_io_send_interrupted_while_serving_its_keys_ends_the_same_way(
+    tmp_path: Path,
+) -> None:
+    """An Adobe I/O `send` stopped with SIGINT while its key host serves the public keys: the
+    key host's address and the request stay printed, the last line says no answer came, 130."""
+    with started("receive", "--port", "0", "--latency", "3600", cwd=tmp_path) as consumer:
+        url = consumer.wait_for("receiving on ").split("receiving on ")[1]
+        with started("send", url, "--profile", "adobe-io", cwd=tmp_path) as send:
+            send.wait_for("  event 1 ")
+            code, out, err = send.stop(signal.SIGINT)
+    assert code == 130, (out, err)
+    assert_quiet(err)
+    assert out[1].startswith("public keys at http://127.0.0.1:")
+    assert out[-1] == "answer: none: interrupted by SIGINT before the consumer answered"
+
+
+@BOTH
+def test_events_stops_between_two_lines_with_the_signals_exit_code(
+    tmp_path: Path, signum: int
+) -> None:
+    """`events --count 10000000`, stopped once its first line is out: 130 or 143, no traceback,
+    and every line printed is a whole JSON object (none is cut by the signal)."""
+    with started("events", "--count", "10000000", cwd=tmp_path) as process:
+        process.wait_for('"activityTypeId"')
+        code, out, err = process.stop(signum)
+    assert code == CODES[signum]
+    assert err == ""
+    assert len(out) < 10_000_000
+    assert all(isinstance(orjson.loads(line), dict) for line in out)

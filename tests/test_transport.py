@@ -14,6 +14,7 @@ from aiohttp import web
 from loopback import served, virtual
 
 from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.endpoint.routing import Receiver
 from simulator.errors import ConfigError
 from simulator.shell.faketransport import FakeTransport, Request
 from simulator.shell.transport import (
@@ -228,3 +229,166 @@ def test_more_open_files_than_the_hard_limit_is_a_config_error() -> None:
         pytest.skip("no hard limit on open files here")
     with pytest.raises(ConfigError, match=rf"needs about {hard + 1} open files .* at most {hard}"):
         reserve_descriptors(hard + 1)
+
+
+# -- a pooled connection closed under a push ---------------------------------------------------
+
+
+class Scripted:
+    """A bare HTTP/1.1 server on 127.0.0.1 that meets each request it reads, in order, with the
+    next step of its script: "answer" (200, kept alive), "close" (close without a byte of an
+    answer), "partial" (the start of a status line, then close) or "hang" (never answer)."""
+
+    def __init__(self, *script: str) -> None:
+        self.script = list(script)
+        self.connections = 0
+        self.requests = 0
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/"
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self.server is not None
+        for writer in self.writers:
+            writer.close()
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.writers.append(writer)
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.lower().split(b"\r\n")
+                    if line.startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                self.requests += 1
+                step = self.script.pop(0)
+                if step == "answer":
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    continue
+                if step == "partial":
+                    writer.write(b"HTTP/1.1 2")
+                elif step == "hang":
+                    await reader.read()  # until the client gives up and closes
+                break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+async def two_pushes(url: str, transport: HttpTransport) -> Outcome:
+    """A first push that opens the pool's connection, then the push under test on it (each
+    with a 20 s timeout)."""
+    assert (await transport.post(url, b"{}", HEADERS, timeout=20.0)).ok
+    return await transport.post(url, b"{}", HEADERS, timeout=20.0)
+
+
+@virtual
+async def test_a_reused_connection_closed_before_any_answer_is_sent_again_on_a_new_one() -> None:
+    """The consumer closes the pooled connection as the second push arrives, with no byte of an
+    answer: the push is sent once more, on a new connection, and its answer is the outcome."""
+    scripted = Scripted("answer", "close", "answer")
+    async with scripted as url, HttpTransport() as transport:
+        outcome = await two_pushes(url, transport)
+    assert outcome == Outcome(OutcomeKind.SUCCESS, 200, 0.0, "")
+    assert (scripted.connections, scripted.requests, transport.stale_retries) == (2, 3, 1)
+
+
+@virtual
+async def test_the_same_close_is_sent_again_only_once() -> None:
+    """The new connection is closed too: that is the outcome, a connection error."""
+    scripted = Scripted("answer", "close", "close")
+    async with scripted as url, HttpTransport() as transport:
+        outcome = await two_pushes(url, transport)
+    assert (outcome.kind, outcome.detail) == (
+        OutcomeKind.CONNECTION_ERROR,
+        "server closed the connection without answering",
+    )
+    assert (scripted.requests, transport.stale_retries) == (3, 1)
+
+
+@virtual
+async def test_a_new_connection_closed_before_any_answer_is_not_sent_again() -> None:
+    """On a connection opened for it, a close is the consumer's doing: a connection error."""
+    scripted = Scripted("close")
+    async with scripted as url, HttpTransport() as transport:
+        outcome = await transport.post(url, b"{}", HEADERS, timeout=20.0)
+    assert outcome.kind is OutcomeKind.CONNECTION_ERROR
+    assert (scripted.requests, transport.stale_retries) == (1, 0)
+
+
+@virtual
+async def test_a_close_after_the_start_of_an_answer_is_not_sent_again() -> None:
+    """The consumer began answering, so it had the request: a connection error, no resend."""
+    scripted = Scripted("answer", "partial")
+    async with scripted as url, HttpTransport() as transport:
+        outcome = await two_pushes(url, transport)
+    assert outcome.kind is OutcomeKind.CONNECTION_ERROR
+    assert (scripted.requests, transport.stale_retries) == (2, 0)
+
+
+@virtual
+async def test_a_timeout_on_a_reused_connection_is_not_sent_again() -> None:
+    """No answer within the timeout is a timeout at exactly the timeout, never a resend."""
+    scripted = Scripted("answer", "hang")
+    async with scripted as url, HttpTransport() as transport:
+        outcome = await two_pushes(url, transport)
+    assert (outcome.kind, outcome.latency) == (OutcomeKind.TIMEOUT, 20.0)
+    assert (scripted.requests, transport.stale_retries) == (2, 0)
+
+
+@virtual
+async def test_with_retry_stale_off_the_close_is_a_connection_error() -> None:
+    """`retry_stale=False` (a pool's setting too): the stale connection's close is the outcome."""
+    scripted = Scripted("answer", "close")
+    async with scripted as url, HttpTransport() as shared:
+        outcome = await two_pushes(url, shared.pool(1, retry_stale=False))
+    assert outcome.kind is OutcomeKind.CONNECTION_ERROR
+    assert scripted.requests == 2
+
+
+PUSH_GAPS = (1.998, 1.999, 2.0, 2.001, 2.002)  # seconds after an answer: around the idle close
+
+
+async def pushes_around_the_idle_close(transport: HttpTransport) -> tuple[list[Outcome], int]:
+    """A push, then a push at each of PUSH_GAPS after the previous answer, to the dev endpoint
+    closing idle connections after 2 s; the outcomes and the requests it received."""
+    receiver = Receiver(idle_timeout=2.0)
+    url = await receiver.start()
+    outcomes = []
+    try:
+        outcomes.append(await transport.post(url, b"{}", HEADERS, timeout=20.0))
+        for gap in PUSH_GAPS:
+            await asyncio.sleep(gap)
+            outcomes.append(await transport.post(url, b"{}", HEADERS, timeout=20.0))
+    finally:
+        await receiver.stop()
+    return outcomes, receiver.stats.requests
+
+
+@virtual
+async def test_pushes_at_the_instant_the_dev_endpoint_closes_idle_connections_all_arrive() -> None:
+    """The dev endpoint with a 2 s idle timeout, pushed to around each close: every push is
+    answered, each received once (the one that met the close was sent again)."""
+    async with HttpTransport() as transport:
+        outcomes, received = await pushes_around_the_idle_close(transport)
+        assert transport.stale_retries >= 1
+    assert [o.status for o in outcomes] == [400] * 6  # `{}` is no batch: an answer all the same
+    assert received == 6
+
+
+@virtual
+async def test_the_same_pushes_without_the_resend_meet_the_close() -> None:
+    """Without the resend, a push meets the closing connection: the race the resend is for."""
+    async with HttpTransport(retry_stale=False) as transport:
+        outcomes, _ = await pushes_around_the_idle_close(transport)
+    assert "server closed the connection without answering" in [o.detail for o in outcomes]

@@ -21,6 +21,7 @@ from pathlib import Path
 from simulator.bench import child, delivery, memory, realtime, replays
 from simulator.bench.child import marketo_sim
 from simulator.bench.figures import Figure, amount, at_least, at_most, skipped, table
+from simulator.runfile import flagtypes
 
 MB = 1_000_000
 RSS_TARGET = 256 * MB
@@ -206,16 +207,35 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECTION",
         help=f"run these sections only (repeat, or comma-separate): {', '.join(SECTIONS)}",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="delivery: rounds of each side")
-    parser.add_argument("--batches", type=int, default=400, help="delivery: batches a round")
     parser.add_argument(
-        "--subscriptions", type=int, default=1, help="delivery: subscriptions side by side"
+        "--rounds",
+        type=flagtypes.int_between(1, 1000, "rounds"),
+        default=3,
+        help="delivery: rounds of each side",
     )
     parser.add_argument(
-        "--realtime-subscriptions", type=int, default=1000, help="realtime: how many"
+        "--batches",
+        type=flagtypes.int_between(1, 1_000_000, "batches"),
+        default=400,
+        help="delivery: batches a round",
     )
     parser.add_argument(
-        "--rss-limit-mb", type=int, default=6000, help="kill a child past this RSS (default 6000)"
+        "--subscriptions",
+        type=flagtypes.int_between(1, 10_000, "subscriptions"),
+        default=1,
+        help="delivery: subscriptions side by side",
+    )
+    parser.add_argument(
+        "--realtime-subscriptions",
+        type=flagtypes.int_between(1, 100_000, "subscriptions"),
+        default=1000,
+        help="realtime: how many",
+    )
+    parser.add_argument(
+        "--rss-limit-mb",
+        type=flagtypes.int_between(1, 1_000_000, "megabytes"),
+        default=6000,
+        help="kill a child past this RSS (default 6000)",
     )
     parser.add_argument(
         "--no-tty", action="store_true", help="realtime: output to a file, not a terminal"

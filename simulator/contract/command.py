@@ -19,7 +19,6 @@ import os
 import secrets
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 from yarl import URL
 
@@ -44,11 +43,12 @@ from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.iostreams import PROFILES, STREAMS
 from simulator.reports.jsondoc import CheckResultDoc, ResultDocument
 from simulator.reports.junit import JUnitCase, render_cases
-from simulator.runfile.fields import parse_duration
+from simulator.runfile import flagtypes
 from simulator.shell import clock, pipes, signals
 
 MAX_SUSTAIN = 3600.0
 MAX_SUBSCRIPTIONS = 64
+_subscriptions = flagtypes.int_between(1, MAX_SUBSCRIPTIONS, "subscriptions")
 RAMP_CAP = {LEGACY: 64, ADOBE_IO: 32}  # subscriptions: 32 I/O ones hold 320 requests in flight
 
 
@@ -173,7 +173,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "2 bad usage or input; 3 the consumer could not be reached. --list names the checks."
     )
     add = parser.add_argument
-    add("--endpoint", metavar="URL", help="the consumer's URL (required)")
+    add("--endpoint", type=flagtypes.http_url, metavar="URL", help="the consumer's URL (required)")
     add("--profile", choices=PROFILES, help="marketo-legacy (lead-activity default) or adobe-io")
     add("--stream", choices=STREAMS, default="lead-activity", help="default: lead-activity")
     add(
@@ -182,15 +182,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--token-env", metavar="NAME", help="environment variable holding the valid token")
     add("--next-token-env", metavar="NAME", help="... holding a second valid token (token-change)")
     add("--verifies-signatures", action="store_true", help="the consumer verifies I/O signatures")
-    add("--key-port", type=_port, default=0, metavar="N", help="key host port (default: any free)")
+    add(
+        "--key-port",
+        type=flagtypes.port,
+        default=0,
+        metavar="N",
+        help="key host port (default: any free)",
+    )
     processed = parser.add_mutually_exclusive_group()
-    processed.add_argument("--processed-url", metavar="URL", help="a GET lists processed ids")
+    processed.add_argument(
+        "--processed-url", type=flagtypes.http_url, metavar="URL", help="a GET lists processed ids"
+    )
     processed.add_argument("--processed-cmd", metavar="CMD", help="prints the processed ids")
     add("--check", action="append", default=[], metavar="NAME", help="run this check (repeat)")
     add("--skip", action="append", default=[], metavar="NAME", help="leave this check out")
     add(
         "--sustain",
-        type=_sustain,
+        type=flagtypes.time_limit(MAX_SUSTAIN),
         default=30.0,
         metavar="TIME",
         help="sustained-rate: how long (30s)",
@@ -203,59 +211,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sustained-rate: how many (1)",
     )
     add("--ramp-max", type=_subscriptions, metavar="N", help="its ramp's bound (4 x N)")
-    add("--junit", type=Path, metavar="FILE", help="write JUnit XML, one case per check")
-    add("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    add(
+        "--junit",
+        type=flagtypes.output_file,
+        metavar="FILE",
+        help="write JUnit XML, one case per check",
+    )
+    add(
+        "--json",
+        type=flagtypes.output_file,
+        metavar="FILE",
+        help="write the results as JSON (- is standard output)",
+    )
     add(
         "--timeout",
-        type=_limit,
+        type=flagtypes.duration,
         metavar="TIME",
         help="bound the whole contract, e.g. 5m: the check running then fails, the rest do not run",
     )
     add(
         "--seed",
-        type=int,
+        type=flagtypes.seed,
         help="seed of the events and ids sent (default: a new one each run, printed; "
         "give it to repeat a run exactly)",
     )
     add("--list", action="store_true", help="list the checks and what each proves, then exit")
-
-
-def _bounded_int(text: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-    return value
-
-
-def _port(text: str) -> int:
-    return _bounded_int(text, 0, 65535)
-
-
-def _subscriptions(text: str) -> int:
-    return _bounded_int(text, 1, MAX_SUBSCRIPTIONS)
-
-
-def _limit(text: str) -> float:
-    try:
-        seconds = parse_duration(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return seconds
-
-
-def _sustain(text: str) -> float:
-    try:
-        seconds = parse_duration(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if not 0 < seconds <= MAX_SUSTAIN:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_SUSTAIN:g}s")
-    return seconds
 
 
 def command(args: argparse.Namespace) -> int:
@@ -266,9 +246,6 @@ def command(args: argparse.Namespace) -> int:
         return EXIT_PASSED
     target = target_from(args)
     checks = select_checks(target.profile, args.check, args.skip)
-    for flag, path in (("--junit", args.junit), ("--json", args.json)):
-        if path is not None and not path.parent.is_dir():
-            raise ConfigError(f"{flag} {path}: no such directory {path.parent}")
     rate = _rate_plan(args, target.profile)
     processed = _processed(args)
     names = ", ".join(check.name for check in checks)

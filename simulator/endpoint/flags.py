@@ -35,17 +35,16 @@ from simulator.core.bounds import (
     DURATION_MAX,
     SEED_MAX,
     flag_type,
-    parse_count,
     parse_float,
     parse_int,
     parse_output_path,
-    parse_port,
     parse_positive_float,
 )
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.received import FOREIGN_IDS
 from simulator.endpoint.routing import IDLE_TIMEOUT
 from simulator.errors import ConfigError, MissingSecret
+from simulator.runfile import flagtypes
 
 __all__ = [
     "IoOptions",
@@ -138,9 +137,9 @@ def _add_behaviour_arguments(add: Callable[..., argparse.Action]) -> None:
 
 # The flags' converters: numbers are read by `simulator.core.bounds` (scientific notation too)
 # and checked against the same bounds as a run file's; argparse names the flag and exits 2.
-_port = flag_type(functools.partial(parse_port, any_port=True), "port")
-_seed = flag_type(functools.partial(parse_int, low=0, high=SEED_MAX), "seed")
-_count = flag_type(parse_count, "count")
+_port = flagtypes.port
+_seed = flagtypes.seed
+_count = flagtypes.count
 _ttl = flag_type(functools.partial(parse_positive_float, high=DURATION_MAX), "seconds")
 _output = flag_type(parse_output_path, "file")
 

@@ -72,17 +72,17 @@ from simulator.endpoint.received import (
 )
 from simulator.endpoint.verification import Verifier, answer_challenge, check_io_options
 from simulator.errors import ConfigError
-from simulator.shell.servers import serve_on_loopback
+from simulator.shell.servers import control_refused, serve_on_loopback
 
 __all__ = ["IDLE_TIMEOUT", "VALIDATION_URLS", "Receiver"]
 
 VALIDATION_URLS = 100  # validationUrl POSTs remembered (`validation_urls`): the last ones
 IDLE_TIMEOUT = 60.0
 """Seconds a keep-alive connection may sit idle before `marketo-sim receive` closes it (aiohttp's
-own default is an hour); longer than a push interval, so a producer's connection is reused. The
-embedded receiver of a run keeps aiohttp's default unless told otherwise: it lives only as long
-as the run, and a close at the instant a virtual-clock push reuses the connection would be a
-connection error the scenario did not ask for."""
+own default is an hour); longer than a push interval, so a producer's connection is reused. A run
+file's embedded receiver has the same default (`receiver.idleTimeout`): a close at the instant a
+push reuses the connection is met by the producer sending that push again on a new connection
+(`simulator.shell.transport`), as a real client does."""
 _AIOHTTP_IDLE_TIMEOUT = 3630.0
 
 
@@ -282,21 +282,15 @@ class Receiver:
             print(line, file=sys.stderr, flush=True)
 
     def _control_refused(self, request: web.Request) -> web.Response | None:
-        """With a static token set, the control routes (/_sim/...) need what a delivery needs:
-        a receiver left running must not be reconfigured by anyone who can reach its port."""
-        if self._token is None:
-            return None
-        if not self._idp.auth_problem(request.headers.get("Authorization"), self._token):
-            return None
-        self._say(
-            self.now(), f"{request.method} {request.path} 401 (control route needs the token)"
+        """With a static token set, the control routes (/_sim/...) need what a delivery needs
+        (`simulator.shell.servers.control_refused`, the publisher's check too)."""
+        refused = control_refused(
+            request, self._token, lambda header: self._idp.auth_problem(header, self._token)
         )
-        return web.json_response(
-            {"error": "the control routes need the token: Authorization: Bearer <token>"},
-            status=401,
-            headers={"WWW-Authenticate": "Bearer"},
-            dumps=_dumps,
-        )
+        if refused is not None:
+            line = f"{request.method} {request.path} 401 (control route needs the token)"
+            self._say(self.now(), line)
+        return refused
 
     def _answer(self, status: int, text: str | None = None, **kwargs: Any) -> web.Response:
         self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1

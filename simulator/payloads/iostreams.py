@@ -16,7 +16,7 @@ envelope text cut from `formats.flat_envelope` (`CloudActivityStream.encode_body
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -45,7 +45,7 @@ from simulator.payloads.draws import (
     stream_key,
     uuid4_prefix,
 )
-from simulator.payloads.events import SAMPLE_AT, ActivityStream, sample_activities
+from simulator.payloads.events import SAMPLE_AT, ActivityStream
 from simulator.payloads.formats import (
     EncodedEvents,
     IoEvent,
@@ -465,12 +465,50 @@ def sample_events(
     `action` an audit eventAction. The "adobe-io" profile gives I/O envelopes; "marketo-legacy"
     (Lead Activity only) gives legacy activity objects, the same activities seq for seq.
     """
+    return list(
+        iter_sample_events(stream, ref=ref, action=action, count=count, seed=seed, profile=profile)
+    )
+
+
+SAMPLE_CHUNK = 1000
+"""Events made at a time by `iter_sample_events`: its memory is this many, whatever the count."""
+
+
+def iter_sample_events(
+    stream: str,
+    *,
+    ref: str | None = None,
+    action: str | None = None,
+    count: int = 1,
+    seed: int = 0,
+    profile: str = "adobe-io",
+) -> Iterator[dict[str, Any]]:
+    """`sample_events`, event for event, made `SAMPLE_CHUNK` at a time as they are read: `events
+    --count 10000000 | head` keeps little in memory and stops when its reader does. Bad
+    arguments are refused at the call, before the first event is asked for."""
+    make = _sample_maker(stream, ref=ref, action=action, seed=seed, profile=profile)
+    return _chunked(make, count)
+
+
+def _chunked(
+    make: Callable[[Iterable[tuple[int, float]]], list[dict[str, Any]]], count: int
+) -> Iterator[dict[str, Any]]:
+    for first in range(0, count, SAMPLE_CHUNK):
+        seqs = range(first, min(count, first + SAMPLE_CHUNK))
+        yield from make((seq, SAMPLE_AT + seq) for seq in seqs)
+
+
+def _sample_maker(
+    stream: str, *, ref: str | None, action: str | None, seed: int, profile: str
+) -> Callable[[Iterable[tuple[int, float]]], list[dict[str, Any]]]:
+    """The function that makes the sample events of given (seq, at) pairs."""
     _check_sample(stream, action, profile)
     if ref is not None and ref.strip().lower() == "all":  # as in run files: every type, mixed
         ref = None
-    if profile == "marketo-legacy":
-        return sample_activities(ref, count=count, seed=seed)
     world = World.build(seed)
+    if profile == "marketo-legacy":
+        types = select_activity_types("all") if ref is None else (find_activity_type(ref),)
+        return ActivityStream(world, types, seed=seed, stream="sample").activities
     client = hashlib.blake2b(f"client\x1f{seed}".encode(), digest_size=16).hexdigest()
     source: CloudActivityStream | _NestedStream
     if stream == "lead-activity":
@@ -499,8 +537,7 @@ def sample_events(
             munchkin_id=_SAMPLE_MUNCHKIN,
             recipient_client_id=client,
         )
-    items = ((seq, SAMPLE_AT + seq) for seq in range(count))
-    return [event.envelope for event in source.io_events(items)]
+    return lambda items: [event.envelope for event in source.io_events(items)]
 
 
 def _check_sample(stream: str, action: str | None, profile: str) -> None:

@@ -108,6 +108,8 @@ class ReceiverSpec(Spec):
     """Check both Adobe I/O digital signatures with the keys the simulator serves."""
     reject_bad_signatures: bool = False
     """Answer 401 to a delivery whose signatures do not verify."""
+    idle_timeout: PositiveDuration = 60.0
+    """Close a keep-alive connection idle this long, as real servers do (nginx 75s, Node 5s)."""
 
     def behaviour(self) -> Behaviour:
         """The Behaviour the receiver starts the run with."""

@@ -224,6 +224,9 @@ class SubscriptionSpec(Spec):
     """Notification kinds (notification stream)."""
     io: IoSpec = Field(default_factory=IoSpec)
     tls: TlsSpec = Field(default_factory=TlsSpec)
+    retry_stale_connection: bool = True
+    """Send a push once more, on a new connection, when the consumer closed the reused one before
+    any byte of an answer: that is no delivery attempt (undocumented; see the README)."""
 
     @model_validator(mode="after")
     def _profile_fits(self) -> SubscriptionSpec:

@@ -9,12 +9,15 @@ key host serves them: point the consumer's key base URL there.
 What is printed: the seed (`--seed` sends the same events again), the request (URL, headers with
 the token masked and the signatures shortened, the events' ids, the body's size), then the answer
 (status, latency, the first bytes of the body). Exit codes: 0 a 2xx answer; 1 any other answer,
-a timeout or no connection; 2 bad input (nothing is sent).
+a timeout or no connection; 2 bad input (nothing is sent); 130 or 143 after SIGINT or SIGTERM
+(`simulator.shell.signals`): what was sent is printed, then that no answer came, and the key host
+is stopped.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,7 +41,8 @@ from simulator.payloads.catalog import (
 )
 from simulator.payloads.iostreams import PROFILES, STREAMS
 from simulator.payloads.signing import SIGNATURE_HEADERS
-from simulator.shell import clock
+from simulator.runfile import flagtypes
+from simulator.shell import clock, signals
 from simulator.shell.iolane import describe_outcome
 from simulator.shell.transport import HttpTransport
 
@@ -54,21 +58,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.epilog = "exit codes: 0 a 2xx answer; 1 any other answer or none; 2 bad input."
     add = parser.add_argument
-    add("url", help="the consumer's URL, e.g. http://127.0.0.1:3000/")
+    add("url", type=flagtypes.http_url, help="the consumer's URL, e.g. http://127.0.0.1:3000/")
     add(
         "type",
         nargs="?",
         help='an activity type ("Visit Webpage" or 1), audit component or notification kind '
         "(default: every one in turn)",
     )
-    add("--count", type=int, default=1, metavar="N", help="events in the delivery (default 1)")
+    add(
+        "--count",
+        type=flagtypes.event_count,
+        default=1,
+        metavar="N",
+        help="events in the delivery (default 1)",
+    )
     add("--profile", choices=PROFILES, help="marketo-legacy (lead-activity default) or adobe-io")
     add("--stream", choices=STREAMS, default="lead-activity", help="default: lead-activity")
     add("--token-env", metavar="NAME", help="environment variable holding the consumer's token")
-    add("--seed", type=int, help="seed of the events (default: a new one, printed)")
+    add("--seed", type=flagtypes.seed, help="seed of the events (default: a new one, printed)")
     add(
         "--key-port",
-        type=int,
+        type=flagtypes.port,
         default=0,
         metavar="N",
         help="adobe-io: serve the public keys on 127.0.0.1:N while sending (default: any free)",
@@ -77,23 +87,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """One delivery made: what was sent, the outcome and the first bytes of the answer."""
+    """One delivery made: what was sent, the outcome and the first bytes of the answer; no
+    outcome when a signal stopped it before the answer came (`delivery` None: before it was
+    built)."""
 
-    delivery: ProbeDelivery
-    outcome: Outcome
-    answer: bytes
+    delivery: ProbeDelivery | None
+    outcome: Outcome | None
+    answer: bytes = b""
 
 
 def command(args: argparse.Namespace) -> int:
     """`marketo-sim send`: one delivery; the exit code says whether it was accepted."""
     target = target_from(args)
     count = _count(args.count, target.profile)
-    if not 0 <= args.key_port <= 65535:
-        raise ConfigError(f"--key-port {args.key_port}: not a TCP port")
-    print(f"seed {target.seed} (--seed {target.seed} sends these events again)")
-    sent = clock.run(send(target, count=count, key_port=args.key_port, say=print))
-    print(answer_line(sent))
-    return EXIT_ACCEPTED if sent.outcome.ok else EXIT_REFUSED
+    print(f"seed {target.seed} (--seed {target.seed} sends these events again)", flush=True)
+    with signals.noted():  # from here on a signal still leaves the answer line
+        sent = clock.run(
+            signals.cancelling(send(target, count=count, key_port=args.key_port, say=say))
+        )
+        print(answer_line(sent), flush=True)
+    accepted = sent.outcome is not None and sent.outcome.ok
+    return EXIT_ACCEPTED if accepted else EXIT_REFUSED
+
+
+def say(text: str) -> None:
+    """A line at once: a reader waiting on a pipe sees the request before the answer comes."""
+    print(text, flush=True)
 
 
 def target_from(args: argparse.Namespace) -> Target:
@@ -128,8 +147,10 @@ def _count(count: int, profile: str) -> int:
 
 async def send(target: Target, *, count: int = 1, key_port: int = 0, say: Say = print) -> Sent:
     """Build one delivery of `count` events for `target` and POST it; for Adobe I/O the public
-    keys are served on 127.0.0.1:`key_port` until the answer has come."""
+    keys are served on 127.0.0.1:`key_port` until the answer has come. Cancelled (a signal),
+    it returns what it had sent with no outcome."""
     host = KeyHost() if target.profile == ADOBE_IO else None
+    delivery: ProbeDelivery | None = None
     try:
         if host is not None:
             await _start(host, key_port)
@@ -141,6 +162,11 @@ async def send(target: Target, *, count: int = 1, key_port: int = 0, say: Say = 
                 say(line)
             outcome, answer = await probe.exchange(delivery)
         return Sent(delivery, outcome, answer)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # handled: the key host still stops below
+        return Sent(delivery, None)
     finally:
         if host is not None:
             await host.stop()
@@ -180,6 +206,11 @@ def _shown(name: str, value: str) -> str:
 def answer_line(sent: Sent) -> str:
     """`answer: HTTP 200 in 0.012s: 'ok'`: status, latency and the first bytes of the body."""
     outcome = sent.outcome
+    if outcome is None:
+        stopped = f"interrupted by {signals.name() or 'a cancellation'}"
+        if sent.delivery is None:
+            return f"answer: none: {stopped} before anything was sent"
+        return f"answer: none: {stopped} before the consumer answered"
     text = f"answer: {describe_outcome(outcome)} in {outcome.latency:.3f}s"
     if sent.answer:
         shown = sent.answer[:SHOWN_BYTES].decode("utf-8", "replace")

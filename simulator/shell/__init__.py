@@ -8,6 +8,6 @@ Offers: `clock` (the `Clock` protocol; real, scaled and virtual time), `transpor
 the 20 s timeout, as an `Outcome`), `faketransport` (a transport that asks a handler function,
 for tests), `auth` (tokens and OAuth), `engine` (the push loop, the `Lane` protocol and the legacy
 lane), `iolane` (the Adobe I/O lane), `publisher` (the producer-side I/O service), `servers`
-(loopback start-up), `signals` (SIGINT and SIGTERM for every command), `pipes` (standard output
-for pipes: a closed reader, `-` as a file).
+(loopback start-up, the control routes' token check), `signals` (SIGINT and SIGTERM for every
+command), `pipes` (standard output for pipes: a closed reader, `-` as a file).
 """

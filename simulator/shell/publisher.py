@@ -14,6 +14,9 @@ events.adobe.io (§4.6). `Publisher` plays those hosts on one loopback port:
     POST /_sim/registrations/{registration}/enable the manual re-enable of the Developer Console
     GET  /_sim/registrations                       names and journal sizes
 
+The control routes (`/_sim/...`) need the run's token (`control_token`, the dev endpoint's
+static token) when one is set, as the dev endpoint's own do (`servers.control_refused`).
+
 Journal requests need `Authorization: Bearer <token>` and `x-api-key`, as Adobe's do, or get a
 401. The simulator only checks that both are present and non-empty: it does not validate the IMS
 token or the API key against anything (there is no IMS here), and it does not look at
@@ -51,8 +54,8 @@ from yarl import URL
 
 from simulator.core.journal import Journal, JournalEntry, JournalPage, parse_seek
 from simulator.core.timefmt import hours_offset
-from simulator.errors import ConfigError
-from simulator.shell.servers import serve_on_loopback
+from simulator.errors import ConfigError, InvalidTransition
+from simulator.shell.servers import control_refused, serve_on_loopback
 
 __all__ = ["MAX_PAGE_BYTES", "MAX_QUERY_VALUE", "PublishedRegistration", "Publisher"]
 
@@ -186,6 +189,7 @@ class Publisher:
         org_id: str = "5A0B1C2D3E4F5A6B7C8D9E0F@AdobeOrg",
         credential_id: str = "sim-credential",
         log: Callable[[str], None] | None = None,
+        control_token: str | None = None,
     ) -> None:
         for what, value in (("org_id", org_id), ("credential_id", credential_id)):
             if not _NAME.fullmatch(value.replace("@", "")):
@@ -194,6 +198,7 @@ class Publisher:
         self.org_id = org_id
         self.credential_id = credential_id
         self._log = log
+        self._control_token = control_token
         self._registrations: dict[str, PublishedRegistration] = {}
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
@@ -254,6 +259,12 @@ class Publisher:
         return self._url
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _control_refused(self, request: web.Request) -> web.Response | None:
+        refused = control_refused(request, self._control_token)
+        if refused is not None:
+            self._say(f"{request.method} {request.path} 401 (control route needs the token)")
+        return refused
 
     def _say(self, text: str) -> None:
         if self._log is not None:
@@ -402,15 +413,23 @@ class Publisher:
 
     async def _enable(self, request: web.Request) -> web.Response:
         """POST /_sim/registrations/{registration}/enable: the manual re-enable (§4.5)."""
+        if refused := self._control_refused(request):
+            return refused
         registration = self._registrations.get(request.match_info["registration"])
         if registration is None:
             return _json(404, {"error": "not_found", "message": "No such registration."})
-        state = registration.enable()
+        try:
+            state = registration.enable()
+        except InvalidTransition as exc:  # only a disabled registration can be re-enabled
+            self._say(f"ENABLE {registration.name} 409 ({exc})")
+            return _json(409, {"error": "conflict", "message": str(exc)})
         self._say(f"ENABLE {registration.name} -> {state}")
         return _json(200, {"state": state})
 
     async def _list(self, request: web.Request) -> web.Response:
         """GET /_sim/registrations: each registration's name and journal size."""
+        if refused := self._control_refused(request):
+            return refused
         listing = [
             {"name": name, "events": len(r.journal), "spans": len(r.journal.spans)}
             for name, r in self._registrations.items()

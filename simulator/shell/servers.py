@@ -1,12 +1,16 @@
-"""Starting the simulator's own HTTP servers (the dev endpoint, the publisher, a test's app).
+"""Starting the simulator's own HTTP servers (the dev endpoint, the publisher, a test's app), and
+the one check of their control routes (`/_sim/...`).
 
 They only ever bind a loopback address: the simulator is a development tool and nothing it
-serves belongs on a network.
+serves belongs on a network. A server left running must not be reconfigured by anyone who can
+reach its port either: with a run's token set, its control routes need it (`control_refused`).
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -45,3 +49,39 @@ async def serve_on_loopback(
         raise
     bound = runner.addresses[0][1]
     return runner, str(URL.build(scheme="http", host=host, port=bound, path="/"))
+
+
+CONTROL_REFUSED = "the control routes need the token: Authorization: Bearer <token>"
+
+
+def bearer_problem(header: str | None, token: str) -> str:
+    """Why `header` does not carry `token` (`Bearer <token>`, or the raw token as a delivery may
+    send it), or "" when it does; compared in constant time."""
+    if not header:
+        return "no Authorization header"
+    header = header.strip()
+    scheme, _, rest = header.partition(" ")
+    candidates = (
+        (rest.strip(), header) if scheme.lower() == "bearer" and rest.strip() else (header,)
+    )
+    matches = [hmac.compare_digest(c.encode(), token.encode()) for c in candidates]
+    return "" if any(matches) else "token not accepted"
+
+
+def control_refused(
+    request: web.Request,
+    token: str | None,
+    problem: Callable[[str | None], str] | None = None,
+) -> web.Response | None:
+    """The 401 for a control route (`/_sim/...`) when a token is set and the request does not
+    carry it, else None (no token set: the routes are open, as on a developer's laptop).
+    `problem` judges the Authorization header instead of `bearer_problem` (the dev endpoint
+    accepts the tokens its identity provider issued too)."""
+    if token is None:
+        return None
+    header = request.headers.get("Authorization")
+    if not (problem(header) if problem is not None else bearer_problem(header, token)):
+        return None
+    return web.json_response(
+        {"error": CONTROL_REFUSED}, status=401, headers={"WWW-Authenticate": "Bearer"}
+    )

@@ -11,6 +11,15 @@ asks for more connections than its pool has, no push waits for a free connection
 aiohttp would count into the delivery timeout. What is not a push (OAuth token requests, the
 contract's probes) goes through the shared session. A thousand subscriptions keep a thousand
 connections alive: `reserve_descriptors` makes room for them before the first push.
+
+A pooled connection the consumer closed while idle (nginx after 75 s, Node after 5 s) can be
+closed at the very instant a push reuses it: the request meets a closed socket and no byte of an
+answer comes back. That is not a delivery attempt, and a well-behaved HTTP client (Apache
+HttpClient, OkHttp, browsers: RFC 9112 §9.3.1) sends such a request again once, on a fresh
+connection. So does this transport (`retry_stale`, on by default; the real producer's client is
+undocumented): once, only for a reused connection closed before any byte of the answer, within
+the same timeout, never after a timeout or a partial answer. aiohttp already does that itself
+for idempotent methods (GET); a push is a POST.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import asyncio
 import math
 import ssl
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Protocol
 
 import aiohttp
@@ -54,22 +64,32 @@ class HttpTransport:
         max_response_bytes: int = 65_536,
         limit: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        retry_stale: bool = True,
     ) -> None:
         self.max_response_bytes = max_response_bytes
+        self.retry_stale = retry_stale
+        self.stale_retries = 0
+        """Requests sent again because their reused connection was closed under them."""
         self._limit = limit
         self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
         self._session: aiohttp.ClientSession | None = None
         self._pools: list[HttpTransport] = []
 
-    def pool(self, limit: int, *, ca_file: str | None = None) -> HttpTransport:
+    def pool(
+        self, limit: int, *, ca_file: str | None = None, retry_stale: bool | None = None
+    ) -> HttpTransport:
         """A transport with a connection pool of its own, of at most `limit` connections (a
         lane's most requests in flight), with the same rules; closed with this one. `ca_file`:
-        a PEM file of CA certificates its https connections trust besides the system's."""
+        a PEM file of CA certificates its https connections trust besides the system's;
+        `retry_stale` (None: this transport's) whether a stale connection's request is resent."""
         if limit < 1:
             raise ValueError(f"a pool needs at least one connection (got {limit})")
         context = trusting(ca_file) if ca_file is not None else None
         pool = HttpTransport(
-            max_response_bytes=self.max_response_bytes, limit=limit, ssl_context=context
+            max_response_bytes=self.max_response_bytes,
+            limit=limit,
+            ssl_context=context,
+            retry_stale=self.retry_stale if retry_stale is None else retry_stale,
         )
         self._pools.append(pool)
         return pool
@@ -86,6 +106,7 @@ class HttpTransport:
                 connector=connector,
                 skip_auto_headers=("User-Agent",),
                 cookie_jar=aiohttp.DummyCookieJar(),
+                trace_configs=[_reuse_tracing()],
             )
         return self._session
 
@@ -131,23 +152,32 @@ class HttpTransport:
     ) -> tuple[Outcome, bytes]:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        try:
-            async with self.session.request(
-                method,
-                url,
-                headers=dict(headers),
-                allow_redirects=False,
-                timeout=_timeout(timeout),
-                data=body,
-            ) as response:
-                answer = await _read_bounded(response, self.max_response_bytes)
-                status = response.status
-        except TimeoutError:
-            return timed_out(timeout, loop.time() - started), b""
-        except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
-            took = loop.time() - started
-            return Outcome(OutcomeKind.CONNECTION_ERROR, None, took, describe(exc)), b""
-        return status_outcome(status, loop.time() - started), answer
+        resend = self.retry_stale and method == "POST"  # aiohttp resends a GET itself
+        while True:
+            request = SimpleNamespace(reused=False, answered=False)  # what the attempt met
+            try:
+                async with self.session.request(
+                    method,
+                    url,
+                    headers=dict(headers),
+                    allow_redirects=False,
+                    timeout=_timeout(started + timeout - loop.time()),
+                    data=body,
+                    trace_request_ctx=request,
+                ) as response:
+                    request.answered = True
+                    answer = await _read_bounded(response, self.max_response_bytes)
+                    status = response.status
+            except TimeoutError:
+                return timed_out(timeout, loop.time() - started), b""
+            except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
+                if resend and _stale(exc, request) and loop.time() < started + timeout:
+                    resend = False
+                    self.stale_retries += 1
+                    continue
+                took = loop.time() - started
+                return Outcome(OutcomeKind.CONNECTION_ERROR, None, took, describe(exc)), b""
+            return status_outcome(status, loop.time() - started), answer
 
     async def form(
         self,
@@ -166,6 +196,37 @@ class HttpTransport:
             timeout=_timeout(timeout),
         ) as response:
             return response.status, await _read_bounded(response, self.max_response_bytes)
+
+
+def _reuse_tracing() -> aiohttp.TraceConfig:
+    """Tracing that marks a request (its `trace_request_ctx`) whose connection came from the
+    pool rather than being opened for it."""
+
+    async def reused(
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceConnectionReuseconnParams,
+    ) -> None:
+        request = context.trace_request_ctx
+        if isinstance(request, SimpleNamespace):
+            request.reused = True
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_connection_reuseconn.append(reused)
+    return tracing
+
+
+def _stale(exc: BaseException, request: SimpleNamespace) -> bool:
+    """Whether `exc` ended a request that provably never reached the consumer's application: its
+    connection was reused from the pool and closed before any byte of an answer (a clean close
+    with nothing parsed, or a reset), not a connection that could not be opened."""
+    if request.answered or not request.reused:
+        return False
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return isinstance(exc.message, str)  # else the start of an answer had been parsed
+    return isinstance(exc, aiohttp.ClientOSError) and not isinstance(
+        exc, aiohttp.ClientConnectorError
+    )
 
 
 def trusting(ca_file: str) -> ssl.SSLContext:
