@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from simulator.contract.processed import ProbeError, ProcessedSource
 from simulator.core.outcome import Outcome
 from simulator.core.registration import IoPolicy
+from simulator.errors import ConfigError
 from simulator.payloads.catalog import (
     ACTIVITY_TYPES,
     ActivityType,
@@ -262,7 +263,13 @@ class KeyHost:
         self.url: str | None = None
 
     async def start(self, port: int = 0) -> str:
-        self.url = await self._publisher.start("127.0.0.1", port)
+        """Listen on 127.0.0.1:`port` (0: any free port); a port taken is a ConfigError that
+        names the flag choosing it."""
+        try:
+            self.url = await self._publisher.start("127.0.0.1", port)
+        except OSError as exc:
+            message = f"--key-port {port}: cannot listen on 127.0.0.1: {exc.strerror}"
+            raise ConfigError(message) from None
         return self.url
 
     async def stop(self) -> None:

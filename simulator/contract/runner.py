@@ -100,7 +100,7 @@ async def run_contract(
     host = keys
     if host is None and target.profile == ADOBE_IO:
         host = KeyHost()
-        await _start(host, key_port)
+        await host.start(key_port)
         tell(f"public keys at {host.url} (the consumer's key base URL)")
     rate = rate or RatePlan()
     results: list[CheckResult] = []
@@ -142,15 +142,6 @@ async def _unreachable(probe: Probe, budget: Budget) -> str:
     if outcome.kind in (OutcomeKind.TIMEOUT, OutcomeKind.CONNECTION_ERROR):
         return outcome.detail or str(outcome.kind)
     return ""
-
-
-async def _start(host: KeyHost, port: int) -> None:
-    try:
-        await host.start(port)
-    except OSError as exc:
-        raise ConfigError(
-            f"--key-port {port}: cannot listen on 127.0.0.1: {exc.strerror}"
-        ) from None
 
 
 def _connections(target: Target, rate: RatePlan) -> int:

@@ -153,7 +153,7 @@ async def send(target: Target, *, count: int = 1, key_port: int = 0, say: Say = 
     delivery: ProbeDelivery | None = None
     try:
         if host is not None:
-            await _start(host, key_port)
+            await host.start(key_port)
             say(f"public keys at {host.url} (the consumer's key base URL)")
         async with HttpTransport() as transport:
             probe = Probe(target, transport, keys=host.ring if host is not None else None)
@@ -170,15 +170,6 @@ async def send(target: Target, *, count: int = 1, key_port: int = 0, say: Say = 
     finally:
         if host is not None:
             await host.stop()
-
-
-async def _start(host: KeyHost, port: int) -> None:
-    try:
-        await host.start(port)
-    except OSError as exc:
-        raise ConfigError(
-            f"--key-port {port}: cannot listen on 127.0.0.1: {exc.strerror}"
-        ) from None
 
 
 def describe_delivery(target: Target, delivery: ProbeDelivery) -> list[str]:
