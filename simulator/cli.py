@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from simulator.core.recording import Recording
     from simulator.core.records import Machine, Observer
+    from simulator.fleet.shard import Shard
     from simulator.producer import Producer
     from simulator.reports.console import ConsoleReport
     from simulator.reports.jsondoc import Latencies
@@ -116,8 +117,19 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
         "--seed", type=_seed_type, help="seed for generated events (overrides the file)"
     )
     _json_flag(run)
+    _fleet_flags(run)
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
+    )
+
+
+def _fleet_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--shard",
+        type=_shard_type,
+        metavar="I/N",
+        help="play the I-th (from 1) of N disjoint slices of the file's subscriptions "
+        "(by a hash of each name; see README, Beyond one machine)",
     )
 
 
@@ -158,6 +170,7 @@ def _replay_flags(replay: argparse.ArgumentParser) -> None:
         "--junit", type=_output_type, metavar="FILE", help="write JUnit XML, one case per check"
     )
     _json_flag(replay)
+    _fleet_flags(replay)
     replay.add_argument("-v", "--verbose", action="store_true", help="print every attempt")
 
 
@@ -260,6 +273,12 @@ def _output_file(text: str) -> Path:
     return Path(parse_output_path(text))
 
 
+def _shard(text: str) -> Shard:
+    from simulator.fleet.shard import parse_shard
+
+    return parse_shard(text)
+
+
 def _consumer_url(text: str) -> str:
     from simulator.runfile.fields import check_url
 
@@ -278,6 +297,7 @@ _seed_type = flag_type(_seed, "seed")
 _count_type = flag_type(_event_count, "count")
 _output_type = flag_type(_output_file, "file")
 _url_type = flag_type(_consumer_url, "URL")
+_shard_type = flag_type(_shard, "shard")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -324,6 +344,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         run = run.with_overrides(seed=args.seed)
     if args.endpoint is not None:
         run = against(run, args.endpoint)
+    run = _sharded(run, args)
     virtual = args.endpoint is None and args.speed is None
     duration = args.duration if args.duration is not None else run.duration
     if duration is None:
@@ -466,6 +487,7 @@ class Play:
                 latencies=latencies,
                 elapsed=elapsed,
                 exit_code=signals.exit_code(code) if signals.received() is not None else code,
+                shard=str(args.shard) if args.shard is not None else None,
             )
             pipes.write_bytes(args.json, document.dumps() + b"\n")
 
@@ -651,6 +673,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = load_run(args.file)
     if args.seed is not None:
         run = run.with_overrides(seed=args.seed)
+    run = _sharded(run, args)
     duration = args.duration if args.duration is not None else run.duration
     if args.virtual and duration is None:
         raise ConfigError(
@@ -659,6 +682,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     mode = clock.ClockMode.VIRTUAL if args.virtual else clock.ClockMode.SCALED
     play = Play("run", run, virtual=args.virtual, duration=duration, mode=mode)
     return play.play(args, speed=args.speed)
+
+
+def _sharded(run: RunSpec, args: argparse.Namespace) -> RunSpec:
+    """The slice of `run` that `--shard` names; all of it without the flag."""
+    if args.shard is None:
+        return run
+    from simulator.fleet.shard import sliced
+
+    return sliced(run, args.shard)
 
 
 @contextlib.contextmanager
@@ -700,9 +732,12 @@ def _banner(producer: Producer, args: argparse.Namespace, duration: float | None
     until = f", for {duration:g} simulated seconds" if duration is not None else ", until Ctrl-C"
     servers = _servers(producer, None)
     where = f"; {servers}" if servers else ""
+    count = f"{len(run.subscriptions)} subscription(s)"
+    if args.shard is not None:
+        count = f"shard {args.shard}: {len(run.subscriptions)} of {len(run.whole)} subscription(s)"
     return (
         f"[bold]marketo-sim[/] {args.file}: munchkin {run.munchkin_id}, "
-        f"{len(run.subscriptions)} subscription(s), {pace}{until}{where}"
+        f"{count}, {pace}{until}{where}"
     )
 
 
