@@ -230,6 +230,20 @@ def _contract_flags(contract: argparse.ArgumentParser) -> None:
     add_arguments(contract)
 
 
+def _merge_flags(merge: argparse.ArgumentParser) -> None:
+    merge.add_argument(
+        "out_dir", type=Path, metavar="OUT_DIR", help="where the merged files go (made if needed)"
+    )
+    merge.add_argument(
+        "inputs",
+        type=Path,
+        nargs="+",
+        metavar="SHARD_OUTPUT",
+        help="shard outputs: attempt logs *.jsonl, --json documents *.json, JUnit *.xml, or "
+        "directories holding them",
+    )
+
+
 def _send_flags(send: argparse.ArgumentParser) -> None:
     from simulator.send.command import add_arguments
 
@@ -647,6 +661,31 @@ def cmd_contract(args: argparse.Namespace) -> int:
     return command(args)
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Exit 0: merged, and the merged run passed (or no --json document was given); 1: the
+    merged run did not pass; 2: a missing, unreadable or mixed input."""
+    from simulator.fleet.merge import merge_dir
+
+    merged = merge_dir(args.out_dir, args.inputs)
+    for line in merged.written:
+        print(f"wrote {line}")
+    for warning in merged.warnings:
+        print(f"marketo-sim: warning: {warning}", file=sys.stderr)
+    document = merged.document
+    if document is None:
+        return 0
+    totals = document.totals
+    assert totals is not None
+    ledger = "balanced" if totals.ledger.balanced else "does not balance"
+    print(
+        f"{document.file}: {totals.subscriptions} subscription(s), "
+        f"{totals.ledger.produced:,} produced, {totals.ledger.acknowledged:,} acknowledged, "
+        f"{totals.attempts:,} attempts; ledger {ledger}; "
+        f"{'passed' if document.passed else 'not passed'}"
+    )
+    return document.exit_code
+
+
 def cmd_send(args: argparse.Namespace) -> int:
     """Exit 0: the consumer answered 2xx; 1: anything else; 2: bad input."""
     from simulator.send.command import command
@@ -756,4 +795,5 @@ COMMANDS: dict[str, Command] = {
         cmd_contract,
     ),
     "send": ("send one delivery as the producer would, print the answer", _send_flags, cmd_send),
+    "merge": ("merge the outputs of a run's shards into one", _merge_flags, cmd_merge),
 }

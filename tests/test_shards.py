@@ -6,71 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import orjson
 import pytest
+from fleetruns import FLEET, Runs, ledgers, shard_runs
 from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.cli import main
 from simulator.fleet.shard import Shard, parse_shard, shard_of
 
-# Six subscriptions that fall in all three shards of 3 (1: programs, mobile; 2: email; 3: the
-# rest), a flaky endpoint (its failure draws must not depend on who else pushes), a run-wide
-# outage, and steps and checks aimed at subscriptions of different shards.
-FLEET = """\
-munchkinId: 123-ABC-456
-seed: 5
-duration: 6m
-receiver: {failureRate: 0.2, latency: 300ms}
-subscriptions:
-  - {name: web, rate: 10, delivery: {retryInterval: 20s, probeInterval: 30s}}
-  - {name: email, rate: 5, delivery: {retryInterval: 20s, probeInterval: 30s}}
-  - {name: forms, rate: 2, delivery: {retryInterval: 20s, probeInterval: 30s}}
-  - {name: programs, rate: 1, delivery: {retryInterval: 20s, probeInterval: 30s}}
-  - {name: mobile, rate: 3, delivery: {retryInterval: 20s, probeInterval: 30s}}
-  - {name: visits, rate: 4, delivery: {retryInterval: 20s, probeInterval: 30s}}
-timeline:
-  - at: 1m
-    burst: {subscription: email, count: 500}
-  - at: 2m
-    endpoint: {status: 503}
-  - after: 30s
-    endpoint: normal
-  - at: 4m
-    deprovision: forms
-expect:
-  - {subscription: forms, state: deprovisioned}
-  - {subscription: web, acknowledged: ">0"}
-  - endpoint: {duplicates: 0}
-"""
-
-
-def play(tmp_path: Path, name: str, *flags: str) -> tuple[list[bytes], dict[str, object]]:
-    """Replay FLEET with `flags`: its attempt log's lines and its --json document."""
-    run = tmp_path / "fleet.yaml"
-    if not run.exists():
-        run.write_text(FLEET)
-    log, doc = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.json"
-    assert main(["replay", str(run), "--log", str(log), "--json", str(doc), *flags]) == 0
-    return log.read_bytes().splitlines(), orjson.loads(doc.read_bytes())
-
-
-def ledgers(document: dict[str, object]) -> dict[str, object]:
-    subscriptions = document["subscriptions"]
-    assert isinstance(subscriptions, list)
-    return {s["name"]: (s["ledger"], s["attempts"], s["outcomes"]) for s in subscriptions}
-
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[bytes], dict]]:
-    tmp = tmp_path_factory.mktemp("shards")
-    out = {"whole": play(tmp, "whole")}
-    for i in (1, 2, 3):
-        out[f"{i}/3"] = play(tmp, f"shard{i}", "--shard", f"{i}/3")
-    return out
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    return shard_runs(tmp_path_factory.mktemp("shards"))
 
 
-def test_the_shards_attempts_are_the_whole_runs(runs: dict) -> None:
+def test_the_shards_attempts_are_the_whole_runs(runs: Runs) -> None:
     """The union of the three shards' attempt logs, as a multiset of lines, is the unsharded
     run's: every messageId, attempt time, outcome and latency the same."""
     union: Counter[bytes] = Counter()
@@ -81,7 +31,7 @@ def test_the_shards_attempts_are_the_whole_runs(runs: dict) -> None:
     assert union == whole
 
 
-def test_the_shards_ledgers_are_the_whole_runs(runs: dict) -> None:
+def test_the_shards_ledgers_are_the_whole_runs(runs: Runs) -> None:
     """Each subscription's ledger, attempts and outcomes come from exactly one shard, equal to
     the unsharded run's."""
     merged: dict[str, object] = {}
@@ -92,13 +42,13 @@ def test_the_shards_ledgers_are_the_whole_runs(runs: dict) -> None:
     assert merged == ledgers(runs["whole"][1])
 
 
-def test_each_shard_plays_only_its_subscriptions(runs: dict) -> None:
+def test_each_shard_plays_only_its_subscriptions(runs: Runs) -> None:
     """The partition of these six names: shard 1 programs and mobile, 2 email, 3 the rest."""
     held = {i: sorted(ledgers(runs[f"{i}/3"][1])) for i in (1, 2, 3)}
     assert held == {1: ["mobile", "programs"], 2: ["email"], 3: ["forms", "visits", "web"]}
 
 
-def test_checks_on_other_shards_subscriptions_are_skipped(runs: dict) -> None:
+def test_checks_on_other_shards_subscriptions_are_skipped(runs: Runs) -> None:
     """Shard 2 (email) judges none of the checks: those on forms and web are another shard's,
     the endpoint's counts only an unsharded run's; skipped checks fail nothing."""
     verdicts = runs["2/3"][1]["verdicts"]
@@ -110,7 +60,7 @@ def test_checks_on_other_shards_subscriptions_are_skipped(runs: dict) -> None:
     assert runs["2/3"][1]["passed"] is True
 
 
-def test_the_shard_that_holds_a_subscription_judges_it(runs: dict) -> None:
+def test_the_shard_that_holds_a_subscription_judges_it(runs: Runs) -> None:
     """Shard 3 holds forms (deprovisioned by its step at 4m) and web: it judges both."""
     verdicts = {v["name"]: v["status"] for v in runs["3/3"][1]["verdicts"] if not v["skipped"]}
     assert verdicts == {

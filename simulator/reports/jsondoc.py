@@ -120,6 +120,9 @@ class Totals(_Model):
     ledger: LedgerTotals
     attempts: int
     outcomes: dict[str, int]
+    latency: Latency | None = Field(
+        default=None, description="every subscription's acknowledged answer times together"
+    )
 
 
 class ResultDocument(_Model):
@@ -206,6 +209,17 @@ def latency_of(buckets: Mapping[int, int], top: float) -> Latency:
         max=round(top, 6),
         buckets=dict(sorted(buckets.items())),
     )
+
+
+def combined_latency(latencies: Iterable[Latency]) -> Latency:
+    """The summary of several summaries' answer times: exact, since their buckets add up (the
+    longest is the longest of their `max`)."""
+    buckets: Counter[int] = Counter()
+    top = 0.0
+    for latency in latencies:
+        buckets.update(latency.buckets)
+        top = max(top, latency.max or 0.0)
+    return latency_of(buckets, top)
 
 
 def _bucket(seconds: float) -> int:
@@ -299,6 +313,7 @@ def run_document(
             ledger=ledger_totals(recording.ledgers.values()),
             attempts=sum(sub.attempts for sub in subscriptions),
             outcomes=dict(outcomes),
+            latency=combined_latency(sub.latency for sub in subscriptions),
         ),
         subscriptions=subscriptions,
         verdicts=[verdict_result(v) for v in recording.verdicts],
