@@ -124,7 +124,14 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
 
 
 def _fleet_flags(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
+    split = command.add_mutually_exclusive_group()
+    split.add_argument(
+        "--workers",
+        type=_workers_type,
+        metavar="N",
+        help="play the file in N shard processes on this machine, their files merged",
+    )
+    split.add_argument(
         "--shard",
         type=_shard_type,
         metavar="I/N",
@@ -293,6 +300,15 @@ def _shard(text: str) -> Shard:
     return parse_shard(text)
 
 
+WORKERS_MAX = 64
+
+
+def _workers(text: str) -> int:
+    from simulator.core.bounds import parse_int
+
+    return parse_int(text, low=1, high=WORKERS_MAX)
+
+
 def _consumer_url(text: str) -> str:
     from simulator.runfile.fields import check_url
 
@@ -312,6 +328,7 @@ _count_type = flag_type(_event_count, "count")
 _output_type = flag_type(_output_file, "file")
 _url_type = flag_type(_consumer_url, "URL")
 _shard_type = flag_type(_shard, "shard")
+_workers_type = flag_type(_workers, "workers")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -363,6 +380,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     duration = args.duration if args.duration is not None else run.duration
     if duration is None:
         raise ConfigError(f"{args.file}: a scenario needs an end: set duration: or pass --duration")
+    if args.workers is not None:
+        return _workers_play(args, run, cmd_replay)
     mode = clock.ClockMode.VIRTUAL if virtual else clock.ClockMode.SCALED
     play = Play("replay", run, virtual=virtual, duration=duration, mode=mode)
     return play.play(args, speed=args.speed or 1.0)
@@ -386,6 +405,7 @@ class Play:
     outcomes: Counter[str] = field(default_factory=Counter)
     report: ConsoleReport | None = None
     _current: asyncio.Task[None] | None = None  # keeps production current for the live status
+    _status: asyncio.Task[None] | None = None  # a worker's totals for its parent (--workers)
 
     def play(self, args: argparse.Namespace, *, speed: float) -> int:
         from simulator.core.timefmt import offset
@@ -424,6 +444,11 @@ class Play:
                 if log is not None and recording.interrupted:
                     log.write(_interruption_line(recording))
             seconds = elapsed()
+            if getattr(args, "status", None) is not None:
+                from simulator.fleet.workers import snapshot
+
+                last = snapshot(str(args.shard), self.machines, recording.ended_at, done=True)
+                args.status.put(last)
             code = self._summary(console, recording, seconds)
             self._write_files(recording, args, seconds, code, latencies)
         return code
@@ -433,6 +458,13 @@ class Play:
 
         assert producer.engine is not None
         self.machines = producer.engine.machines()
+        if getattr(args, "status", None) is not None:  # a --workers process: totals for the parent
+            import asyncio
+
+            from simulator.fleet.workers import send_status
+
+            send = send_status(args.status, str(args.shard), self.machines, producer.engine.clock)
+            self._status = asyncio.create_task(send)  # Runner cancels it when the run ends
         if self.command != "run":
             where = _servers(producer, args.endpoint)
             if where:
@@ -718,9 +750,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"{args.file}: a virtual run needs an end: set duration: in the file or pass --duration"
         )
+    if args.workers is not None:
+        return _workers_play(args, run, cmd_run)
     mode = clock.ClockMode.VIRTUAL if args.virtual else clock.ClockMode.SCALED
     play = Play("run", run, virtual=args.virtual, duration=duration, mode=mode)
     return play.play(args, speed=args.speed)
+
+
+def _workers_play(
+    args: argparse.Namespace, run: RunSpec, handler: Callable[[argparse.Namespace], int]
+) -> int:
+    """`--workers N`: the file checked here, played by N shard processes (`simulator.fleet`)."""
+    from simulator.fleet.workers import play_workers
+    from simulator.shell import pipes
+
+    to_stdout = any(pipes.is_stdout(getattr(args, flag, None)) for flag in OUTPUT_FLAGS)
+    return play_workers(args, run, handler, out=sys.stderr if to_stdout else sys.stdout)
 
 
 def _sharded(run: RunSpec, args: argparse.Namespace) -> RunSpec:
