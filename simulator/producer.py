@@ -1,5 +1,10 @@
 """The producer: turns a run file into a running engine, with the embedded dev endpoint when a
 subscription asks for it, and hands back the ledgers when the run ends or is interrupted.
+
+What only some runs need is imported where it is used: the embedded endpoint (aiohttp's server),
+and Adobe I/O's lanes, journal server and signing keys (cryptography). A run of legacy
+subscriptions to a real endpoint loads neither, and its first push comes that much sooner
+(`make bench`: first push after launch).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from simulator.core.delivery import (
     Backlog,
@@ -26,22 +31,22 @@ from simulator.core.journal import Journal
 from simulator.core.records import Machine, Observer
 from simulator.core.registration import IoPolicy, Registration
 from simulator.core.traffic import Burst, Traffic
-from simulator.endpoint.receiver import OAuthServer, Receiver
 from simulator.errors import ConfigError
 from simulator.payloads import catalog
 from simulator.payloads.events import ActivityStream
-from simulator.payloads.formats import io_body
-from simulator.payloads.iostreams import CloudActivityStream, NotificationStream, UserAuditStream
-from simulator.payloads.signing import KeyRing, SigningKey
 from simulator.payloads.world import World
 from simulator.runfile.scenario import AuthSpec, ReceiverSpec, RunSpec, SubscriptionSpec
 from simulator.runfile.steps import StepSpec
 from simulator.shell.auth import Auth, NoAuth, OAuthClientCredentials, StaticToken
 from simulator.shell.clock import VIRTUAL_EPOCH, LoopClock
 from simulator.shell.engine import Engine, Lane, LegacyLane
-from simulator.shell.iolane import IoLane, IoSettings, IoSource
-from simulator.shell.publisher import Publisher
 from simulator.shell.transport import HttpTransport, reserve_descriptors
+
+if TYPE_CHECKING:
+    from simulator.endpoint.receiver import Receiver
+    from simulator.payloads.signing import KeyRing
+    from simulator.shell.iolane import IoLane, IoSource
+    from simulator.shell.publisher import Publisher
 
 EMBEDDED = "embedded"
 ADOBE_IO = "adobe-io"
@@ -104,6 +109,8 @@ class Producer:
         gc.freeze()  # see below, at unfreeze
         try:
             if keys is not None:
+                from simulator.shell.publisher import Publisher
+
                 self.publisher = Publisher(
                     keys=keys.public_keys, org_id=self.run.adobe_io.ims_org_id
                 )
@@ -166,6 +173,8 @@ class Producer:
         """The two signing keys, when any subscription goes through Adobe I/O."""
         if not any(s.profile == ADOBE_IO for s in self.run.subscriptions):
             return None
+        from simulator.payloads.signing import KeyRing, SigningKey
+
         files = self.run.adobe_io.key_files
         if not files:
             return KeyRing.generate()
@@ -226,6 +235,8 @@ class LaneBuilder:
         return ActivityStream(self.world, spec.activity_types, seed=self.run.seed, stream=spec.name)
 
     def _io_lane(self, index: int, spec: SubscriptionSpec, traffic: Traffic, url: str) -> IoLane:
+        from simulator.shell.iolane import IoLane, IoSettings
+
         assert self.keys is not None
         assert self.publisher is not None
         io = spec.io
@@ -261,6 +272,12 @@ class LaneBuilder:
         return lane
 
     def _io_source(self, spec: SubscriptionSpec) -> IoSource:
+        from simulator.payloads.iostreams import (
+            CloudActivityStream,
+            NotificationStream,
+            UserAuditStream,
+        )
+
         io, munchkin_id = spec.io, self.run.munchkin_id
         if spec.stream == "user-audit":
             components = _resolve(
@@ -359,6 +376,8 @@ def scheduled_traffic(run: RunSpec, spec: SubscriptionSpec) -> Traffic:
 def fitting_events(source: IoSource, max_events: int, max_bytes: int) -> int:
     """Events per request under both caps: the 2 MB cap is turned into a count from the size of a
     sample event with room to spare, so the pure machine can batch by count alone."""
+    from simulator.payloads.formats import io_body
+
     sample = io_body(source.io_events([(0, VIRTUAL_EPOCH.timestamp())]), batch=True)
     return max(1, min(max_events, max_bytes // (2 * len(sample))))
 
@@ -413,6 +432,8 @@ def embedded_receiver(
     log: Callable[[str], None] | None = None,
     key_base_url: str | None = None,
 ) -> Receiver:
+    from simulator.endpoint.receiver import OAuthServer, Receiver
+
     oauth = None
     if spec.oauth is not None:
         oauth = OAuthServer(

@@ -10,11 +10,13 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.table import Table
 
 from simulator.core.delivery import Counters, Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.records import AttemptRecord, StateChange
 from simulator.reports.console import (
+    MAX_LINES,
     MAX_ROWS,
     AttemptLog,
     ConsoleReport,
@@ -23,6 +25,7 @@ from simulator.reports.console import (
     attempt_json,
     attempt_line,
     change_line,
+    grid,
     print_summary,
     run_summary,
     status_cells,
@@ -247,6 +250,49 @@ def test_the_live_view_on_a_terminal_is_totals_and_a_bounded_table() -> None:
     assert row(text, "sub0029")[1] == "disabled"
     assert sum(line.startswith("│ sub") for line in text.splitlines()) == MAX_ROWS
     assert "... and 10 more, all active" in text
+
+
+def test_on_a_terminal_lines_wait_for_a_frame_which_prints_at_most_max_lines() -> None:
+    """Failed attempts are printed above the live status with the next frame, not as they come;
+    a frame prints `MAX_LINES` of them and a line counting the rest. (The painter thread is
+    slowed to a frame a million seconds, so only `paint` draws here.)"""
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None, force_terminal=True)
+    failed = [record(at=float(i), outcome=OutcomeKind.TIMEOUT) for i in range(MAX_LINES + 5)]
+    with ConsoleReport(
+        console, {"leads": FakeMachine()}, lambda: 100.0, refresh_per_second=1e-6
+    ) as report:
+        for attempt in failed:
+            report.attempt(attempt)
+        assert attempt_line(failed[0], stamp=failed[0].done) not in out.getvalue()
+        report.paint()
+        printed = out.getvalue()
+    assert all(attempt_line(a, stamp=a.done) in printed for a in failed[:MAX_LINES])
+    assert attempt_line(failed[MAX_LINES], stamp=failed[MAX_LINES].done) not in printed
+    assert "... and 5 more lines like these, left out (--log keeps every attempt)" in printed
+
+
+def test_the_live_table_is_drawn_as_rich_draws_its_default_table() -> None:
+    """`grid` (the live view's cheap table) shows what a rich `Table` of the same cells, title
+    and caption shows, line for line (rich pads the title and caption with spaces)."""
+    columns = ("name", "state", "count")
+    cells = [
+        [("a", None), ("active", "green"), ("1,000", None)],
+        [("long-name", None), ("paused", "red"), ("7", None)],
+    ]
+    title, caption = "simulated +00:00:01.000", "... and 3 more, all active"
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i < 2 else "right")
+    for row_cells in cells:
+        table.add_row(*(text for text, _ in row_cells))
+    drawn = []
+    for renderable in (table, grid(columns, cells, left=2, title=title, caption=caption)):
+        console, out = plain_console()
+        console.print(renderable)
+        drawn.append([line.rstrip() for line in out.getvalue().splitlines()])
+    assert drawn[1] == drawn[0]
+    assert drawn[1][5] == "│ long-name │ paused │     7 │"
 
 
 def test_the_plain_summary_is_totals_then_a_line_per_subscription() -> None:

@@ -36,10 +36,10 @@ print("code:", code)
 """
 
 
-def loaded_after(*argv: str) -> tuple[list[str], str]:
-    """The heavy packages a fresh interpreter has loaded after `marketo-sim ARGV`, and its exit
-    code as printed."""
-    script = PROBE.format(heavy=HEAVY)
+def loaded_after(*argv: str, heavy: tuple[str, ...] = HEAVY) -> tuple[list[str], str]:
+    """The `heavy` packages a fresh interpreter has loaded after `marketo-sim ARGV`, and its
+    exit code as printed."""
+    script = PROBE.format(heavy=heavy)
     done = subprocess.run(
         [sys.executable, "-c", script, *argv],
         cwd=ROOT,
@@ -63,6 +63,24 @@ def test_check_loads_only_the_run_file_loader() -> None:
     """`marketo-sim check FILE` validates with the run-file loader alone: none of aiohttp, rich,
     faker, looptime or cryptography."""
     assert loaded_after("check", str(QUICKSTART)) == ([], "0")
+
+
+def test_a_run_to_a_real_endpoint_loads_no_server_signatures_or_virtual_clock(
+    tmp_path: Path,
+) -> None:
+    """`marketo-sim run` of a legacy subscription pushing to a consumer of its own loads the
+    HTTP client and the terminal, but not aiohttp's server (the embedded endpoint),
+    cryptography (Adobe I/O signatures) or looptime (which imports pytest): they would only
+    delay the first push. The consumer here is a closed port (so the run's default check fails,
+    whatever the exit code says of that); the run is 1 simulated second at speed 100."""
+    run_file = tmp_path / "run.yaml"
+    run_file.write_text(
+        "munchkinId: 123-ABC-456\nsubscriptions:\n"
+        "  - name: leads\n    endpoint: http://127.0.0.1:9/\n    rate: 10\n"
+    )
+    heavy = ("aiohttp", "aiohttp.web", "cryptography", "looptime", "pytest", "rich")
+    argv = ("run", str(run_file), "--speed", "100", "--duration", "1s")
+    assert loaded_after(*argv, heavy=heavy)[0] == ["aiohttp", "rich"]
 
 
 def test_the_probe_sees_what_a_command_loads() -> None:

@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import Literal
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import Field, ValidationError
 
 from simulator.errors import ScenarioError
+from simulator.runfile import yamlsource
 from simulator.runfile.fields import EnvSecret, Items, Spec
 from simulator.runfile.yamlsource import SecretNotSet, field_path, first_error, read_yaml
 
@@ -161,3 +165,61 @@ def test_an_unset_secret_is_secret_not_set() -> None:
 def test_field_path_writes_a_location_as_messages_do(loc: tuple[str | int, ...], path: str) -> None:
     """Keys are joined with dots, list indexes in brackets."""
     assert field_path(loc) == path
+
+
+def outcome(text: str) -> object:
+    """What `read_yaml` makes of `text`: the data and every node's tag and position, or the
+    error's message."""
+    try:
+        document = read_yaml(text, FILE)
+    except ScenarioError as exc:
+        return str(exc)
+    if document is None:
+        return None
+    root, data = document
+    nodes, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        nodes.append((node.tag, node.start_mark.line, node.start_mark.column))
+        if isinstance(node.value, list):
+            for item in node.value:
+                stack.extend(item if isinstance(item, tuple) else (item,))
+    return data, nodes
+
+
+# Texts of YAML's punctuation and pieces, mostly invalid; and valid YAML dumped from nested data.
+PIECES = [*"ab1.:-#&*!,[]{}'\" \n\t|>?~@%", "- ", "key: ", "\n  ", "---\n", "&x ", "*x", "0x1F"]
+YAMLISH = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+DATA = st.recursive(
+    st.none() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=8,
+)
+DUMPED = st.dictionaries(st.text(max_size=5), DATA, max_size=4).map(yaml.safe_dump)
+
+
+@given(st.one_of(YAMLISH, DUMPED))
+@settings(max_examples=400, deadline=None)
+def test_libyaml_reads_every_text_as_the_pure_python_loader_does(text: str) -> None:
+    """With libyaml's parser (the fast path) or without it, a text gives the same data, the same
+    nodes at the same positions, or the same error message."""
+    fast = outcome(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yamlsource, "_FAST", False)
+        pure = outcome(text)
+    assert fast == pure
+
+
+def test_a_plain_run_file_is_read_by_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run file without tabs, tags, block scalars or explicit keys never reaches the pure
+    Python loader (so the test above compares two readers, not one with itself)."""
+
+    def refuse(text: str) -> None:
+        raise AssertionError("read by the pure Python loader")
+
+    monkeypatch.setattr(yamlsource, "_Loader", refuse)
+    text = "munchkinId: 123-ABC-456\nsubscriptions:\n  - name: a\n    endpoint: http://h/p?x=1\n"
+    document = read_yaml(text, FILE)
+    assert document is not None
+    assert document[1]["subscriptions"][0]["endpoint"] == "http://h/p?x=1"
+    assert document[0].value[1][1].value[0].start_mark.line == 2

@@ -40,6 +40,8 @@ class ChildRun:
     peak_rss: int  # bytes
     launched: float  # Unix time of the launch, to place the child's own timestamps
     killed: str = ""  # why the bench killed it, if it did
+    cpu: float = 0.0  # CPU seconds (user + system) the child used: on a busy machine, wall time
+    # and latencies say little without what share of a core the child could get
 
     @property
     def ok(self) -> bool:
@@ -69,29 +71,29 @@ def run_child(
                 argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
             )
             copier = None
-        status, peak, killed = _watch(process, rss_limit, timeout, started)
+        status, peak, killed, cpu = _watch(process, rss_limit, timeout, started)
         wall = time.perf_counter() - started
         if copier is not None:
             copier.join(timeout=5)
     code = os.waitstatus_to_exitcode(status)
     process.returncode = code  # reaped by wait4 above; Popen must not wait for it again
-    return ChildRun(code, wall, peak, launched, killed)
+    return ChildRun(code, wall, peak, launched, killed, cpu)
 
 
 def _watch(
     process: subprocess.Popen[bytes], rss_limit: int, timeout: float, started: float
-) -> tuple[int, int, str]:
+) -> tuple[int, int, str, float]:
     """Wait for the child to end, looking at its RSS every POLL seconds; its end wakes the wait at
     once (a pidfd), so the wall time is not rounded up to the next look. Returns the exit
-    status, the peak RSS seen (bytes) and why it was killed, if it was."""
+    status, the peak RSS seen (bytes), why it was killed, if it was, and its CPU seconds."""
     killed, peak = "", 0
     pidfd = os.pidfd_open(process.pid)
     try:
         while True:
             peak = max(peak, _proc_kib(process.pid, "VmHWM:") * 1024)
-            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid == process.pid:
-                return status, peak, killed
+                return status, peak, killed, usage.ru_utime + usage.ru_stime
             if not killed:
                 killed = _runaway(process.pid, rss_limit, timeout, started)
                 if killed:

@@ -141,9 +141,11 @@ def realtime_figures(o: Options) -> list[Figure]:
         subscriptions=n, rate=10.0, work=o.work, rss_limit=o.rss_limit, tty=o.tty
     )
     busy = r.sink.cpu / r.child.wall if r.child.wall else 0.0
+    used = r.child.cpu / r.child.wall if r.child.wall else 0.0
     about = (
         f"{n:,} subscriptions at 10 ev/s, {realtime.WINDOW:g} s window; {r.attempts:,} pushes, "
-        f"{r.failures:,} failed; bare sink {busy * 100:.0f} % busy"
+        f"{r.failures:,} failed; marketo-sim used {used * 100:.0f} % of a core, the bare sink "
+        f"{busy * 100:.0f} %"
     )
     if r.child.killed:
         about += f"; {r.child.killed}"

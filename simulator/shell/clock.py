@@ -30,8 +30,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import looptime
-
 if TYPE_CHECKING:
     from _typeshed import FileDescriptorLike
 
@@ -155,7 +153,10 @@ def loop_factory(mode: ClockMode, speed: float = 1.0) -> Callable[[], asyncio.Ab
         # their way between our own client and server, arrive first. 5 and 20 proved too few on a
         # loaded machine: a 330 kB push to the embedded endpoint then timed out in virtual time.
         # looptime's own default of 42 costs about a third more replay time.
-        # looptime drives asyncio's selector loop only: never uvloop here.
+        # looptime drives asyncio's selector loop only: never uvloop here. Imported here, not at
+        # the top: it imports pytest, a fifth of a second that a real-clock run need not wait.
+        import looptime
+
         return lambda: looptime.new_event_loop(start=0.0, noop_cycles=42)
     if mode is ClockMode.SCALED and speed != 1.0:
         # Not uvloop either: libuv keeps its timers in real milliseconds, with no selector whose

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import aiohttp
 
 from simulator.core.delivery import Subscription
-from simulator.endpoint.proxy import FaultProxy
-from simulator.endpoint.receiver import Receiver
 from simulator.producer import Producer, traffic_step
 from simulator.runfile.endpointspec import EndpointChange
 from simulator.runfile.steps import StepSpec
 from simulator.shell.clock import Clock
 from simulator.shell.engine import Engine, Lane
-from simulator.shell.iolane import IoLane
+
+if TYPE_CHECKING:  # the embedded endpoint and its fault proxy load only in runs that use them
+    from simulator.endpoint.proxy import FaultProxy
+    from simulator.endpoint.receiver import Receiver
 
 # A step's handler: does what the step says at `now`; returns a note for the log ("" for none).
 Handler = Callable[["Director", StepSpec, float], str]
@@ -147,6 +149,8 @@ class Director:
         return ""
 
     def _enable(self, step: StepSpec, now: float) -> str:
+        from simulator.shell.iolane import IoLane
+
         lane = self._lane(step)
         assert isinstance(lane, IoLane), "the scenario checker allows enable for adobe-io only"
         if lane.machine.state != "disabled":

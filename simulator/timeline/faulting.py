@@ -9,11 +9,14 @@ director then plays the endpoint steps on them (`Director(proxies=...)`), on the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from simulator.core.behaviour import DEFAULT_BEHAVIOUR
-from simulator.endpoint.proxy import FaultProxy
 from simulator.producer import EMBEDDED
 from simulator.runfile.scenario import RunSpec
+
+if TYPE_CHECKING:  # the proxy (aiohttp's server) loads only in a run that needs one
+    from simulator.endpoint.proxy import FaultProxy
 
 
 def wants_proxy(run: RunSpec) -> bool:
@@ -30,6 +33,8 @@ async def start_proxies(
     pushing to them; `run` unchanged and no proxy when the scenario has nothing for one to do."""
     if not wants_proxy(run):
         return run, []
+    from simulator.endpoint.proxy import FaultProxy
+
     baseline = run.receiver.behaviour()
     proxies: dict[str, FaultProxy] = {}
     try:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from simulator.core.recording import Recording, Sample, Verdict
 from simulator.core.records import Machine, Observer
 from simulator.core.series import SampleSeries
 from simulator.core.tracks import DEFAULT_HORIZON, Tracks
-from simulator.endpoint.proxy import FaultProxy
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
 from simulator.shell import signals
@@ -25,6 +25,9 @@ from simulator.timeline.director import Director
 from simulator.timeline.faulting import start_proxies, stop_proxies
 from simulator.timeline.gate import cut_short, default_verdicts
 from simulator.timeline.verdicts import Facts, judge_slice, watched
+
+if TYPE_CHECKING:
+    from simulator.endpoint.proxy import FaultProxy
 
 SAMPLES = 600  # points per subscription in the report
 
