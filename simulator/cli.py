@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from simulator.core.recording import Recording
     from simulator.core.records import Machine, Observer
     from simulator.fleet.shard import Shard
+    from simulator.fleet.workers import Tally
     from simulator.producer import Producer
     from simulator.reports.console import ConsoleReport
     from simulator.reports.jsondoc import Latencies
@@ -406,6 +407,7 @@ class Play:
     report: ConsoleReport | None = None
     _current: asyncio.Task[None] | None = None  # keeps production current for the live status
     _status: asyncio.Task[None] | None = None  # a worker's totals for its parent (--workers)
+    tally: Tally | None = None  # a worker's attempts by outcome, for those totals
 
     def play(self, args: argparse.Namespace, *, speed: float) -> int:
         from simulator.core.timefmt import offset
@@ -420,6 +422,11 @@ class Play:
         with signals.noted():
             with _attempt_log(args.log) as log:
                 observers: list[Observer] = [latencies]
+                if getattr(args, "status", None) is not None:  # a --workers process
+                    from simulator.fleet.workers import Tally
+
+                    self.tally = Tally()
+                    observers.append(self.tally)
                 if log is not None:
                     observers.append(AttemptLog(log))
                 if self.command == "replay":
@@ -447,7 +454,11 @@ class Play:
             if getattr(args, "status", None) is not None:
                 from simulator.fleet.workers import snapshot
 
-                last = snapshot(str(args.shard), self.machines, recording.ended_at, done=True)
+                assert self.tally is not None
+                outcomes = self.tally.outcomes
+                last = snapshot(
+                    str(args.shard), self.machines, outcomes, recording.ended_at, done=True
+                )
                 args.status.put(last)
             code = self._summary(console, recording, seconds)
             self._write_files(recording, args, seconds, code, latencies)
@@ -463,7 +474,10 @@ class Play:
 
             from simulator.fleet.workers import send_status
 
-            send = send_status(args.status, str(args.shard), self.machines, producer.engine.clock)
+            assert self.tally is not None
+            send = send_status(
+                args.status, str(args.shard), self.machines, self.tally, producer.engine.clock
+            )
             self._status = asyncio.create_task(send)  # Runner cancels it when the run ends
         if self.command != "run":
             where = _servers(producer, args.endpoint)

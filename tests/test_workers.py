@@ -114,3 +114,24 @@ def test_a_signal_stops_every_worker_and_merges_what_they_wrote(
     assert merged["totals"]["ledger"]["balanced"] is True
     last = (tmp_path / "a.jsonl").read_bytes().splitlines()[-1]
     assert orjson.loads(last)["kind"] == "interrupted"
+
+
+def test_the_merged_status_is_the_live_views_totals_over_every_worker() -> None:
+    """Two workers' snapshots make one totals line, as the live view draws it: states counted,
+    ledgers and outcomes summed, at the slowest worker's time."""
+    from simulator.core.delivery import Ledger
+    from simulator.fleet.workers import Snapshot, combined
+
+    acked = Ledger(
+        produced=10, acknowledged=8, expired=0, discarded=0, dropped=0, queued=2, in_flight=0
+    )
+    stuck = Ledger(
+        produced=5, acknowledged=0, expired=0, discarded=0, dropped=0, queued=4, in_flight=1
+    )
+    one = Snapshot("1/2", 130.0, {"active": 2}, [acked, acked], {"success": 4})
+    two = Snapshot("2/2", 360.0, {"retrying": 1}, [stuck], {"http_error": 3}, done=True)
+    assert combined([one, two]) == (
+        "+00:02:10.000 totals: subscriptions 3 (2 active, 1 retrying); events produced 25, "
+        "acknowledged 16, queued 9, expired 0, discarded 0, dropped 0; "
+        "attempts 7 (4 success, 3 http_error); workers 2 (1 done)"
+    )

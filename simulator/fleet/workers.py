@@ -7,9 +7,10 @@ asked for, with one merged status while they run and one summary at the end.
   so a terminal's Ctrl-C reaches the parent alone, which passes each signal on to every worker
   exactly once: the workers stop, write their files, and the parent merges what they wrote and
   exits 130 or 143.
-* **Status**: each worker puts a small `Snapshot` of its totals on a queue about twice a real
-  second (and a last one when it ends); the parent adds the latest of each up (`combined`) and
-  shows them: one line redrawn in place on a terminal, a line per simulated minute otherwise.
+* **Status**: each worker puts a `Snapshot` (states, ledgers, attempts by outcome) on a queue
+  about twice a real second, and a last one when it ends; the parent draws the live view's
+  totals line over the latest of each (`combined`): redrawn in place on a terminal, a line per
+  simulated minute otherwise.
 
 The function a worker runs is the command line's (`simulator.cli`), handed in: this room sits
 below the faces and does not import them.
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from simulator.core.records import Machine
+from simulator.core.delivery import Ledger
+from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.fleet.shard import Shard
 
 POLL_SECONDS = 0.2  # how often the parent reads the queue and looks at its workers
@@ -38,74 +40,67 @@ SEND_SECONDS = 0.5  # how often a worker sends its totals, in real seconds
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One worker's totals at simulated time `t`."""
+    """One worker's subscriptions at simulated time `t`: what the live view's totals are drawn
+    from (each state's count, every ledger, attempts by outcome)."""
 
     shard: str
     t: float
-    subscriptions: int
     states: dict[str, int]
-    produced: int
-    acknowledged: int
-    pending: int  # queued and in flight
-    expired: int
-    attempts: int
-    failed: int
+    ledgers: list[Ledger]
+    outcomes: dict[str, int]
     done: bool = False
 
 
+class Tally:
+    """An observer in a worker: its attempts by outcome, for its snapshots."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+
+    def attempt(self, record: AttemptRecord) -> None:
+        self.outcomes[str(record.outcome)] += 1
+
+    def state_changed(self, change: StateChange) -> None:
+        return None
+
+
 def snapshot(
-    shard: str, machines: Mapping[str, Machine], t: float, *, done: bool = False
+    shard: str,
+    machines: Mapping[str, Machine],
+    outcomes: Mapping[str, int],
+    t: float,
+    *,
+    done: bool = False,
 ) -> Snapshot:
-    """The totals of `machines` (brought up to `t` by the caller)."""
-    states: Counter[str] = Counter()
-    produced = acknowledged = pending = expired = attempts = failed = 0
-    for machine in machines.values():
-        states[str(machine.state)] += 1
-        ledger = machine.ledger()
-        produced += ledger.produced
-        acknowledged += ledger.acknowledged
-        pending += ledger.queued + ledger.in_flight
-        expired += ledger.expired
-        attempts += machine.counters.attempts
-        failed += machine.counters.failed_attempts
-    return Snapshot(
-        shard,
-        t,
-        len(machines),
-        dict(states),
-        produced,
-        acknowledged,
-        pending,
-        expired,
-        attempts,
-        failed,
-        done,
-    )
+    """The snapshot of `machines` (brought up to `t` by the caller)."""
+    every = list(machines.values())
+    states = Counter(str(machine.state) for machine in every)
+    ledgers = [machine.ledger() for machine in every]
+    return Snapshot(shard, t, dict(states), ledgers, dict(outcomes), done)
 
 
 def combined(snapshots: Iterable[Snapshot]) -> str:
-    """One status line for the latest snapshot of each worker: simulated time is the slowest
-    worker's."""
+    """The live view's totals line (`reports.console.counted_totals`) over the latest snapshot
+    of each worker; its time is the slowest worker's."""
+    from simulator.core.timefmt import offset
+    from simulator.reports.console import counted_totals
+
     latest = list(snapshots)
     if not latest:
-        return "starting workers"
+        return "starting the workers"
     states: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    books: list[Ledger] = []
     for each in latest:
         states.update(each.states)
-    total = {name: sum(getattr(s, name) for s in latest) for name in SUMMED}
-    slowest = min(s.t for s in latest)
-    by_state = " ".join(f"{state}={count}" for state, count in sorted(states.items()))
-    figures = " ".join(f"{name}={total[name]:,}" for name in SUMMED)
-    done = sum(s.done for s in latest)
-    return f"t={_hms(slowest)} workers={len(latest)} done={done} {by_state} {figures}"
-
-
-SUMMED = ("subscriptions", "produced", "acknowledged", "pending", "expired", "attempts", "failed")
-
-
-def _hms(seconds: float) -> str:
-    whole = int(seconds)
-    return f"+{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+        outcomes.update(each.outcomes)
+        books += each.ledgers
+    counted = counted_totals(states, books, outcomes, live=True)
+    done = sum(each.done for each in latest)
+    totals = "; ".join(f"{label} {text}" for label, text in counted)
+    return (
+        f"{offset(min(s.t for s in latest))} totals: {totals}; workers {len(latest)} ({done} done)"
+    )
 
 
 class StatusView:
@@ -271,7 +266,9 @@ class ShardCommand:
             return signals.exit_code() if signals.received() is not None else code
 
 
-async def send_status(status: Any, shard: str, machines: Mapping[str, Machine], clock: Any) -> None:
+async def send_status(
+    status: Any, shard: str, machines: Mapping[str, Machine], tally: Tally, clock: Any
+) -> None:
     """A worker's totals on `status` about every SEND_SECONDS real seconds, looked at each
     simulated second (on the run's loop; the run cancels it when it ends)."""
     from simulator.reports.console import bring_up_to
@@ -284,7 +281,7 @@ async def send_status(status: Any, shard: str, machines: Mapping[str, Machine], 
         if elapsed() - sent >= SEND_SECONDS:
             sent = elapsed()
             bring_up_to(machines, clock.now())
-            status.put(snapshot(shard, machines, clock.now()))
+            status.put(snapshot(shard, machines, tally.outcomes, clock.now()))
         t += 1.0
         await clock.sleep_until(t)
 
@@ -347,6 +344,8 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
 def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
     """The merged run's summary: totals, then each check not passed (and every skipped one),
     then the verdict line."""
+    from simulator.core.timefmt import offset
+
     totals = document.totals
     ledger = totals.ledger
     states: Counter[str] = Counter(sub.state for sub in document.subscriptions)
@@ -382,7 +381,7 @@ def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
     judged = f"{passed} passed, {failed} failed" + (f", {errors} not judged" if errors else "")
     balanced = "balanced" if ledger.balanced else "does not balance"
     lines.append(
-        f"{judged}; ledger {balanced}; {_hms(document.simulated_seconds)} "
+        f"{judged}; ledger {balanced}; {offset(document.simulated_seconds)} "
         f"simulated in {document.elapsed_seconds:.2f}s (the slowest worker)"
     )
     if missing:
