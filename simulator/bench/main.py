@@ -168,7 +168,7 @@ def workers_figures(o: Options) -> list[Figure]:
     r = workers.workers_run(work=o.work, rss_limit=o.rss_limit)
     load = os.getloadavg()[0]
     note = (
-        f"{workers.SUBSCRIPTIONS} subscriptions at {workers.RATE:g} ev/s, a 20-minute outage "
+        f"{workers.SUBSCRIPTIONS} subscriptions at {workers.RATE:g} ev/s, a 40-minute outage "
         f"drained, virtual clock: {r.produced:,} events; 1 worker {r.one.wall:.1f} s, "
         f"2 workers {r.two.wall:.1f} s (start-up and merge included), using "
         f"{_cores(r.one):.2f} and {_cores(r.two):.2f} cores (CPU / wall: 2 workers can use at "

@@ -23,8 +23,8 @@ from simulator.fleet.shard import Shard
 
 SUBSCRIPTIONS = 8
 RATE = 250.0  # events per second each
-DURATION = "40m"
-OUTAGE = ("1m", "21m")  # the consumer answers 503 from the first to the second
+DURATION = "60m"
+OUTAGE = ("1m", "41m")  # the consumer answers 503 from the first to the second
 
 
 @dataclass(frozen=True, slots=True)
