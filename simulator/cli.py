@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from simulator.core.recording import Recording
     from simulator.core.records import Machine, Observer
+    from simulator.fleet.shard import Shard
+    from simulator.fleet.workers import Tally
     from simulator.producer import Producer
     from simulator.reports.console import ConsoleReport
     from simulator.reports.jsondoc import Latencies
@@ -118,8 +120,26 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
     )
     _json_flag(run)
     _metrics_flag(run)
+    _fleet_flags(run)
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
+    )
+
+
+def _fleet_flags(command: argparse.ArgumentParser) -> None:
+    split = command.add_mutually_exclusive_group()
+    split.add_argument(
+        "--workers",
+        type=_workers_type,
+        metavar="N",
+        help="play the file in N shard processes on this machine, their files merged",
+    )
+    split.add_argument(
+        "--shard",
+        type=_shard_type,
+        metavar="I/N",
+        help="play the I-th (from 1) of N disjoint slices of the file's subscriptions "
+        "(by a hash of each name; see README, Beyond one machine)",
     )
 
 
@@ -170,6 +190,7 @@ def _replay_flags(replay: argparse.ArgumentParser) -> None:
     )
     _json_flag(replay)
     _metrics_flag(replay)
+    _fleet_flags(replay)
     replay.add_argument("-v", "--verbose", action="store_true", help="print every attempt")
 
 
@@ -229,6 +250,20 @@ def _contract_flags(contract: argparse.ArgumentParser) -> None:
     add_arguments(contract)
 
 
+def _merge_flags(merge: argparse.ArgumentParser) -> None:
+    merge.add_argument(
+        "out_dir", type=Path, metavar="OUT_DIR", help="where the merged files go (made if needed)"
+    )
+    merge.add_argument(
+        "inputs",
+        type=Path,
+        nargs="+",
+        metavar="SHARD_OUTPUT",
+        help="shard outputs: attempt logs *.jsonl, --json documents *.json, JUnit *.xml, or "
+        "directories holding them",
+    )
+
+
 def _send_flags(send: argparse.ArgumentParser) -> None:
     from simulator.send.command import add_arguments
 
@@ -253,6 +288,21 @@ def _shared(name: str) -> Callable[[str], object]:
     return convert
 
 
+def _shard(text: str) -> Shard:
+    from simulator.fleet.shard import parse_shard
+
+    return parse_shard(text)
+
+
+WORKERS_MAX = 64
+
+
+def _workers(text: str) -> int:
+    from simulator.core.bounds import parse_int
+
+    return parse_int(text, low=1, high=WORKERS_MAX)
+
+
 def _consumer_url(text: str) -> str:
     from simulator.runfile.flagtypes import parse_http_url
 
@@ -268,6 +318,8 @@ _count_type = _shared("event_count")
 _output_type = _shared("output_file")
 _port_type = _shared("port")
 _url_type = flag_type(_consumer_url, "URL")
+_shard_type = flag_type(_shard, "shard")
+_workers_type = flag_type(_workers, "workers")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -314,10 +366,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
         run = run.with_overrides(seed=args.seed)
     if args.endpoint is not None:
         run = against(run, args.endpoint)
+    run = _sharded(run, args)
     virtual = args.endpoint is None and args.speed is None
     duration = args.duration if args.duration is not None else run.duration
     if duration is None:
         raise ConfigError(f"{args.file}: a scenario needs an end: set duration: or pass --duration")
+    if args.workers is not None:
+        return _workers_play(args, run, cmd_replay)
     mode = clock.ClockMode.VIRTUAL if virtual else clock.ClockMode.SCALED
     play = Play("replay", run, virtual=virtual, duration=duration, mode=mode)
     return play.play(args, speed=args.speed or 1.0)
@@ -342,6 +397,8 @@ class Play:
     report: ConsoleReport | None = None
     metrics: Metrics | None = None
     _current: asyncio.Task[None] | None = None  # keeps production current for the live status
+    _status: asyncio.Task[None] | None = None  # a worker's totals for its parent (--workers)
+    tally: Tally | None = None  # a worker's attempts by outcome, for those totals
 
     def play(self, args: argparse.Namespace, *, speed: float) -> int:
         from simulator.core.timefmt import offset
@@ -356,6 +413,11 @@ class Play:
         with signals.noted():
             with _attempt_log(args.log) as log:
                 observers: list[Observer] = [latencies]
+                if getattr(args, "status", None) is not None:  # a --workers process
+                    from simulator.fleet.workers import Tally
+
+                    self.tally = Tally()
+                    observers.append(self.tally)
                 if log is not None:
                     observers.append(AttemptLog(log))
                 self.metrics = _metrics(args, console)
@@ -385,6 +447,15 @@ class Play:
                 if log is not None and recording.interrupted:
                     log.write(_interruption_line(recording))
             seconds = elapsed()
+            if getattr(args, "status", None) is not None:
+                from simulator.fleet.workers import snapshot
+
+                assert self.tally is not None
+                outcomes = self.tally.outcomes
+                last = snapshot(
+                    str(args.shard), self.machines, outcomes, recording.ended_at, done=True
+                )
+                args.status.put(last)
             code = self._summary(console, recording, seconds)
             self._write_files(recording, args, seconds, code, latencies)
         return code
@@ -398,6 +469,16 @@ class Play:
             self.metrics.observer.watch(self.machines, producer.engine.clock.now)
             if not self.virtual:  # the scrapes read the machines from another thread
                 self._keep_current(producer)
+        if getattr(args, "status", None) is not None:  # a --workers process: totals for the parent
+            import asyncio
+
+            from simulator.fleet.workers import send_status
+
+            assert self.tally is not None
+            send = send_status(
+                args.status, str(args.shard), self.machines, self.tally, producer.engine.clock
+            )
+            self._status = asyncio.create_task(send)  # Runner cancels it when the run ends
         if self.command != "run":
             where = _servers(producer, args.endpoint)
             if where:
@@ -471,6 +552,7 @@ class Play:
                 latencies=latencies,
                 elapsed=elapsed,
                 exit_code=signals.exit_code(code) if signals.received() is not None else code,
+                shard=str(args.shard) if args.shard is not None else None,
             )
             pipes.write_bytes(args.json, document.dumps() + b"\n")
 
@@ -668,6 +750,31 @@ def cmd_contract(args: argparse.Namespace) -> int:
     return command(args)
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Exit 0: merged, and the merged run passed (or no --json document was given); 1: the
+    merged run did not pass; 2: a missing, unreadable or mixed input."""
+    from simulator.fleet.merge import merge_dir
+
+    merged = merge_dir(args.out_dir, args.inputs)
+    for line in merged.written:
+        print(f"wrote {line}")
+    for warning in merged.warnings:
+        print(f"marketo-sim: warning: {warning}", file=sys.stderr)
+    document = merged.document
+    if document is None:
+        return 0
+    totals = document.totals
+    assert totals is not None
+    ledger = "balanced" if totals.ledger.balanced else "does not balance"
+    print(
+        f"{document.file}: {totals.subscriptions} subscription(s), "
+        f"{totals.ledger.produced:,} produced, {totals.ledger.acknowledged:,} acknowledged, "
+        f"{totals.attempts:,} attempts; ledger {ledger}; "
+        f"{'passed' if document.passed else 'not passed'}"
+    )
+    return document.exit_code
+
+
 def cmd_send(args: argparse.Namespace) -> int:
     """Exit 0: the consumer answered 2xx; 1: anything else; 2: bad input."""
     from simulator.send.command import command
@@ -694,14 +801,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = load_run(args.file)
     if args.seed is not None:
         run = run.with_overrides(seed=args.seed)
+    run = _sharded(run, args)
     duration = args.duration if args.duration is not None else run.duration
     if args.virtual and duration is None:
         raise ConfigError(
             f"{args.file}: a virtual run needs an end: set duration: in the file or pass --duration"
         )
+    if args.workers is not None:
+        return _workers_play(args, run, cmd_run)
     mode = clock.ClockMode.VIRTUAL if args.virtual else clock.ClockMode.SCALED
     play = Play("run", run, virtual=args.virtual, duration=duration, mode=mode)
     return play.play(args, speed=args.speed)
+
+
+def _workers_play(
+    args: argparse.Namespace, run: RunSpec, handler: Callable[[argparse.Namespace], int]
+) -> int:
+    """`--workers N`: the file checked here, played by N shard processes (`simulator.fleet`)."""
+    from simulator.fleet.workers import play_workers
+    from simulator.shell import pipes
+
+    to_stdout = any(pipes.is_stdout(getattr(args, flag, None)) for flag in OUTPUT_FLAGS)
+    return play_workers(args, run, handler, out=sys.stderr if to_stdout else sys.stdout)
+
+
+def _sharded(run: RunSpec, args: argparse.Namespace) -> RunSpec:
+    """The slice of `run` that `--shard` names; all of it without the flag."""
+    if args.shard is None:
+        return run
+    from simulator.fleet.shard import sliced
+
+    return sliced(run, args.shard)
 
 
 @contextlib.contextmanager
@@ -743,9 +873,12 @@ def _banner(producer: Producer, args: argparse.Namespace, duration: float | None
     until = f", for {duration:g} simulated seconds" if duration is not None else ", until Ctrl-C"
     servers = _servers(producer, None)
     where = f"; {servers}" if servers else ""
+    count = f"{len(run.subscriptions)} subscription(s)"
+    if args.shard is not None:
+        count = f"shard {args.shard}: {len(run.subscriptions)} of {len(run.whole)} subscription(s)"
     return (
         f"[bold]marketo-sim[/] {args.file}: munchkin {run.munchkin_id}, "
-        f"{len(run.subscriptions)} subscription(s), {pace}{until}{where}"
+        f"{count}, {pace}{until}{where}"
     )
 
 
@@ -764,4 +897,5 @@ COMMANDS: dict[str, Command] = {
         cmd_contract,
     ),
     "send": ("send one delivery as the producer would, print the answer", _send_flags, cmd_send),
+    "merge": ("merge the outputs of a run's shards into one", _merge_flags, cmd_merge),
 }

@@ -123,7 +123,8 @@ class Producer:
             # Simulated time starts with the dev endpoint, so its outage windows line up.
             clock = LoopClock(start=start)
             build = LaneBuilder(self.run, world, transport, base_url, keys, self.publisher)
-            lanes = [build.lane(i, spec) for i, spec in enumerate(self.run.subscriptions)]
+            at = self.run.positions()  # in the file, also when this run is a shard of it
+            lanes = [build.lane(at[spec.name], spec) for spec in self.run.subscriptions]
             self.engine = Engine(
                 lanes,
                 munchkin_id=self.run.munchkin_id,
@@ -168,7 +169,8 @@ class Producer:
         return count
 
     def _max_response_bytes(self) -> int:
-        return min(s.delivery.max_response_bytes for s in self.run.subscriptions)
+        # The file's, not the shard's: a shard reads answers exactly as the whole run does.
+        return min(s.delivery.max_response_bytes for s in self.run.whole)
 
     def _keys(self) -> KeyRing | None:
         """The two signing keys, when any subscription goes through Adobe I/O."""
@@ -212,6 +214,9 @@ class LaneBuilder:
     publisher: Publisher | None
 
     def lane(self, index: int, spec: SubscriptionSpec) -> Lane:
+        """The lane of `spec`, the `index`-th subscription of the file: its messageIds (and
+        Adobe I/O batch ids) are numbered after that index, never after a count in this
+        process, so any shard of the file sends the ids the whole run sends."""
         traffic = scheduled_traffic(self.run, spec)
         url = self.base_url if spec.endpoint == EMBEDDED else spec.endpoint
         assert url is not None

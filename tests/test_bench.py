@@ -108,3 +108,16 @@ def test_the_realtime_run_file_is_a_valid_run_file(tmp_path: Path, count: int) -
     assert len(run.subscriptions) == count
     assert {s.endpoint for s in run.subscriptions} == {"http://127.0.0.1:9/"}
     assert {s.rate for s in run.subscriptions} == {10.0}
+
+
+def test_the_workers_load_splits_evenly_over_two_shards(tmp_path: Path) -> None:
+    """The workers section's run file is valid and each of two shards holds half its
+    subscriptions, so the ratio measures processes, not an uneven split."""
+    from simulator.bench.workers import SUBSCRIPTIONS, run_file
+    from simulator.fleet.shard import Shard, members
+    from simulator.runfile.scenario import load_run
+
+    run = load_run(run_file(tmp_path / "workers.yaml"))
+    names = [s.name for s in run.subscriptions]
+    assert len(set(names)) == SUBSCRIPTIONS
+    assert [len(members(names, Shard(i, 2))) for i in (1, 2)] == [4, 4]

@@ -97,12 +97,29 @@ async def test_status_outage_by_time() -> None:
 
 @virtual
 async def test_failure_rate_is_deterministic_by_seed() -> None:
-    """failure_rate draws from random.Random(seed): seed 7 at 0.5 gives a fixed sequence."""
+    """failure_rate draws from the seed, each delivery's id and its time: seed 2 at 0.5 gives
+    a fixed sequence."""
     behaviour = Behaviour(failure_rate=0.5, failure_status=500)
-    async with serving(behaviour=behaviour, seed=7) as (receiver, url, session):
-        statuses = [await post(session, url, batch(f"g{i}")) for i in range(8)]
-    assert statuses == [500, 500, 200, 500, 200, 500, 500, 200]
-    assert (receiver.stats.injected_failures, receiver.stats.batches) == (5, 3)
+    async with serving(behaviour=behaviour, seed=2) as (receiver, url, session):
+        statuses = [await post(session, url, batch(f"g{i}", message_id=str(i))) for i in range(8)]
+    assert statuses == STATUSES_SEED_2
+    assert (receiver.stats.injected_failures, receiver.stats.batches) == (
+        statuses.count(500),
+        statuses.count(200),
+    )
+
+
+STATUSES_SEED_2 = [200, 500, 200, 500, 200, 500, 200, 200]
+
+
+@virtual
+async def test_a_deliverys_failure_draw_does_not_depend_on_the_deliveries_before_it() -> None:
+    """The last four deliveries fail alike whether or not the first four came before them: a
+    shard of a run (other subscriptions absent) fails what the whole run fails."""
+    behaviour = Behaviour(failure_rate=0.5, failure_status=500)
+    async with serving(behaviour=behaviour, seed=2) as (_, url, session):
+        alone = [await post(session, url, batch(f"g{i}", message_id=str(i))) for i in range(4, 8)]
+    assert alone == STATUSES_SEED_2[4:]
 
 
 # --- PUT /_sim/behaviour -------------------------------------------------------------------------

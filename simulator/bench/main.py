@@ -1,9 +1,9 @@
 """`python -m simulator.bench`: run the sections asked for, then print one table of figures.
 
 Sections (`--only` picks some, in this order): startup, generation, delivery, report, backlog,
-replay, realtime; `week` (the full-rate week, many minutes) runs only when named. A section that
-breaks is reported as a failed figure and the others still run; the exit code is 0 whatever the
-figures say, because the bench reports and `make test` judges.
+replay, realtime, workers; `week` (the full-rate week, many minutes) runs only when named. A
+section that breaks is reported as a failed figure and the others still run; the exit code is 0
+whatever the figures say, because the bench reports and `make test` judges.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulator.bench import child, delivery, memory, realtime, replays
+from simulator.bench import child, delivery, memory, realtime, replays, workers
 from simulator.bench.child import marketo_sim
 from simulator.bench.figures import Figure, amount, at_least, at_most, skipped, table
 from simulator.runfile import flagtypes
@@ -165,6 +165,28 @@ def realtime_figures(o: Options) -> list[Figure]:
     ]
 
 
+def workers_figures(o: Options) -> list[Figure]:
+    r = workers.workers_run(work=o.work, rss_limit=o.rss_limit)
+    load = os.getloadavg()[0]
+    note = (
+        f"{workers.SUBSCRIPTIONS} subscriptions at {workers.RATE:g} ev/s, a 40-minute outage "
+        f"drained, virtual clock: {r.produced:,} events; 1 worker {r.one.wall:.1f} s, "
+        f"2 workers {r.two.wall:.1f} s (start-up and merge included), using "
+        f"{_cores(r.one):.2f} and {_cores(r.two):.2f} cores (CPU / wall: 2 workers can use at "
+        f"most the cores the machine leaves free); "
+        f"{'the same merged ledger' if r.same_ledger else 'LEDGERS DIFFER'}; "
+        f"load average {load:.2f} after"
+    )
+    if not (r.one.ok or r.one.code == 1) or not (r.two.ok or r.two.code == 1):
+        why = r.one.killed or r.two.killed or f"exit {r.one.code} / {r.two.code}"
+        return [skipped("workers: 2 against 1, same load", ">= 1.70x", why)]
+    return [at_least("workers: 2 against 1, same load", r.ratio, 1.7, "x", note=note)]
+
+
+def _cores(run: child.ChildRun) -> float:
+    return run.cpu / run.wall if run.wall > 0 else 0.0
+
+
 def week(o: Options) -> list[Figure]:
     r = replays.replay_scenario(
         replays.WEEK, work=o.work, rss_limit=o.rss_limit, timeout=4 * 3600.0
@@ -181,6 +203,7 @@ SECTIONS: dict[str, Callable[[Options], list[Figure]]] = {
     "backlog": backlog,
     "replay": replay,
     "realtime": realtime_figures,
+    "workers": workers_figures,
     "week": week,
 }
 BY_HAND = {"week"}  # sections that run only when named

@@ -26,10 +26,11 @@ scheduled or polled, and a `behaviour` changed at run time takes effect on the n
 Order of checks for a delivery (POST on any path): outage window (an endpoint that is down
 checks nothing), then Authorization (401), then the body size (413), then, for I/O deliveries
 only, the signatures (a "BAD" one is answered 401 with `reject_bad_signatures`, else only
-counted), then hang, reset, the latency, failure_rate (one draw of the seeded RNG per POST that
-gets this far), the fixed status. A 2xx batch is parsed and counted when it arrives, before the
-latency, like a consumer that stores the batch and is slow to answer: if the producer times out
-meanwhile, its retry shows up as duplicates. A 2xx `validationUrl` POST is recorded
+counted), then hang, reset, the latency, failure_rate (a draw per POST that gets this far,
+seeded by the run's seed, the delivery's id and its time: `_draw`), the fixed status. A 2xx
+batch is parsed and counted when it arrives, before the latency, like a consumer that stores
+the batch and is slow to answer: if the producer times out meanwhile, its retry shows up as
+duplicates. A 2xx `validationUrl` POST is recorded
 (`validation_urls`) instead of a batch and, with `confirm_validation`, confirmed in the
 background once its answer is written.
 """
@@ -37,6 +38,7 @@ background once its answer is written.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import sys
@@ -371,7 +373,7 @@ class Receiver:
             mode = "hang" if behaviour.hang else "reset"
             return await self._faults.act(request, mode, at, mode)
         status, why = behaviour.status, "status"
-        if self._rng.random() < behaviour.failure_rate:
+        if behaviour.failure_rate > 0 and self._draw(parsed, at) < behaviour.failure_rate:
             status, why = behaviour.failure_status, "failure_rate"
         text = "OK"
         if 200 <= status < 300:
@@ -384,6 +386,17 @@ class Receiver:
         if status < 300 and isinstance(parsed, Parsed) and parsed.kind == "validation":
             await self._then_confirm(request, response, parsed.validation_url)
         return response
+
+    def _draw(self, parsed: Parsed | ValueError, at: float) -> float:
+        """The failure-rate draw in [0, 1) for one delivery: a pure function of the seed, the
+        delivery's id and when it came, not of what other subscriptions sent before it, so a
+        shard of a run (`--shard`) fails the deliveries the whole run fails. A body without an
+        id draws from the seeded sequence."""
+        if isinstance(parsed, Parsed) and (parsed.message_id or parsed.ids):
+            key = f"{self.seed}/{parsed.message_id or parsed.ids[0]}/{at:.6f}"
+            digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+            return int.from_bytes(digest, "big") / 2**64
+        return self._rng.random()
 
     def _accept(
         self,

@@ -56,6 +56,11 @@ class Latency(_Model):
     p90: float | None
     p99: float | None
     max: float | None
+    buckets: dict[int, int] = Field(
+        default_factory=dict,
+        description="acknowledged attempts by log bucket k (answered within 0.0001 * 1.05**k s): "
+        "documents of several shards merge exactly by adding these",
+    )
 
 
 class LedgerTotals(_Model):
@@ -93,6 +98,9 @@ class VerdictResult(_Model):
     observed: str
     at: float | None = Field(description="simulated seconds it concerns; null: the end")
     subscription: str | None
+    skipped: str | None = Field(
+        default=None, description='why it was not judged (status "passed": it fails nothing)'
+    )
 
 
 class CheckResultDoc(_Model):
@@ -112,6 +120,9 @@ class Totals(_Model):
     ledger: LedgerTotals
     attempts: int
     outcomes: dict[str, int]
+    latency: Latency | None = Field(
+        default=None, description="every subscription's acknowledged answer times together"
+    )
 
 
 class ResultDocument(_Model):
@@ -128,6 +139,9 @@ class ResultDocument(_Model):
     profile: str | None = Field(default=None, description="contract: marketo-legacy or adobe-io")
     stream: str | None = Field(default=None, description="contract: the data stream checked")
     seed: int
+    shard: str | None = Field(
+        default=None, description='"I/N" when the run played one shard (--shard), else null'
+    )
     simulated_start: str | None = Field(description="simulated wall time of t=0, ISO 8601")
     simulated_seconds: float
     elapsed_seconds: float = Field(description="real seconds the command took")
@@ -178,19 +192,41 @@ class Latencies:
 
     def of(self, name: str) -> Latency:
         buckets = self._buckets.get(name, Counter())
-        count = sum(buckets.values())
-        if not count:
-            return Latency(count=0, p50=None, p90=None, p99=None, max=None)
-        top = self._max[name]
-        p50, p90, p99 = (min(top, _percentile(buckets, count, p)) for p in PERCENTILES)
-        return Latency(count=count, p50=p50, p90=p90, p99=p99, max=round(top, 6))
+        return latency_of(buckets, self._max.get(name, 0.0))
+
+
+def latency_of(buckets: Mapping[int, int], top: float) -> Latency:
+    """The summary of acknowledged answer times kept in `buckets`, the longest being `top`."""
+    count = sum(buckets.values())
+    if not count:
+        return Latency(count=0, p50=None, p90=None, p99=None, max=None)
+    p50, p90, p99 = (min(top, _percentile(buckets, count, p)) for p in PERCENTILES)
+    return Latency(
+        count=count,
+        p50=p50,
+        p90=p90,
+        p99=p99,
+        max=round(top, 6),
+        buckets=dict(sorted(buckets.items())),
+    )
+
+
+def combined_latency(latencies: Iterable[Latency]) -> Latency:
+    """The summary of several summaries' answer times: exact, since their buckets add up (the
+    longest is the longest of their `max`)."""
+    buckets: Counter[int] = Counter()
+    top = 0.0
+    for latency in latencies:
+        buckets.update(latency.buckets)
+        top = max(top, latency.max or 0.0)
+    return latency_of(buckets, top)
 
 
 def _bucket(seconds: float) -> int:
     return max(0, math.ceil(math.log(max(seconds, FLOOR) / FLOOR, GROWTH) - 1e-9))
 
 
-def _percentile(buckets: Counter[int], count: int, p: int) -> float:
+def _percentile(buckets: Mapping[int, int], count: int, p: int) -> float:
     rank = math.ceil(count * p / 100)
     seen = 0
     for bucket in sorted(buckets):
@@ -221,6 +257,7 @@ def verdict_result(verdict: Verdict) -> VerdictResult:
         observed=verdict.observed,
         at=verdict.at,
         subscription=verdict.subscription,
+        skipped=verdict.skipped,
     )
 
 
@@ -233,8 +270,9 @@ def run_document(
     latencies: Latencies,
     elapsed: float,
     exit_code: int,
+    shard: str | None = None,
 ) -> ResultDocument:
-    """The document of a played run file or scenario."""
+    """The document of a played run file or scenario (`shard`: the --shard it played)."""
     span = recording.ended_at
     subscriptions = []
     for name in recording.subscriptions:
@@ -263,6 +301,7 @@ def run_document(
         file=recording.title,
         endpoint=distinct.pop() if len(distinct) == 1 else None,
         seed=recording.seed,
+        shard=shard,
         simulated_start=iso(recording.start_wall),
         simulated_seconds=round(span, 6),
         elapsed_seconds=round(elapsed, 3),
@@ -274,6 +313,7 @@ def run_document(
             ledger=ledger_totals(recording.ledgers.values()),
             attempts=sum(sub.attempts for sub in subscriptions),
             outcomes=dict(outcomes),
+            latency=combined_latency(sub.latency for sub in subscriptions),
         ),
         subscriptions=subscriptions,
         verdicts=[verdict_result(v) for v in recording.verdicts],

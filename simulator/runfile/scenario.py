@@ -105,11 +105,36 @@ class RunSpec(Spec):
     expect: Items[ExpectSpec] = ()
     """Scenario expectations, judged during and after the run."""
     _file: str = PrivateAttr("<string>")
+    # A shard's run (`only`): every subscription of the file, of which `subscriptions` is a slice.
+    _whole: tuple[SubscriptionSpec, ...] | None = PrivateAttr(None)
 
     @property
     def file(self) -> str:
         """The file it was loaded from, for messages."""
         return self._file
+
+    @property
+    def whole(self) -> tuple[SubscriptionSpec, ...]:
+        """Every subscription of the file, also when this run plays a slice of them."""
+        return self._whole if self._whole is not None else self.subscriptions
+
+    @property
+    def sliced(self) -> bool:
+        """This run plays only some of the file's subscriptions (a shard)."""
+        return len(self.subscriptions) < len(self.whole)
+
+    def positions(self) -> dict[str, int]:
+        """Each subscription's index in the file, whatever slice this run plays: what its
+        messageIds are numbered by, so a shard sends the ids the whole run sends."""
+        return {spec.name: index for index, spec in enumerate(self.whole)}
+
+    def only(self, names: set[str]) -> RunSpec:
+        """A copy that plays the subscriptions named (in the file's order) and remembers the
+        others; its timeline and expectations are the file's (a shard skips what is not its)."""
+        kept = tuple(spec for spec in self.subscriptions if spec.name in names)
+        copy = self.model_copy(update={"subscriptions": kept})
+        copy._file, copy._whole = self._file, self.whole
+        return copy
 
     @field_validator("locale")
     @classmethod

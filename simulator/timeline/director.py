@@ -56,6 +56,7 @@ class Director:
             (receiver.behaviour, receiver.challenge_style) if receiver is not None else None
         )
         self._steps = producer.run.step_times()
+        self._here = {spec.name for spec in producer.run.subscriptions}
         self._played = 0  # how many of `_steps` have been applied
         self._stepped = asyncio.Event()
 
@@ -78,8 +79,13 @@ class Director:
             await self._stepped.wait()
 
     def apply(self, step: StepSpec, now: float) -> None:
+        """Play `step`; one naming a subscription of another shard (`--shard`) is only said:
+        the shard that holds the subscription plays it. Run-wide steps play in every shard."""
         planned = traffic_step(now, step) is not None
-        note = "" if planned else HANDLERS[step.action](self, step, now)
+        if step.subscription is not None and step.subscription not in self._here:
+            note = "skipped: another shard plays it"
+        else:
+            note = "" if planned else HANDLERS[step.action](self, step, now)
         self.say(now, f"{step.label()}{f' ({note})' if note else ''}")
 
     # -- the actions -------------------------------------------------------------------------

@@ -44,7 +44,8 @@ def cut_short(verdicts: Sequence[Verdict], ended_at: float, why: str) -> list[Ve
     finish and becomes an error."""
     return [
         verdict
-        if verdict.settled is not None and verdict.settled <= ended_at
+        if verdict.skipped is not None
+        or (verdict.settled is not None and verdict.settled <= ended_at)
         else dataclasses.replace(
             verdict,
             passed=False,

@@ -24,7 +24,7 @@ from simulator.shell.clock import VIRTUAL_EPOCH
 from simulator.timeline.director import Director
 from simulator.timeline.faulting import start_proxies, stop_proxies
 from simulator.timeline.gate import cut_short, default_verdicts
-from simulator.timeline.verdicts import Facts, judge, watched
+from simulator.timeline.verdicts import Facts, judge_slice, watched
 
 if TYPE_CHECKING:
     from simulator.endpoint.proxy import FaultProxy
@@ -58,7 +58,9 @@ async def replay(
     Interrupted (its task cancelled), it ends with what it has and the
     checks left undecided are errors."""
     end = duration if duration is not None else run.duration
-    tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(run.expect))
+    here = {spec.name for spec in run.subscriptions}
+    own = [e for e in run.expect if e.subscription is None or e.subscription in here]
+    tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(own))
     proxies: list[FaultProxy] = []
     if not virtual:  # faults against a real consumer: a fault proxy in front of it
         run, proxies = await start_proxies(run)
@@ -189,7 +191,9 @@ def _recording(
         tracks=tracks,
         steps=steps,
         ledgers=result.ledgers,
-        verdicts=judge(run.expect, facts),
+        verdicts=judge_slice(
+            run.expect, facts, {s.name for s in run.subscriptions}, sliced=run.sliced
+        ),
         endpoint=endpoint,
     )
 

@@ -49,6 +49,60 @@ def judge(expectations: Sequence[ExpectSpec], facts: Facts) -> list[Verdict]:
     return verdicts
 
 
+IN_ANOTHER_SHARD = "its subscription is in another shard, which judges it"
+SHARD_ENDPOINT = (
+    "a shard's embedded endpoint counts only that shard's pushes: judged by an unsharded run "
+    "(the merged --json sums the counters)"
+)
+
+
+def judge_slice(
+    expectations: Sequence[ExpectSpec], facts: Facts, here: set[str], *, sliced: bool
+) -> list[Verdict]:
+    """`judge` for a run that plays some of the file's subscriptions (`--shard`): checks on a
+    subscription it does not hold are skipped, one verdict per expectation, and so are the
+    endpoint's counts when it holds fewer than all (`sliced`)."""
+    verdicts: list[Verdict] = []
+    for expect in expectations:
+        if expect.subscription is not None and expect.subscription not in here:
+            what = ", ".join(sorted(expect.model_fields_set - {"subscription"}))
+            name = f"{expect.subscription}: {what}"
+            verdicts.append(
+                Verdict(
+                    name,
+                    True,
+                    what,
+                    "not judged",
+                    None,
+                    expect.subscription,
+                    skipped=IN_ANOTHER_SHARD,
+                )
+            )
+            continue
+        if sliced and expect.endpoint is not None:
+            verdicts += _skipped_endpoint(expect, SHARD_ENDPOINT)
+            if expect.subscription is None:
+                continue
+            expect = expect.model_copy(update={"endpoint": None})
+        verdicts += judge([expect], facts)
+    return verdicts
+
+
+def _skipped_endpoint(expect: ExpectSpec, why: str) -> list[Verdict]:
+    assert expect.endpoint is not None
+    return [
+        Verdict(
+            f"endpoint {key} {show(tuple(c))}",
+            True,
+            show(tuple(c)),
+            "not judged",
+            None,
+            skipped=why,
+        )
+        for key, c in expect.endpoint.model_dump(exclude_none=True).items()
+    ]
+
+
 def watched(expectations: Sequence[ExpectSpec]) -> dict[str, list[float]]:
     """The times at which the state checks ask each subscription's state: `Tracks`' probes."""
     out: dict[str, list[float]] = {}

@@ -1,0 +1,150 @@
+"""`--workers N`: N shard processes on this machine, their outputs merged into the files asked
+for: the same ledger as the unsharded run; signals stop every worker cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from fleetruns import FLEET, ledgers, play
+
+from simulator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], dict[str, Any]]:
+    return play(tmp_path_factory.mktemp("whole"), "whole")
+
+
+@pytest.fixture(scope="module")
+def workers(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    tmp = tmp_path_factory.mktemp("workers")
+    (tmp / "fleet.yaml").write_text(FLEET)
+    argv = ["replay", str(tmp / "fleet.yaml"), "--workers", "2"]
+    files = ["--log", str(tmp / "a.jsonl"), "--json", str(tmp / "r.json")]
+    return main([*argv, *files, "--junit", str(tmp / "j.xml")]), tmp
+
+
+def test_two_workers_give_the_unsharded_ledger(
+    whole: tuple[list[bytes], dict[str, Any]], workers: tuple[int, Path]
+) -> None:
+    """The merged --json of two worker processes has the whole run's ledgers and totals."""
+    code, tmp = workers
+    merged = orjson.loads((tmp / "r.json").read_bytes())
+    assert code == 0
+    assert ledgers(merged) == ledgers(whole[1])
+    assert merged["totals"] == whole[1]["totals"]
+
+
+def test_two_workers_log_the_unsharded_attempts(
+    whole: tuple[list[bytes], dict[str, Any]], workers: tuple[int, Path]
+) -> None:
+    """The merged attempt log holds the whole run's lines."""
+    _, tmp = workers
+    assert Counter((tmp / "a.jsonl").read_bytes().splitlines()) == Counter(whole[0])
+
+
+def test_two_workers_write_one_junit(workers: tuple[int, Path]) -> None:
+    """The merged JUnit has the three checks the shards judged or skipped."""
+    _, tmp = workers
+    assert 'tests="3" failures="0" errors="0" skipped="1"' in (tmp / "j.xml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--workers", "0"], "argument --workers: "),
+        (["--workers", "x"], "argument --workers: "),
+        (["--workers", "2", "--shard", "1/2"], "not allowed with argument"),
+    ],
+    ids=["zero", "not-a-number", "with-shard"],
+)
+def test_bad_workers_flags_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    """Exit 2 naming the flag; nothing started."""
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    with pytest.raises(SystemExit) as exited:
+        main(["replay", str(tmp_path / "fleet.yaml"), *flags])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_workers_refuse_an_html_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--report draws one process's run: with --workers it is exit 2, before any worker starts."""
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    argv = ["replay", str(tmp_path / "fleet.yaml"), "--workers", "2", "--report", "r.html"]
+    assert main(argv) == 2
+    assert "--report draws one process's run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_every_worker_and_merges_what_they_wrote(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """A signal to the parent reaches both workers once: each stops and writes its files, the
+    parent merges them (the interruption marked) and exits 128 + the signal."""
+    (tmp_path / "long.yaml").write_text(FLEET.replace("duration: 6m", "duration: 30d"))
+    argv = [sys.executable, "-m", "simulator", "replay", "long.yaml", "--workers", "2"]
+    argv += ["--json", "r.json", "--log", "a.jsonl"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as parent:
+        assert parent.stdout is not None
+        for _ in range(50):  # the status lines: wait until both workers are pushing
+            line = parent.stdout.readline()
+            if b"workers=2" in line or not line:
+                break
+        parent.send_signal(signum)
+        rest = parent.communicate(timeout=60)[0]
+    assert parent.returncode == 128 + signum, rest.decode()
+    merged = orjson.loads((tmp_path / "r.json").read_bytes())
+    assert (merged["interrupted"], merged["exitCode"]) == (signum.name, 128 + signum)
+    assert merged["totals"]["subscriptions"] == 6
+    assert merged["totals"]["ledger"]["balanced"] is True
+    last = (tmp_path / "a.jsonl").read_bytes().splitlines()[-1]
+    assert orjson.loads(last)["kind"] == "interrupted"
+
+
+def test_the_merged_status_is_the_live_views_totals_over_every_worker() -> None:
+    """Two workers' snapshots make one totals line, as the live view draws it: states counted,
+    ledgers and outcomes summed, at the slowest worker's time."""
+    from simulator.core.delivery import Ledger
+    from simulator.fleet.workers import Snapshot, combined
+
+    acked = Ledger(
+        produced=10, acknowledged=8, expired=0, discarded=0, dropped=0, queued=2, in_flight=0
+    )
+    stuck = Ledger(
+        produced=5, acknowledged=0, expired=0, discarded=0, dropped=0, queued=4, in_flight=1
+    )
+    one = Snapshot("1/2", 130.0, {"active": 2}, [acked, acked], {"success": 4})
+    two = Snapshot("2/2", 360.0, {"retrying": 1}, [stuck], {"http_error": 3}, done=True)
+    assert combined([one, two]) == (
+        "+00:02:10.000 totals: subscriptions 3 (2 active, 1 retrying); events produced 25, "
+        "acknowledged 16, queued 9, expired 0, discarded 0, dropped 0; "
+        "attempts 7 (4 success, 3 http_error); workers 2 (1 done)"
+    )
+
+
+def test_two_workers_share_one_metrics_endpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --metrics-port, the parent serves every worker's metrics and the workers serve none:
+    no worker fails on a port another took, and the run ends as without metrics."""
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    argv = ["replay", str(tmp_path / "fleet.yaml"), "--workers", "2", "--metrics-port", "0"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "metrics: http://127.0.0.1:" in out
+    assert "ended with exit code" not in out
