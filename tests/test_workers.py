@@ -103,7 +103,7 @@ def test_a_signal_stops_every_worker_and_merges_what_they_wrote(
         assert parent.stdout is not None
         for _ in range(50):  # the status lines: wait until both workers are pushing
             line = parent.stdout.readline()
-            if b"workers=2" in line or not line:
+            if b"totals: subscriptions 6 " in line or not line:
                 break
         parent.send_signal(signum)
         rest = parent.communicate(timeout=60)[0]
