@@ -101,13 +101,6 @@ def shard_argv(index: int, tmp_path: Path) -> list[str]:
     return record.read_text().splitlines()
 
 
-def without_shard(argv: list[str]) -> list[str]:
-    """`argv` less `--shard VALUE`. Until `--shard` is on main the parser does not know it; the
-    rest of the line must parse as it is (after the merge: parse the whole line)."""
-    at = argv.index("--shard")
-    return argv[:at] + argv[at + 2 :]
-
-
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize(("name", "manifest"), objects(), ids=[name for name, _ in objects()])
 def test_every_manifest_validates_against_the_kubernetes_schema(
@@ -147,11 +140,12 @@ def test_the_shard_flag_is_written_for_any_n() -> None:
 
 
 def test_the_command_parses_with_our_own_parser(tmp_path: Path) -> None:
-    """The line the pod runs is a `run` of the mounted run file that our parser accepts
-    (without --shard, which main does not have yet: see without_shard)."""
-    argv = without_shard(shard_argv(2, tmp_path))
+    """The line the pod runs is a `run` of the mounted run file, its index's shard of N, that
+    our parser accepts whole."""
+    argv = shard_argv(2, tmp_path)
     args = build_parser(only="run").parse_args(argv)
     assert args.command == "run"
+    assert str(args.shard) == f"3/{completions()}"
     assert args.file == Path("/etc/marketo-sim/run.yaml")
     assert args.log == Path(f"{tmp_path}{OUT}/shard-2/attempts.jsonl")
     assert args.json == Path(f"{tmp_path}{OUT}/shard-2/result.json")
@@ -264,7 +258,8 @@ def test_the_image_is_built_from_this_repository_and_named_alike_everywhere() ->
 def test_every_shard_of_the_run_file_holds_a_subscription() -> None:
     """A shard that holds no subscription is refused (exit 2, which fails the whole Job): the
     partition, by a hash of the name, gives each of the N pods at least one of run.yaml's."""
-    shard = pytest.importorskip("simulator.fleet.shard")  # on main with branch shard's merge
+    from simulator.fleet import shard
+
     run, _ = check_run(KUBE / "run.yaml", environ={})
     names = [subscription.name for subscription in run.subscriptions]
     n = completions()
