@@ -625,6 +625,7 @@ def _interruption_line(recording: Recording) -> bytes:
 def _verdict_summary(
     console: Console, recording: Recording, elapsed: float, *, only_failures: bool = False
 ) -> int:
+    from simulator.core.recording import VerdictStatus, judged
     from simulator.core.timefmt import offset
 
     balanced = all(ledger.balanced for ledger in recording.ledgers.values())
@@ -643,23 +644,18 @@ def _verdict_summary(
         elif verdict.skipped is not None:
             mark, detail = "[yellow]SKIP[/]", f": {verdict.skipped}"
         console.print(f"{mark} {verdict.name}{detail}")
-    failed = sum(not v.passed and not v.unfinished for v in recording.verdicts)
-    errors = sum(v.unfinished for v in recording.verdicts)
-    skipped = sum(v.skipped is not None for v in recording.verdicts)
+    statuses = [v.status for v in recording.verdicts]
+    failed = statuses.count(VerdictStatus.FAILED) + statuses.count(VerdictStatus.ERROR)
     ledger = "balanced" if balanced else "[red]does not balance[/]"
-    judged = f"{len(recording.verdicts) - failed - errors - skipped} passed, {failed} failed"
-    if skipped:
-        judged += f", {skipped} skipped"
-    if errors:
-        judged += f", {errors} not judged"
     console.print(
-        f"{judged}; ledger {ledger}; {offset(recording.ended_at)} simulated in {elapsed:.2f}s"
+        f"{judged(statuses)}; ledger {ledger}; {offset(recording.ended_at)} simulated in "
+        f"{elapsed:.2f}s"
     )
     if recording.interrupted:
         from simulator.shell import signals
 
         console.print(f"[red]interrupted by {recording.interrupted}[/]: exit {signals.exit_code()}")
-    return 0 if failed == 0 and errors == 0 and balanced else 1
+    return 0 if failed == 0 and balanced else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:

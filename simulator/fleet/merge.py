@@ -32,6 +32,7 @@ from typing import IO
 import orjson
 from pydantic import ValidationError
 
+from simulator.core.delivery import LEDGER_FIELDS
 from simulator.errors import ConfigError
 from simulator.reports.jsondoc import (
     LedgerTotals,
@@ -208,9 +209,8 @@ def _verdicts(documents: Sequence[ResultDocument], held: set[str]) -> list[Verdi
 
 
 def _totals(subscriptions: Sequence[SubscriptionResult]) -> Totals:
-    fields = ("produced", "acknowledged", "expired", "discarded", "dropped", "queued", "in_flight")
     ledgers = [sub.ledger for sub in subscriptions]
-    sums = {name: sum(getattr(ledger, name) for ledger in ledgers) for name in fields}
+    sums = {name: sum(getattr(ledger, name) for ledger in ledgers) for name in LEDGER_FIELDS}
     outcomes: Counter[str] = Counter()
     for sub in subscriptions:
         outcomes.update(sub.outcomes)

@@ -351,6 +351,8 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
 def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
     """The merged run's summary: totals, then each check not passed (and every skipped one),
     then the verdict line."""
+    from simulator.core.delivery import LEDGER_FIELDS
+    from simulator.core.recording import judged
     from simulator.core.timefmt import offset
 
     totals = document.totals
@@ -358,19 +360,7 @@ def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
     states: Counter[str] = Counter(sub.state for sub in document.subscriptions)
     lines = [
         "subscriptions: " + " ".join(f"{state}={count}" for state, count in sorted(states.items())),
-        "events: "
-        + " ".join(
-            f"{name}={getattr(ledger, name):,}"
-            for name in (
-                "produced",
-                "acknowledged",
-                "expired",
-                "discarded",
-                "dropped",
-                "queued",
-                "in_flight",
-            )
-        ),
+        "events: " + " ".join(f"{name}={getattr(ledger, name):,}" for name in LEDGER_FIELDS),
         f"attempts: {totals.attempts:,} "
         + " ".join(f"{k}={v:,}" for k, v in sorted(totals.outcomes.items())),
     ]
@@ -382,13 +372,10 @@ def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
             lines.append(
                 f"{mark} {verdict.name}: expected {verdict.expected}, observed {verdict.observed}"
             )
-    failed = sum(v.status == "failed" for v in document.verdicts)
-    passed = sum(v.status == "passed" and v.skipped is None for v in document.verdicts)
-    errors = sum(v.status == "error" for v in document.verdicts)
-    judged = f"{passed} passed, {failed} failed" + (f", {errors} not judged" if errors else "")
+    verdicts = judged(v.verdict_status for v in document.verdicts)
     balanced = "balanced" if ledger.balanced else "does not balance"
     lines.append(
-        f"{judged}; ledger {balanced}; {offset(document.simulated_seconds)} "
+        f"{verdicts}; ledger {balanced}; {offset(document.simulated_seconds)} "
         f"simulated in {document.elapsed_seconds:.2f}s (the slowest worker)"
     )
     if missing:
