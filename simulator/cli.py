@@ -160,6 +160,13 @@ def _metrics_flag(command: argparse.ArgumentParser) -> None:
         metavar="PORT",
         help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: any free port)",
     )
+    command.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address --metrics-port listens on (0.0.0.0: every interface, for a scraper "
+        "in another pod or host; the metrics carry no secret)",
+    )
 
 
 def _replay_flags(replay: argparse.ArgumentParser) -> None:
@@ -568,7 +575,7 @@ def _metrics(args: argparse.Namespace, console: Console) -> Metrics | None:
         return None
     from simulator.reports import metrics
 
-    started = metrics.start(port)
+    started = metrics.start(port, args.metrics_host)
     if started.server is not None:
         console.print(f"metrics: {started.server.url} (simulated time)")
     return started

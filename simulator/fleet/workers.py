@@ -314,7 +314,7 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
         if getattr(args, "metrics_port", None) is not None:
             from simulator.reports.metrics import serving_workers
 
-            fleet = stack.enter_context(serving_workers(args.metrics_port))
+            fleet = stack.enter_context(serving_workers(args.metrics_port, args.metrics_host))
             print(f"metrics: {fleet.server.url} (simulated time, every worker)", file=out)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="marketo-sim-w-")))
         view = StatusView(out)
