@@ -6,7 +6,7 @@ asked for, with one merged status while they run and one summary at the end.
   subscriptions (a shard without any is not started). Each starts in a process group of its own,
   so a terminal's Ctrl-C reaches the parent alone, which passes each signal on to every worker
   exactly once: the workers stop, write their files, and the parent merges what they wrote and
-  exits 130 or 143.
+  exits 130 or 143. A worker whose parent is gone (killed with SIGKILL) stops as on SIGTERM.
 * **Status**: each worker puts a `Snapshot` (states, ledgers, attempts by outcome) on a queue
   about twice a real second, and a last one when it ends; the parent draws the live view's
   totals line over the latest of each (`combined`): redrawn in place on a terminal, a line per
@@ -24,6 +24,7 @@ import os
 import queue
 import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.fleet.shard import Shard
 
 POLL_SECONDS = 0.2  # how often the parent reads the queue and looks at its workers
+ORPHAN_POLL_SECONDS = 1.0  # how often a worker looks whether its parent is still there
 SEND_SECONDS = 0.5  # how often a worker sends its totals, in real seconds
 
 
@@ -142,6 +144,7 @@ def _worker(target: Target, shard: Shard, directory: Path, status: Any) -> None:
     """A worker process's body: its own process group (a terminal's Ctrl-C goes to the parent,
     which passes it on once), what it prints in its directory, its exit code the command's."""
     os.setpgrp()
+    _orphan_watch(os.getppid())
     with (directory / "output.txt").open("w", encoding="utf-8") as output:
         sys.stdout = sys.stderr = output
         try:
@@ -149,6 +152,22 @@ def _worker(target: Target, shard: Shard, directory: Path, status: Any) -> None:
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     raise SystemExit(code)  # the process's exit code; the queue's last snapshot is flushed first
+
+
+def _orphan_watch(parent: int) -> None:
+    """Stop this worker as a signal would (its files written, exit 143) once its parent is gone:
+    a parent killed with SIGKILL passes nothing on, and a worker in its own process group would
+    otherwise push on alone. A daemon thread that looks once a second: portable, and it costs
+    nothing the run would notice."""
+
+    never = threading.Event()  # a real-time pause in a thread of its own, not protocol time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            never.wait(ORPHAN_POLL_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan watch", daemon=True).start()
 
 
 @dataclass(slots=True)
