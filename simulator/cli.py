@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from simulator.reports.jsondoc import Latencies
     from simulator.reports.metrics import Metrics
     from simulator.runfile.scenario import RunSpec
+    from simulator.runfile.steps import ExpectSpec
     from simulator.shell.clock import Clock, ClockMode
 
 
@@ -268,6 +269,13 @@ def _merge_flags(merge: argparse.ArgumentParser) -> None:
         metavar="SHARD_OUTPUT",
         help="shard outputs: attempt logs *.jsonl, --json documents *.json, JUnit *.xml, or "
         "directories holding them",
+    )
+    merge.add_argument(
+        "--run",
+        type=Path,
+        metavar="FILE",
+        help="the run file the shards played: its endpoint checks, which each shard skips, are "
+        "judged on the summed counters",
     )
 
 
@@ -758,7 +766,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
     merged run did not pass; 2: a missing, unreadable or mixed input."""
     from simulator.fleet.merge import merge_dir
 
-    merged = merge_dir(args.out_dir, args.inputs)
+    expectations: tuple[ExpectSpec, ...] = ()
+    if args.run is not None:
+        from simulator.runfile.scenario import load_run
+
+        expectations = load_run(args.run).expect
+    merged = merge_dir(args.out_dir, args.inputs, expectations)
     for line in merged.written:
         print(f"wrote {line}")
     for warning in merged.warnings:

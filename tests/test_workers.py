@@ -55,9 +55,19 @@ def test_two_workers_log_the_unsharded_attempts(
 
 
 def test_two_workers_write_one_junit(workers: tuple[int, Path]) -> None:
-    """The merged JUnit has the three checks the shards judged or skipped."""
+    """The merged JUnit has the three checks, the endpoint's judged on the summed counters."""
     _, tmp = workers
-    assert 'tests="3" failures="0" errors="0" skipped="1"' in (tmp / "j.xml").read_text()
+    assert 'tests="3" failures="0" errors="0" skipped="0"' in (tmp / "j.xml").read_text()
+
+
+def test_two_workers_judge_every_check_as_the_unsharded_run(
+    whole: tuple[list[bytes], dict[str, Any]], workers: tuple[int, Path]
+) -> None:
+    """The parent has the run file: the endpoint check each worker skipped is judged on the
+    summed counters, so the merged verdicts are the unsharded run's."""
+    _, tmp = workers
+    merged = orjson.loads((tmp / "r.json").read_bytes())
+    assert merged["verdicts"] == whole[1]["verdicts"]
 
 
 @pytest.mark.parametrize(

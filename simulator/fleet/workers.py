@@ -358,6 +358,7 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
             log=args.log,
             json=args.json if args.json is not None else workdir / "merged.json",
             junit=getattr(args, "junit", None),
+            expectations=run.expect,
         )
     assert merged.document is not None
     for line in summary_lines(merged.document, missing=len(shards) - len(outputs.json)):
