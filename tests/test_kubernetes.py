@@ -151,6 +151,18 @@ def test_the_command_parses_with_our_own_parser(tmp_path: Path) -> None:
     assert args.json == Path(f"{tmp_path}{OUT}/shard-2/result.json")
 
 
+def test_prometheus_finds_each_shards_metrics_on_the_port_the_run_serves(tmp_path: Path) -> None:
+    """The pod's named port and its scrape annotations are the port `--metrics-port` serves, on
+    every interface (`--metrics-host 0.0.0.0`): a Prometheus in another pod can reach it."""
+    args = build_parser(only="run").parse_args(shard_argv(0, tmp_path))
+    (port,) = CONTAINER["ports"]
+    assert (port["name"], port["containerPort"]) == ("metrics", args.metrics_port)
+    assert args.metrics_host == "0.0.0.0"
+    annotations = JOB["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(args.metrics_port)
+    assert annotations["prometheus.io/path"] == "/metrics"
+
+
 def test_each_pod_writes_its_own_folder_on_the_shared_volume(tmp_path: Path) -> None:
     """Outputs go to /out/shard-k, one folder per index, on the ReadWriteMany claim that the
     collect pod mounts at the same place; the folder exists before the run writes into it."""

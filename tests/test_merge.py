@@ -88,6 +88,50 @@ def test_the_merged_junit_keeps_each_check_once(merged: Path) -> None:
     assert text.count("<testsuite ") == 3
 
 
+@pytest.fixture(scope="module")
+def merged_with_run(played: tuple[Path, Runs]) -> Path:
+    tmp, _ = played
+    inputs = [str(tmp / name) for name in SHARDS]
+    argv = ["merge", str(tmp / "out-run"), *inputs, "--run", str(tmp / "fleet.yaml")]
+    assert main(argv) == 0
+    return tmp / "out-run"
+
+
+def test_with_the_run_file_the_endpoint_checks_are_judged_on_the_sums(
+    played: tuple[Path, Runs], merged_with_run: Path
+) -> None:
+    """`merge --run FILE`: the endpoint check every shard skipped is judged on the summed
+    counters, and is the unsharded run's verdict exactly."""
+    whole = played[1]["whole"][1]["verdicts"]
+    result = document(merged_with_run / "result.json")
+    assert result["verdicts"] == whole
+    assert result["verdicts"][-1]["name"] == "endpoint duplicates 0"
+    assert result["verdicts"][-1]["skipped"] is None
+
+
+def test_with_the_run_file_the_junit_judges_the_endpoint_checks_once(
+    merged_with_run: Path,
+) -> None:
+    """JUnit: the shards' skipped endpoint cases give way to one suite of the judged ones."""
+    text = (merged_with_run / "junit.xml").read_text()
+    assert 'tests="3" failures="0" errors="0" skipped="0"' in text.splitlines()[1]
+    assert text.count("<testsuite ") == 4
+    assert "the embedded endpoint, summed over the shards" in text
+
+
+def test_a_missing_shard_leaves_the_endpoint_checks_skipped(
+    played: tuple[Path, Runs], tmp_path: Path
+) -> None:
+    """Counters summed over some shards are not the run's: the check stays skipped."""
+    tmp, _ = played
+    inputs = [str(tmp / name) for name in SHARDS if "1" not in name]
+    argv = ["merge", str(tmp_path / "out"), *inputs, "--run", str(tmp / "fleet.yaml")]
+    assert main(argv) in (0, 1)
+    verdicts = document(tmp_path / "out" / "result.json")["verdicts"]
+    endpoint = [v for v in verdicts if v["name"].startswith("endpoint ")]
+    assert [v["skipped"] is not None for v in endpoint] == [True]
+
+
 def test_directories_are_read_for_their_outputs(played: tuple[Path, Runs], tmp_path: Path) -> None:
     """A shard's output directory (a pod's volume) stands for the files in it."""
     tmp, runs = played

@@ -89,8 +89,8 @@ def scrape_during(
     scrapes: dict[int, Samples] = {}
     real_serve, real_attempt = metrics.serve, RunMetrics.attempt
 
-    def serve(port: int, registry: CollectorRegistry) -> Server:
-        servers.append(real_serve(port, registry))
+    def serve(port: int, registry: CollectorRegistry, host: str = metrics.HOST) -> Server:
+        servers.append(real_serve(port, registry, host))
         return servers[-1]
 
     def attempt(self: RunMetrics, record: AttemptRecord) -> None:
@@ -337,3 +337,29 @@ def test_every_metric_the_dashboard_queries_is_exposed(
 
 
 NAME = re.compile(r"\bmarketo_sim_[a-z_]+\b")
+
+
+def test_an_address_this_host_does_not_have_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--metrics-host` on an address no interface holds (TEST-NET-1, never routed): exit 2
+    naming the host, before any attempt; nothing is sent anywhere by a failed bind."""
+    log = tmp_path / "attempts.jsonl"
+    argv = ["run", str(small_run(tmp_path)), "--virtual", "--metrics-port", "0"]
+    assert main([*argv, "--metrics-host", "192.0.2.1", "--log", str(log)]) == 2
+    err = capsys.readouterr().err
+    assert "--metrics-port 0: cannot listen on 192.0.2.1" in err
+    assert "Traceback" not in err
+    assert not log.exists() or log.read_bytes() == b""
+
+
+def test_the_host_flag_names_the_address_served(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--metrics-host` is the address listened on and printed (here loopback, given by hand)."""
+    servers, _ = scrape_during(monkeypatch, set())
+    argv = ["run", str(small_run(tmp_path)), "--virtual", "--metrics-port", "0"]
+    assert main([*argv, "--metrics-host", "127.0.0.1"]) == 0
+    (server,) = servers
+    assert server.host == "127.0.0.1"
+    assert f"metrics: http://127.0.0.1:{server.port}/metrics" in capsys.readouterr().out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import math
 import re
 import sys
@@ -26,6 +27,8 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from simulator.cli import main
 from simulator.core.behaviour import Behaviour, Window
 from simulator.core.outcome import OutcomeKind
+from simulator.endpoint.bodies import parse_delivery
+from simulator.endpoint.faults import Draws
 from simulator.endpoint.proxy import HOP_BY_HOP, FaultProxy, _end_to_end
 from simulator.errors import ConfigError
 from simulator.reports.console import Recorder
@@ -88,6 +91,46 @@ async def test_a_failure_status_is_answered_without_forwarding() -> None:
             assert answer.status == 503
         assert app[SEEN] == []
         assert proxy.stats.injected_failures == 1
+
+
+def batch(message_id: str) -> bytes:
+    """A legacy batch of one activity, as the producer sends it."""
+    wrapper = {
+        "sourceApplication": "Marketo",
+        "munchkinId": "123-ABC-456",
+        "messageId": message_id,
+        "messageCreatedDate": "2026-01-01T00:00:00Z",
+        "activities": [{"marketoGUID": f"{message_id}-1"}],
+    }
+    return json.dumps(wrapper).encode()
+
+
+async def failed_ids(order: list[str], rate: float) -> set[str]:
+    """The messageIds a failure_rate proxy failed when the batches came in `order`, all at
+    proxy time 0."""
+    app = upstream()
+    failed: set[str] = set()
+    async for proxy in proxied(app, Behaviour(failure_rate=rate)):
+        proxy.clock = lambda: 0.0
+        async with aiohttp.ClientSession() as http:
+            for message_id in order:
+                async with http.post(proxy.url, data=batch(message_id)) as answer:
+                    if answer.status == 503:
+                        failed.add(message_id)
+    return failed
+
+
+@virtual
+async def test_the_failure_draw_is_per_delivery_as_at_the_dev_endpoint() -> None:
+    """failure_rate draws on the delivery's id and time (`faults.Draws`), not on a sequence: the
+    same deliveries fail whatever came before them, so a shard fails what the whole run fails."""
+    ids = [f"m{i}" for i in range(40)]
+    forward = await failed_ids(ids, 0.5)
+    backward = await failed_ids(ids[::-1], 0.5)
+    draws = Draws(0)
+    expected = {i for i in ids if draws.draw(parse_delivery(batch(i)), 0.0) < 0.5}
+    assert forward == backward == expected
+    assert 0 < len(expected) < len(ids)
 
 
 @virtual

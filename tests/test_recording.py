@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.core.recording import Recording, Verdict
+from simulator.core.recording import Recording, Verdict, VerdictStatus, judged
 
 HELD = Verdict("leads: active at the end", True, "active", "active")
 MISSED = Verdict("leads: acknowledged >= 10", False, ">= 10", "7", 900.0, "leads")
@@ -45,3 +45,25 @@ def test_a_fresh_recording_holds_no_samples_attempts_or_steps() -> None:
     fresh = recording()
     assert (fresh.samples, dict(fresh.tracks), fresh.steps) == ({}, {}, [])
     assert (fresh.ledgers, fresh.endpoint) == ({}, None)
+
+
+SKIPPED = Verdict("leads: endpoint batches", True, "> 0", "-", skipped="not the embedded endpoint")
+UNFINISHED = Verdict("leads: noLoss", False, "no loss", "interrupted by SIGINT", unfinished=True)
+
+
+def test_each_verdict_has_one_status() -> None:
+    """Passed, failed, skipped (it fails nothing) and error (interrupted before judged)."""
+    statuses = [v.status for v in (HELD, MISSED, SKIPPED, UNFINISHED)]
+    assert statuses == [
+        VerdictStatus.PASSED,
+        VerdictStatus.FAILED,
+        VerdictStatus.SKIPPED,
+        VerdictStatus.ERROR,
+    ]
+
+
+def test_the_verdict_line_counts_each_status() -> None:
+    """Skipped and not-judged counts appear only when there are some."""
+    assert judged([HELD.status, MISSED.status]) == "1 passed, 1 failed"
+    line = judged(v.status for v in (HELD, HELD, SKIPPED, UNFINISHED))
+    assert line == "2 passed, 0 failed, 1 skipped, 1 not judged"

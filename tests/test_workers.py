@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,19 @@ def test_two_workers_log_the_unsharded_attempts(
 
 
 def test_two_workers_write_one_junit(workers: tuple[int, Path]) -> None:
-    """The merged JUnit has the three checks the shards judged or skipped."""
+    """The merged JUnit has the three checks, the endpoint's judged on the summed counters."""
     _, tmp = workers
-    assert 'tests="3" failures="0" errors="0" skipped="1"' in (tmp / "j.xml").read_text()
+    assert 'tests="3" failures="0" errors="0" skipped="0"' in (tmp / "j.xml").read_text()
+
+
+def test_two_workers_judge_every_check_as_the_unsharded_run(
+    whole: tuple[list[bytes], dict[str, Any]], workers: tuple[int, Path]
+) -> None:
+    """The parent has the run file: the endpoint check each worker skipped is judged on the
+    summed counters, so the merged verdicts are the unsharded run's."""
+    _, tmp = workers
+    merged = orjson.loads((tmp / "r.json").read_bytes())
+    assert merged["verdicts"] == whole[1]["verdicts"]
 
 
 @pytest.mark.parametrize(
@@ -148,3 +159,46 @@ def test_two_workers_share_one_metrics_endpoint(
     out = capsys.readouterr().out
     assert "metrics: http://127.0.0.1:" in out
     assert "ended with exit code" not in out
+
+
+def _workers_of(parent: int) -> list[int]:
+    """The worker processes `parent` spawned (not multiprocessing's resource tracker)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def _gone(pid: int) -> bool:
+    """Ended: no such process, or a zombie waiting for a parent that is not us."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_workers_stop_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """A parent killed with SIGKILL passes no signal on; each worker sees it is orphaned within
+    about a second and stops as on SIGTERM, instead of pushing on alone for 30 days."""
+    (tmp_path / "long.yaml").write_text(FLEET.replace("duration: 6m", "duration: 30d"))
+    argv = [sys.executable, "-m", "simulator", "replay", "long.yaml", "--workers", "2"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as parent:
+        assert parent.stdout is not None
+        for _ in range(50):  # the status lines: wait until both workers are pushing
+            line = parent.stdout.readline()
+            if b"totals: subscriptions 6 " in line or not line:
+                break
+        workers = _workers_of(parent.pid)
+        assert len(workers) == 2
+        parent.kill()
+        parent.communicate(timeout=10)
+    deadline = threading.Event()
+    for _ in range(100):  # at most 10 s: a look each second, then the worker's own clean-up
+        if all(_gone(pid) for pid in workers):
+            break
+        deadline.wait(0.1)
+    assert all(_gone(pid) for pid in workers)

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 from simulator.core.queue import RetentionQueue, Span, SpanQueue
@@ -194,7 +194,17 @@ class Ledger:
         return self.produced == self.accounted
 
     def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in LEDGER_FIELDS}
+
+    @classmethod
+    def total(cls, ledgers: Iterable[Ledger]) -> Ledger:
+        """The sum of `ledgers`, field by field (balanced when each of them is)."""
+        books = list(ledgers)
+        return cls(**{name: sum(getattr(book, name) for book in books) for name in LEDGER_FIELDS})
+
+
+# The ledger's counts in the order they are shown: every list of them is this one.
+LEDGER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Ledger))
 
 
 @dataclass(slots=True)

@@ -7,14 +7,37 @@ subscriptions and their state changes, never with the attempts: samples are a bo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from simulator.core.delivery import Ledger
 from simulator.core.series import Sample
 from simulator.core.tracks import Tracks
 
-__all__ = ["Recording", "Sample", "Verdict"]
+__all__ = ["Recording", "Sample", "Verdict", "VerdictStatus", "judged"]
+
+
+class VerdictStatus(StrEnum):
+    """How a check ended: the one place that says what `passed`, `skipped` and `unfinished`
+    make together."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # it could not be judged here (another shard, a real consumer)
+    ERROR = "error"  # the run was interrupted before it could be judged
+
+
+def judged(statuses: Iterable[VerdictStatus]) -> str:
+    """The verdict line's counts: "5 passed, 1 failed", then skipped and not judged if any."""
+    counts = Counter(statuses)
+    line = f"{counts[VerdictStatus.PASSED]} passed, {counts[VerdictStatus.FAILED]} failed"
+    if counts[VerdictStatus.SKIPPED]:
+        line += f", {counts[VerdictStatus.SKIPPED]} skipped"
+    if counts[VerdictStatus.ERROR]:
+        line += f", {counts[VerdictStatus.ERROR]} not judged"
+    return line
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +57,14 @@ class Verdict:
     # value (equality).
     settled: float | None = field(default=None, compare=False)
     unfinished: bool = False  # the run was interrupted before it could be judged: an error
+
+    @property
+    def status(self) -> VerdictStatus:
+        if self.unfinished:
+            return VerdictStatus.ERROR
+        if self.skipped is not None:
+            return VerdictStatus.SKIPPED
+        return VerdictStatus.PASSED if self.passed else VerdictStatus.FAILED
 
 
 @dataclass(slots=True)

@@ -17,15 +17,52 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import random
 import socket
 import struct
 from collections.abc import Callable
+from typing import Literal
 
 from aiohttp import web
 
+from simulator.core.behaviour import Behaviour, Window
+from simulator.endpoint.bodies import Parsed
 from simulator.endpoint.received import Stats
 
-__all__ = ["Faults", "drop_connection"]
+__all__ = ["Draws", "Faults", "Misbehaviour", "drop_connection", "misbehaviour"]
+
+
+class Draws:
+    """The failure-rate draws in [0, 1), one per delivery: a pure function of the seed, the
+    delivery's id and when it came, not of what other subscriptions sent before it, so a shard
+    of a run (`--shard`) fails the deliveries the whole run fails, at the dev endpoint and at the
+    fault proxy alike. A body without an id draws from the seeded sequence."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._rng = random.Random(seed)
+
+    def draw(self, parsed: Parsed | ValueError, at: float) -> float:
+        if isinstance(parsed, Parsed) and (parsed.message_id or parsed.ids):
+            key = f"{self.seed}/{parsed.message_id or parsed.ids[0]}/{at:.6f}"
+            digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+            return int.from_bytes(digest, "big") / 2**64
+        return self._rng.random()
+
+
+# What the Behaviour makes of one delivery: a fault to act out, or the status to answer and why.
+Misbehaviour = tuple[Literal["hang", "reset"] | None, int, str]
+
+
+def misbehaviour(behaviour: Behaviour, draw: Callable[[], float]) -> Misbehaviour:
+    """Hang or reset first; then one draw against `failure_rate` (made only when the rate is
+    above 0, so a run without one draws nothing); else the fixed status."""
+    if behaviour.hang or behaviour.reset:
+        return ("hang" if behaviour.hang else "reset", 0, "")
+    if behaviour.failure_rate > 0 and draw() < behaviour.failure_rate:
+        return (None, behaviour.failure_status, "failure_rate")
+    return (None, behaviour.status, "status")
 
 
 def drop_connection(request: web.BaseRequest) -> web.Response:
@@ -51,6 +88,18 @@ class Faults:
     def stop(self) -> None:
         """Let every hung request end (its connection is dropped)."""
         self._stopping.set()
+
+    async def outage(
+        self, request: web.Request, window: Window, at: float, answer: Callable[[int], web.Response]
+    ) -> web.Response:
+        """`request` inside an outage `window`: refused, hung or reset, or answered with the
+        window's status by `answer` (which counts it)."""
+        why = f"outage {window.start:g}-{window.end:g}s"
+        if window.mode != "status":
+            return await self.act(request, window.mode, at, why)
+        self._stats.injected_failures += 1
+        self._say(at, f"{request.method} {window.status} injected ({why})")
+        return answer(window.status)
 
     async def act(self, request: web.Request, mode: str, at: float, why: str) -> web.Response:
         """Refuse, hang or reset `request` (`mode`), at receiver time `at`, because of `why`."""

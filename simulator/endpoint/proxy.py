@@ -5,8 +5,9 @@ its `Behaviour` (the dev endpoint's, `simulator.core.behaviour`) says to fail th
 What it does with a request, in this order (the dev endpoint's order, without its own checks):
 - an outage window covering now: refuse, hang, reset (`faults`) or answer its status; the
   consumer sees nothing;
-- on a POST (a delivery): `hang` or `reset`; then one seeded draw against `failure_rate`, which
-  picks `failure_status`, else `status`. A non-2xx status is answered after `latency`, without
+- on a POST (a delivery): `hang` or `reset`; then one draw against `failure_rate`, keyed on the
+  delivery's id and time as at the dev endpoint (`faults.Draws`), which picks `failure_status`,
+  else `status`. A non-2xx status is answered after `latency`, without
   forwarding: the consumer never sees that batch, as behind a failing gateway. A 2xx status
   forwards after `latency`, added to the consumer's own time, and passes its answer back;
 - a GET (an Adobe I/O challenge) is forwarded as it came.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections.abc import Callable
 
 import aiohttp
@@ -32,7 +32,8 @@ from yarl import URL
 
 from simulator.core.behaviour import DEFAULT_BEHAVIOUR, Behaviour, Window
 from simulator.core.timefmt import offset
-from simulator.endpoint.faults import Faults, drop_connection
+from simulator.endpoint.bodies import Parsed, parse_delivery
+from simulator.endpoint.faults import Draws, Faults, drop_connection, misbehaviour
 from simulator.endpoint.received import Stats
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
@@ -84,7 +85,7 @@ class FaultProxy:
         self.stats = Stats()
         self.forwarded = 0
         self._log = log
-        self._rng = random.Random(seed)
+        self._draws = Draws(seed)
         self._faults = Faults(stats=self.stats, say=self._say)
         self._max_response = max_response
         self._runner: web.AppRunner | None = None
@@ -142,27 +143,34 @@ class FaultProxy:
         return await self._forward(request, at)
 
     async def _outage(self, request: web.Request, window: Window, at: float) -> web.Response:
-        why = f"outage {window.start:g}-{window.end:g}s"
-        if window.mode != "status":
-            return await self._faults.act(request, window.mode, at, why)
-        self.stats.injected_failures += 1
-        self._say(at, f"{request.method} {window.status} injected ({why})")
-        return self._answer(window.status)
+        return await self._faults.outage(request, window, at, self._answer)
 
     async def _misbehave(self, request: web.Request, at: float) -> web.Response | None:
         """The Behaviour's answer to a delivery, or None to forward it (after the latency)."""
         behaviour = self.behaviour
-        if behaviour.hang or behaviour.reset:
-            mode = "hang" if behaviour.hang else "reset"
-            return await self._faults.act(request, mode, at, mode)
-        status, why = behaviour.status, "status"
-        if self._rng.random() < behaviour.failure_rate:
-            status, why = behaviour.failure_status, "failure_rate"
+        # The draw is keyed on the delivery's id, as at the dev endpoint: read it only when a
+        # draw will be made (aiohttp keeps the body for the forward).
+        try:
+            parsed = await self._parsed(request) if behaviour.failure_rate > 0 else ValueError()
+        except web.HTTPRequestEntityTooLarge:
+            self.stats.too_large += 1
+            return self._answer(413)
+        fault, status, why = misbehaviour(behaviour, lambda: self._draws.draw(parsed, at))
+        if fault is not None:
+            return await self._faults.act(request, fault, at, fault)
         if not 200 <= status < 300:
             self.stats.injected_failures += 1
             self._say(at, f"POST {status} injected ({why}), not forwarded")
         await asyncio.sleep(behaviour.latency)
         return None if 200 <= status < 300 else self._answer(status)
+
+    @staticmethod
+    async def _parsed(request: web.Request) -> Parsed | ValueError:
+        body = await request.read()
+        try:
+            return parse_delivery(body)
+        except ValueError as exc:
+            return exc  # no id: the seeded sequence draws
 
     async def _forward(self, request: web.Request, at: float) -> web.StreamResponse:
         assert self._session is not None, "the proxy forwards once started"

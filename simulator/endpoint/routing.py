@@ -38,9 +38,7 @@ background once its answer is written.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import random
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -62,7 +60,7 @@ from simulator.core.behaviour import (
 from simulator.core.bounds import DURATION_MAX
 from simulator.core.timefmt import hours_offset
 from simulator.endpoint.bodies import Parsed, body_line, parse_delivery
-from simulator.endpoint.faults import Faults
+from simulator.endpoint.faults import Draws, Faults, misbehaviour
 from simulator.endpoint.idp import IdentityProvider, OAuthServer
 from simulator.endpoint.received import (
     FOREIGN_IDS,
@@ -153,7 +151,7 @@ class Receiver:
         self._kept = KeptBatches(keep_batches)
         self._bodies = bodies
         self._log = log
-        self._rng = random.Random(seed)
+        self._draws = Draws(seed)
         self._seen = SeenIds(foreign=foreign_ids)
         self._idp = IdentityProvider(
             oauth, seed=seed, stats=self.stats, say=self._say, now=self.now
@@ -302,12 +300,7 @@ class Receiver:
         return next((w for w in self.behaviour.outages if w.covers(at)), None)
 
     async def _outage_answer(self, request: web.Request, window: Window, at: float) -> Any:
-        why = f"outage {window.start:g}-{window.end:g}s"
-        if window.mode != "status":
-            return await self._faults.act(request, window.mode, at, why)
-        self.stats.injected_failures += 1
-        self._say(at, f"{request.method} {window.status} injected ({why})")
-        return self._answer(window.status)
+        return await self._faults.outage(request, window, at, self._answer)
 
     # --- consumer routes -------------------------------------------------------------------------
 
@@ -369,12 +362,9 @@ class Receiver:
         at: float,
     ) -> Any:
         behaviour = self.behaviour
-        if behaviour.hang or behaviour.reset:
-            mode = "hang" if behaviour.hang else "reset"
-            return await self._faults.act(request, mode, at, mode)
-        status, why = behaviour.status, "status"
-        if behaviour.failure_rate > 0 and self._draw(parsed, at) < behaviour.failure_rate:
-            status, why = behaviour.failure_status, "failure_rate"
+        fault, status, why = misbehaviour(behaviour, lambda: self._draws.draw(parsed, at))
+        if fault is not None:
+            return await self._faults.act(request, fault, at, fault)
         text = "OK"
         if 200 <= status < 300:
             status, text = self._accept(request, body, parsed, verdict, at, status)
@@ -386,17 +376,6 @@ class Receiver:
         if status < 300 and isinstance(parsed, Parsed) and parsed.kind == "validation":
             await self._then_confirm(request, response, parsed.validation_url)
         return response
-
-    def _draw(self, parsed: Parsed | ValueError, at: float) -> float:
-        """The failure-rate draw in [0, 1) for one delivery: a pure function of the seed, the
-        delivery's id and when it came, not of what other subscriptions sent before it, so a
-        shard of a run (`--shard`) fails the deliveries the whole run fails. A body without an
-        id draws from the seeded sequence."""
-        if isinstance(parsed, Parsed) and (parsed.message_id or parsed.ids):
-            key = f"{self.seed}/{parsed.message_id or parsed.ids[0]}/{at:.6f}"
-            digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
-            return int.from_bytes(digest, "big") / 2**64
-        return self._rng.random()
 
     def _accept(
         self,

@@ -10,9 +10,12 @@ What merges, and how exactly:
   subscriptions' log buckets, so its percentiles are those of the unsharded run (each one the
   upper edge of a 5 % bucket, as always). `simulatedSeconds` and `elapsedSeconds` are the longest
   shard's (shards run side by side). A check is taken from the shard that judged it; one skipped
-  because another shard holds its subscription is dropped; one skipped everywhere (the embedded
-  endpoint's counts) stays skipped. `passed` and `exitCode` are the merged run's.
-* **JUnit** (`.xml`): every shard's `<testsuite>` under one `<testsuites>`, counts summed.
+  because another shard holds its subscription is dropped. The embedded endpoint's counts, which
+  each shard skips, are judged on the summed counters when the run file's expectations are at
+  hand (`--workers`, or `merge --run FILE`) and every shard is there; else they stay skipped.
+  `passed` and `exitCode` are the merged run's.
+* **JUnit** (`.xml`): every shard's `<testsuite>` under one `<testsuites>`, counts summed, and
+  the endpoint checks judged on the sums in a suite of their own.
 
 Refused, exit 2 naming the file: a file that is missing or of another kind, a document of
 another run (another file, seed, command or start) or of a shard already merged.
@@ -24,7 +27,7 @@ import contextlib
 import heapq
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -32,6 +35,8 @@ from typing import IO
 import orjson
 from pydantic import ValidationError
 
+from simulator.core.delivery import LEDGER_FIELDS
+from simulator.core.recording import Recording, Verdict
 from simulator.errors import ConfigError
 from simulator.reports.jsondoc import (
     LedgerTotals,
@@ -40,7 +45,11 @@ from simulator.reports.jsondoc import (
     Totals,
     VerdictResult,
     combined_latency,
+    verdict_result,
 )
+from simulator.reports.junit import render_junit
+from simulator.runfile.steps import ExpectSpec
+from simulator.timeline.verdicts import SHARD_ENDPOINT, summed_endpoint
 
 # What a shard output is, by its name's ending; and the merged file of each kind in OUT_DIR.
 KINDS = {".jsonl": "log", ".ndjson": "log", ".json": "json", ".xml": "junit"}
@@ -121,8 +130,11 @@ def load_document(path: Path) -> ResultDocument:
         ) from None
 
 
-def merge_documents(paths: Sequence[Path]) -> tuple[ResultDocument, list[str]]:
-    """The merged document of the shards' documents at `paths`, and warnings (shards missing)."""
+def merge_documents(
+    paths: Sequence[Path], expectations: Sequence[ExpectSpec] = ()
+) -> tuple[ResultDocument, list[str], list[Verdict]]:
+    """The merged document of the shards' documents at `paths`, warnings (shards missing), and
+    the endpoint checks of `expectations` judged on the summed counters (`summed_endpoint`)."""
     documents = [(path, load_document(path)) for path in paths]
     _same_run(documents)
     subscriptions: list[SubscriptionResult] = []
@@ -134,6 +146,15 @@ def merge_documents(paths: Sequence[Path]) -> tuple[ResultDocument, list[str]]:
             held.add(sub.name)
             subscriptions.append(sub)
     verdicts = _verdicts([doc for _, doc in documents], held)
+    warnings = _missing(documents)
+    counts = _endpoint_counts([doc for _, doc in documents])
+    simulated = max(doc.simulated_seconds for _, doc in documents)
+    summed: list[Verdict] = []
+    if counts is not None and not warnings:
+        summed = summed_endpoint(expectations, counts, simulated)
+    if summed:
+        kept = [v for v in verdicts if v.skipped != SHARD_ENDPOINT]
+        verdicts = kept + [verdict_result(v) for v in summed]
     first = documents[0][1]
     interrupted = next((doc.interrupted for _, doc in documents if doc.interrupted), None)
     balanced = all(sub.ledger.balanced for sub in subscriptions)
@@ -146,7 +167,7 @@ def merge_documents(paths: Sequence[Path]) -> tuple[ResultDocument, list[str]]:
         seed=first.seed,
         shard=None,
         simulated_start=first.simulated_start,
-        simulated_seconds=max(doc.simulated_seconds for _, doc in documents),
+        simulated_seconds=simulated,
         elapsed_seconds=max(doc.elapsed_seconds for _, doc in documents),
         interrupted=interrupted,
         exit_code=SIGNAL_CODES.get(interrupted or "", 1) if not passed else 0,
@@ -154,9 +175,9 @@ def merge_documents(paths: Sequence[Path]) -> tuple[ResultDocument, list[str]]:
         totals=_totals(subscriptions),
         subscriptions=subscriptions,
         verdicts=verdicts,
-        dev_endpoint=_endpoint_counts([doc for _, doc in documents]),
+        dev_endpoint=counts,
     )
-    return merged, _missing([(path, doc) for path, doc in documents])
+    return merged, warnings, summed
 
 
 def _same_run(documents: Sequence[tuple[Path, ResultDocument]]) -> None:
@@ -208,9 +229,8 @@ def _verdicts(documents: Sequence[ResultDocument], held: set[str]) -> list[Verdi
 
 
 def _totals(subscriptions: Sequence[SubscriptionResult]) -> Totals:
-    fields = ("produced", "acknowledged", "expired", "discarded", "dropped", "queued", "in_flight")
     ledgers = [sub.ledger for sub in subscriptions]
-    sums = {name: sum(getattr(ledger, name) for ledger in ledgers) for name in fields}
+    sums = {name: sum(getattr(ledger, name) for ledger in ledgers) for name in LEDGER_FIELDS}
     outcomes: Counter[str] = Counter()
     for sub in subscriptions:
         outcomes.update(sub.outcomes)
@@ -238,10 +258,11 @@ def _endpoint_counts(documents: Sequence[ResultDocument]) -> dict[str, int] | No
 COUNTS = ("tests", "failures", "errors", "skipped")
 
 
-def merge_junit(paths: Sequence[Path]) -> str:
+def merge_junit(paths: Sequence[Path], summed: Sequence[Verdict] = ()) -> str:
     """Every shard's test suites under one `<testsuites>`, its counts the sums. As in the
     documents, a case skipped because another shard judges its subscription is dropped, and a
-    case skipped in every shard is kept once."""
+    case skipped in every shard is kept once; with `summed` (the endpoint checks judged on the
+    summed counters), the shards' skipped endpoint cases give way to a suite of those."""
     suites: list[ET.Element] = []
     for path in paths:
         try:
@@ -252,6 +273,9 @@ def merge_junit(paths: Sequence[Path]) -> str:
         if root.tag not in ("testsuite", "testsuites"):
             raise ConfigError(f"{path}: not JUnit XML (its root is <{root.tag}>)")
         suites += found
+    if summed:
+        _drop_cases(suites, lambda case: _skip_reason(case) == SHARD_ENDPOINT)
+        suites.append(_summed_suite(summed))
     _drop_judged_elsewhere(suites)
     name = suites[0].get("name", "marketo-sim") if suites else "marketo-sim"
     top = ET.Element("testsuites", name=name)
@@ -261,6 +285,39 @@ def merge_junit(paths: Sequence[Path]) -> str:
     top.extend(suites)
     ET.indent(top)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(top, encoding="unicode") + "\n"
+
+
+def _skip_reason(case: ET.Element) -> str | None:
+    skipped = case.find("skipped")
+    return None if skipped is None else skipped.get("message")
+
+
+def _drop_cases(suites: Sequence[ET.Element], dropped: Callable[[ET.Element], bool]) -> None:
+    """Remove the cases `dropped` picks, and count them out of their suite."""
+    for suite in suites:
+        for case in list(suite.findall("testcase")):
+            if dropped(case):
+                suite.remove(case)
+                for count in ("tests", "skipped"):
+                    suite.set(count, str(int(suite.get(count, "1")) - 1))
+
+
+def _summed_suite(summed: Sequence[Verdict]) -> ET.Element:
+    """The endpoint checks judged on the summed counters, as the JUnit renderer writes them."""
+    recording = Recording(
+        title="the embedded endpoint, summed over the shards",
+        munchkin_id="",
+        seed=0,
+        start_wall=0.0,
+        ended_at=max((v.at or 0.0 for v in summed), default=0.0),
+        subscriptions=[],
+        verdicts=list(summed),
+    )
+    suite = ET.fromstring(render_junit(recording).split("\n", 1)[1]).find("testsuite")
+    assert suite is not None
+    for properties in suite.findall("properties"):
+        suite.remove(properties)  # the run's properties are in the shards' suites already
+    return suite
 
 
 def _drop_judged_elsewhere(suites: Sequence[ET.Element]) -> None:
@@ -296,29 +353,40 @@ class Merged:
 
 
 def merge_into(
-    outputs: Outputs, *, log: Path | None, json: Path | None, junit: Path | None
+    outputs: Outputs,
+    *,
+    log: Path | None,
+    json: Path | None,
+    junit: Path | None,
+    expectations: Sequence[ExpectSpec] = (),
 ) -> Merged:
-    """Merge each kind of `outputs` into its file (a kind without a file is left out)."""
+    """Merge each kind of `outputs` into its file (a kind without a file is left out); with the
+    run file's `expectations`, the endpoint checks are judged on the summed counters."""
     from simulator.shell import pipes
 
     merged = Merged()
-    if outputs.json and json is not None:
-        document, merged.warnings = merge_documents(outputs.json)
+    summed: list[Verdict] = []
+    if outputs.json:
+        document, merged.warnings, summed = merge_documents(outputs.json, expectations)
         merged.document = document
-        pipes.write_bytes(json, document.dumps() + b"\n")
-        merged.written.append(f"{json} ({len(outputs.json)} documents)")
+        if json is not None:
+            pipes.write_bytes(json, document.dumps() + b"\n")
+            merged.written.append(f"{json} ({len(outputs.json)} documents)")
     if outputs.log and log is not None:
         with pipes.open_binary(log) as out:
             lines = merge_logs(outputs.log, out)
         merged.written.append(f"{log} ({lines:,} attempt lines from {len(outputs.log)} logs)")
     if outputs.junit and junit is not None:
-        pipes.write_text(junit, merge_junit(outputs.junit))
+        pipes.write_text(junit, merge_junit(outputs.junit, summed))
         merged.written.append(f"{junit} ({len(outputs.junit)} JUnit files)")
     return merged
 
 
-def merge_dir(out_dir: Path, inputs: Sequence[Path]) -> Merged:
-    """`marketo-sim merge OUT_DIR SHARD_OUTPUT...`: the merged files in `out_dir` (MERGED)."""
+def merge_dir(
+    out_dir: Path, inputs: Sequence[Path], expectations: Sequence[ExpectSpec] = ()
+) -> Merged:
+    """`marketo-sim merge OUT_DIR SHARD_OUTPUT... [--run FILE]`: the merged files in `out_dir`
+    (MERGED); `expectations` are the run file's, for the endpoint checks."""
     outputs = collect(inputs)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"{out_dir}: not a directory")
@@ -328,4 +396,5 @@ def merge_dir(out_dir: Path, inputs: Sequence[Path]) -> Merged:
         log=out_dir / MERGED["log"],
         json=out_dir / MERGED["json"],
         junit=out_dir / MERGED["junit"],
+        expectations=expectations,
     )

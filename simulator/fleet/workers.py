@@ -6,7 +6,7 @@ asked for, with one merged status while they run and one summary at the end.
   subscriptions (a shard without any is not started). Each starts in a process group of its own,
   so a terminal's Ctrl-C reaches the parent alone, which passes each signal on to every worker
   exactly once: the workers stop, write their files, and the parent merges what they wrote and
-  exits 130 or 143.
+  exits 130 or 143. A worker whose parent is gone (killed with SIGKILL) stops as on SIGTERM.
 * **Status**: each worker puts a `Snapshot` (states, ledgers, attempts by outcome) on a queue
   about twice a real second, and a last one when it ends; the parent draws the live view's
   totals line over the latest of each (`combined`): redrawn in place on a terminal, a line per
@@ -24,6 +24,7 @@ import os
 import queue
 import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.fleet.shard import Shard
 
 POLL_SECONDS = 0.2  # how often the parent reads the queue and looks at its workers
+ORPHAN_POLL_SECONDS = 1.0  # how often a worker looks whether its parent is still there
 SEND_SECONDS = 0.5  # how often a worker sends its totals, in real seconds
 
 
@@ -142,6 +144,7 @@ def _worker(target: Target, shard: Shard, directory: Path, status: Any) -> None:
     """A worker process's body: its own process group (a terminal's Ctrl-C goes to the parent,
     which passes it on once), what it prints in its directory, its exit code the command's."""
     os.setpgrp()
+    _orphan_watch(os.getppid())
     with (directory / "output.txt").open("w", encoding="utf-8") as output:
         sys.stdout = sys.stderr = output
         try:
@@ -149,6 +152,22 @@ def _worker(target: Target, shard: Shard, directory: Path, status: Any) -> None:
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     raise SystemExit(code)  # the process's exit code; the queue's last snapshot is flushed first
+
+
+def _orphan_watch(parent: int) -> None:
+    """Stop this worker as a signal would (its files written, exit 143) once its parent is gone:
+    a parent killed with SIGKILL passes nothing on, and a worker in its own process group would
+    otherwise push on alone. A daemon thread that looks once a second: portable, and it costs
+    nothing the run would notice."""
+
+    never = threading.Event()  # a real-time pause in a thread of its own, not protocol time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            never.wait(ORPHAN_POLL_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan watch", daemon=True).start()
 
 
 @dataclass(slots=True)
@@ -314,7 +333,7 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
         if getattr(args, "metrics_port", None) is not None:
             from simulator.reports.metrics import serving_workers
 
-            fleet = stack.enter_context(serving_workers(args.metrics_port))
+            fleet = stack.enter_context(serving_workers(args.metrics_port, args.metrics_host))
             print(f"metrics: {fleet.server.url} (simulated time, every worker)", file=out)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="marketo-sim-w-")))
         view = StatusView(out)
@@ -339,6 +358,7 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
             log=args.log,
             json=args.json if args.json is not None else workdir / "merged.json",
             junit=getattr(args, "junit", None),
+            expectations=run.expect,
         )
     assert merged.document is not None
     for line in summary_lines(merged.document, missing=len(shards) - len(outputs.json)):
@@ -351,6 +371,8 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
 def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
     """The merged run's summary: totals, then each check not passed (and every skipped one),
     then the verdict line."""
+    from simulator.core.delivery import LEDGER_FIELDS
+    from simulator.core.recording import judged
     from simulator.core.timefmt import offset
 
     totals = document.totals
@@ -358,19 +380,7 @@ def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
     states: Counter[str] = Counter(sub.state for sub in document.subscriptions)
     lines = [
         "subscriptions: " + " ".join(f"{state}={count}" for state, count in sorted(states.items())),
-        "events: "
-        + " ".join(
-            f"{name}={getattr(ledger, name):,}"
-            for name in (
-                "produced",
-                "acknowledged",
-                "expired",
-                "discarded",
-                "dropped",
-                "queued",
-                "in_flight",
-            )
-        ),
+        "events: " + " ".join(f"{name}={getattr(ledger, name):,}" for name in LEDGER_FIELDS),
         f"attempts: {totals.attempts:,} "
         + " ".join(f"{k}={v:,}" for k, v in sorted(totals.outcomes.items())),
     ]
@@ -382,13 +392,10 @@ def summary_lines(document: Any, *, missing: int = 0) -> list[str]:
             lines.append(
                 f"{mark} {verdict.name}: expected {verdict.expected}, observed {verdict.observed}"
             )
-    failed = sum(v.status == "failed" for v in document.verdicts)
-    passed = sum(v.status == "passed" and v.skipped is None for v in document.verdicts)
-    errors = sum(v.status == "error" for v in document.verdicts)
-    judged = f"{passed} passed, {failed} failed" + (f", {errors} not judged" if errors else "")
+    verdicts = judged(v.verdict_status for v in document.verdicts)
     balanced = "balanced" if ledger.balanced else "does not balance"
     lines.append(
-        f"{judged}; ledger {balanced}; {offset(document.simulated_seconds)} "
+        f"{verdicts}; ledger {balanced}; {offset(document.simulated_seconds)} "
         f"simulated in {document.elapsed_seconds:.2f}s (the slowest worker)"
     )
     if missing:

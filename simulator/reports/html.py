@@ -15,7 +15,7 @@ from html import escape
 
 from simulator import __version__
 from simulator.core.delivery import Ledger
-from simulator.core.recording import Recording, Verdict
+from simulator.core.recording import Recording, Verdict, VerdictStatus
 from simulator.core.timefmt import duration, iso
 from simulator.reports.chartdata import (
     OUTCOME_COLOURS,
@@ -112,13 +112,17 @@ def _expectations(recording: Recording) -> str:
     )
 
 
+_MARKS = {
+    VerdictStatus.PASSED: '<span class="ok">✓ pass</span>',
+    VerdictStatus.FAILED: '<span class="ko">✗ fail</span>',
+    VerdictStatus.SKIPPED: '<span class="muted">– skipped</span>',
+    VerdictStatus.ERROR: '<span class="ko">✗ error</span>',
+}
+
+
 def _verdict_row(verdict: Verdict, ended_at: float) -> str:
-    mark = '<span class="ok">✓ pass</span>' if verdict.passed else '<span class="ko">✗ fail</span>'
-    observed = verdict.observed
-    if verdict.skipped is not None:
-        mark, observed = '<span class="muted">– skipped</span>', verdict.skipped
-    elif verdict.unfinished:
-        mark = '<span class="ko">✗ error</span>'
+    mark = _MARKS[verdict.status]
+    observed = verdict.skipped if verdict.skipped is not None else verdict.observed
     at = when(verdict.at) if verdict.at is not None else f"end {when(ended_at)}"
     return (
         f'<tr class="{"pass" if verdict.passed else "fail"}"><td>{mark}</td>'

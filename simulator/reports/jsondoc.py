@@ -25,7 +25,7 @@ from pydantic.alias_generators import to_camel
 from simulator import __version__
 from simulator.core.delivery import Ledger
 from simulator.core.outcome import OutcomeKind
-from simulator.core.recording import Recording, Verdict
+from simulator.core.recording import Recording, Verdict, VerdictStatus
 from simulator.core.records import AttemptRecord, StateChange
 from simulator.core.timefmt import iso
 
@@ -101,6 +101,10 @@ class VerdictResult(_Model):
     skipped: str | None = Field(
         default=None, description='why it was not judged (status "passed": it fails nothing)'
     )
+
+    @property
+    def verdict_status(self) -> VerdictStatus:
+        return VerdictStatus.SKIPPED if self.skipped is not None else VerdictStatus(self.status)
 
 
 class CheckResultDoc(_Model):
@@ -241,18 +245,23 @@ def _percentile(buckets: Mapping[int, int], count: int, p: int) -> float:
 
 def ledger_totals(ledgers: Iterable[Ledger]) -> LedgerTotals:
     books = list(ledgers)
-    fields = ("produced", "acknowledged", "expired", "discarded", "dropped", "queued", "in_flight")
-    sums = {name: sum(getattr(ledger, name) for ledger in books) for name in fields}
-    return LedgerTotals(**sums, balanced=all(ledger.balanced for ledger in books))
+    total = Ledger.total(books).as_dict()
+    return LedgerTotals(**total, balanced=all(ledger.balanced for ledger in books))
+
+
+# A skipped check fails nothing: "passed" in the document, with the reason in `skipped`.
+_SHOWN: dict[VerdictStatus, Literal["passed", "failed", "error"]] = {
+    VerdictStatus.PASSED: "passed",
+    VerdictStatus.FAILED: "failed",
+    VerdictStatus.SKIPPED: "passed",
+    VerdictStatus.ERROR: "error",
+}
 
 
 def verdict_result(verdict: Verdict) -> VerdictResult:
-    status: Literal["passed", "failed", "error"] = (
-        "error" if verdict.unfinished else "passed" if verdict.passed else "failed"
-    )
     return VerdictResult(
         name=verdict.name,
-        status=status,
+        status=_SHOWN[verdict.status],
         expected=verdict.expected,
         observed=verdict.observed,
         at=verdict.at,

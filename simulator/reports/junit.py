@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from simulator.core.recording import Recording, Verdict
+from simulator.core.recording import Recording, Verdict, VerdictStatus
 from simulator.core.timefmt import duration, iso, offset
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -21,9 +22,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render_junit(recording: Recording, *, suite: str | None = None, elapsed: float = 0.0) -> str:
     """JUnit XML for the recording's verdicts; `elapsed` is the run's real duration in seconds."""
-    failures = sum(not v.passed and not v.unfinished for v in recording.verdicts)
-    errors = sum(v.unfinished for v in recording.verdicts)
-    skips = sum(v.skipped is not None for v in recording.verdicts)
+    statuses = Counter(v.status for v in recording.verdicts)
+    failures, errors = statuses[VerdictStatus.FAILED], statuses[VerdictStatus.ERROR]
+    skips = statuses[VerdictStatus.SKIPPED]
     root, testsuite = _suites(
         suite or recording.title, len(recording.verdicts), failures, skips, elapsed, errors
     )

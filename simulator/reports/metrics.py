@@ -328,34 +328,36 @@ def process_ended(pid: int, path: Path) -> None:
 
 @dataclass(slots=True)
 class Server:
-    """The metrics endpoint, on 127.0.0.1 in a thread of its own."""
+    """The metrics endpoint, on 127.0.0.1 (or `--metrics-host`) in a thread of its own."""
 
     port: int
     _stop: Callable[[], None]
+    host: str = HOST
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}/metrics"
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}/metrics"
 
     def close(self) -> None:
         self._stop()
 
 
-def serve(port: int, registry: CollectorRegistry) -> Server:
-    """Serve `registry` on 127.0.0.1:`port` (0: any free port, read back from the socket)."""
+def serve(port: int, registry: CollectorRegistry, host: str = HOST) -> Server:
+    """Serve `registry` on `host`:`port` (0: any free port, read back from the socket). The
+    default host is loopback; a scraper in another pod needs `--metrics-host 0.0.0.0`."""
     try:
-        httpd, thread = start_http_server(port, addr=HOST, registry=registry)
+        httpd, thread = start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
-        raise ConfigError(
-            f"--metrics-port {port}: cannot listen on {HOST}: {exc.strerror}"
-        ) from None
+        why = exc.strerror or str(exc)
+        raise ConfigError(f"--metrics-port {port}: cannot listen on {host}: {why}") from None
 
     def stop() -> None:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
 
-    return Server(int(httpd.server_port), stop)
+    return Server(int(httpd.server_port), stop, host)
 
 
 @dataclass(slots=True)
@@ -372,7 +374,7 @@ class Metrics:
             self.server.close()
 
 
-def start(port: int | None) -> Metrics:
+def start(port: int | None, host: str = HOST) -> Metrics:
     """Metrics for one run: in multiprocess mode when the environment names the shared
     directory (the server, if `port` is given, then serves every process's values), else this
     process's alone."""
@@ -382,11 +384,11 @@ def start(port: int | None) -> Metrics:
     shared = multiprocess_dir()
     if shared is not None:
         observer = RunMetrics(None)
-        server = serve(port, multiprocess_registry(shared)) if port is not None else None
+        server = serve(port, multiprocess_registry(shared), host) if port is not None else None
         return Metrics(observer, server)
     registry = single_registry()
     observer = RunMetrics(registry)
-    return Metrics(observer, serve(port, registry) if port is not None else None)
+    return Metrics(observer, serve(port, registry, host) if port is not None else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,17 +404,17 @@ class Fleet:
 
 
 @contextlib.contextmanager
-def serving_workers(port: int) -> Iterator[Fleet]:
+def serving_workers(port: int, host: str = HOST) -> Iterator[Fleet]:
     """For a parent about to start workers (`--workers`): a fresh shared directory named in
     `PROMETHEUS_MULTIPROC_DIR`, which the workers it then starts inherit (each writes its metrics
-    there, `start`), served on 127.0.0.1:`port`. The workers get no `--metrics-port` of their
+    there, `start`), served on `host`:`port`. The workers get no `--metrics-port` of their
     own. On exit the server is shut, the directory removed and the variable restored."""
     before = os.environ.get(MULTIPROC_ENV)
     with tempfile.TemporaryDirectory(prefix="marketo-sim-metrics-") as directory:
         os.environ[MULTIPROC_ENV] = directory
         try:
             disable_created_metrics()  # type: ignore[no-untyped-call]
-            server = serve(port, multiprocess_registry(Path(directory)))
+            server = serve(port, multiprocess_registry(Path(directory)), host)
             try:
                 yield Fleet(Path(directory), server)
             finally:

@@ -17,6 +17,7 @@ from pydantic import Discriminator, PlainValidator, Tag, WithJsonSchema, model_v
 from pydantic.alias_generators import to_camel
 
 from simulator.core.bounds import COUNT_MAX
+from simulator.core.delivery import LEDGER_FIELDS
 from simulator.payloads.anomalies import AnomalyKind
 from simulator.runfile.endpointspec import EndpointChange
 from simulator.runfile.fields import Duration, EventCount, EventRate, Invalid, Range, Spec, describe
@@ -190,15 +191,7 @@ class EndpointCounts(Spec):
     signatures_valid: Comparison | None = None
 
 
-LEDGER_CHECKS = (
-    "produced",
-    "acknowledged",
-    "expired",
-    "discarded",
-    "dropped",
-    "queued",
-    "in_flight",
-)
+LEDGER_CHECKS = LEDGER_FIELDS  # each count of the ledger is a check
 
 
 class ExpectSpec(Spec):

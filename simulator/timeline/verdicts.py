@@ -44,7 +44,7 @@ def judge(expectations: Sequence[ExpectSpec], facts: Facts) -> list[Verdict]:
     for expect in expectations:
         verdicts += _state(expect, facts)
         verdicts += _counts(expect, facts)
-        verdicts += _endpoint(expect, facts)
+        verdicts += _endpoint(expect, facts.endpoint, facts.ended_at)
         verdicts += _delivery(expect, facts)
     return verdicts
 
@@ -205,32 +205,42 @@ def _counts(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
     return out
 
 
-def _endpoint(expect: ExpectSpec, facts: Facts) -> list[Verdict]:
+def summed_endpoint(
+    expectations: Sequence[ExpectSpec], counts: Mapping[str, int], ended_at: float
+) -> list[Verdict]:
+    """The endpoint checks of `expectations` judged on counters summed over every shard of a
+    run: what each shard skipped (`SHARD_ENDPOINT`), judged once the shards are merged."""
+    return [v for expect in expectations for v in _endpoint(expect, counts, ended_at)]
+
+
+def _endpoint(
+    expect: ExpectSpec, counts: Mapping[str, int] | None, ended_at: float
+) -> list[Verdict]:
     if expect.endpoint is None:
         return []
     out = []
     for key, comparison in expect.endpoint.model_dump(exclude_none=True).items():
         comparison = tuple(comparison)
-        if facts.endpoint is None:
+        if counts is None:
             out.append(
                 Verdict(
                     f"endpoint {key} {show(comparison)}",
                     True,
                     show(comparison),
                     "not judged",
-                    facts.ended_at,
+                    ended_at,
                     skipped=NO_EMBEDDED,
                 )
             )
             continue
-        value = facts.endpoint.get(key, 0)
+        value = counts.get(key, 0)
         out.append(
             Verdict(
                 f"endpoint {key} {show(comparison)}",
                 holds(comparison, value),
                 show(comparison),
                 str(value),
-                facts.ended_at,
+                ended_at,
             )
         )
     return out
