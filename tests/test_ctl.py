@@ -15,6 +15,7 @@ import io
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from typing import Any
 
 import orjson
 import pytest
+import yaml
 
 from simulator.cli import main
 from simulator.control.ctl import step_of
@@ -336,3 +338,44 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def test_an_interrupted_run_still_writes_its_recording(tmp_path: Path) -> None:
+    """SIGINT ends the run with exit 130 and the recording written: the step applied, and the
+    run's end where it was stopped."""
+    (tmp_path / "run.yaml").write_text(RUN.replace("duration: 40s", "duration: 1h"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CTL_TEST_TOKEN": TOKEN}
+    argv = ["run", "run.yaml", "--speed", SPEED, "--control-port", "0"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", *argv, "--record-scenario", "out.yaml"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        line = ""
+        for line in process.stdout:  # bounded: the run prints its control URL among its first
+            if line.startswith("control: "):
+                break
+        url = line.split()[1].rstrip(";")
+        os.environ["CTL_TEST_TOKEN"] = TOKEN
+        try:
+            assert ctl(url, "burst", "leads", "9")[0] == 0
+        finally:
+            os.environ.pop("CTL_TEST_TOKEN", None)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=WAIT) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=WAIT)
+        process.stdout.close()
+    text = (tmp_path / "out.yaml").read_text()
+    assert "(interrupted by SIGINT at " in text
+    data = yaml.safe_load(text)
+    [step] = data["timeline"]
+    assert step["burst"] == {"subscription": "leads", "count": 9}
+    assert step["at"] < data["duration"] < 3600
