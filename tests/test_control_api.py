@@ -182,44 +182,51 @@ def test_the_applied_steps_are_kept_for_the_recording_with_their_time() -> None:
 # -- refusals -------------------------------------------------------------------------------------
 
 
+REFUSED: list[tuple[object, int, str]] = [
+    (
+        {"burst": {"subscription": "nobody", "count": 5}},
+        422,
+        "burst: no subscription is named 'nobody' (there are: leads, io)",
+    ),
+    ({"enable": "leads"}, 409, "enable: applies to adobe-io subscriptions"),
+    ({"deprovision": "io"}, 409, "deprovision: applies to marketo-legacy subscriptions"),
+    (
+        {"reprovision": "leads"},
+        409,
+        "reprovision: leads: can't handle reprovision when state=active",
+    ),
+    ({"enable": "io"}, 409, "enable: the registration 'io' is active, not disabled"),
+    (
+        {"expireTokens": True},
+        409,
+        "expireTokens: needs the embedded identity provider: add receiver.oauth",
+    ),
+    ({"burst": {"subscription": "leads"}}, 422, "burst.count: is required"),
+    ({"at": 3, "rotateKeys": True}, 422, "at: a step given live happens now"),
+    ({"rotateKeys": True, "enable": "io"}, 422, "enable: does one thing per step: split it"),
+    ({}, 422, "needs one action"),
+    ([1], 422, "the body must be one step, a JSON object"),
+]
+
+
+@pytest.fixture(scope="module")
+def refusals() -> Steered:
+    """One run that is posted each step of REFUSED at 1 s, in order."""
+    return steered(run_file(), [post(1, step) for step, _, _ in REFUSED], until=2)
+
+
 @pytest.mark.parametrize(
-    ("step", "status", "error"),
-    [
-        (
-            {"burst": {"subscription": "nobody", "count": 5}},
-            422,
-            "burst: no subscription is named 'nobody' (there are: leads, io)",
-        ),
-        ({"enable": "leads"}, 409, "enable: applies to adobe-io subscriptions"),
-        ({"deprovision": "io"}, 409, "deprovision: applies to marketo-legacy subscriptions"),
-        (
-            {"reprovision": "leads"},
-            409,
-            "reprovision: leads: can't handle reprovision when state=active",
-        ),
-        ({"enable": "io"}, 409, "enable: the registration 'io' is active, not disabled"),
-        (
-            {"expireTokens": True},
-            409,
-            "expireTokens: needs the embedded identity provider: add receiver.oauth",
-        ),
-        ({"burst": {"subscription": "leads"}}, 422, "burst.count: is required"),
-        ({"at": 3, "rotateKeys": True}, 422, "at: a step given live happens now"),
-        ({"rotateKeys": True, "enable": "io"}, 422, "enable: does one thing per step: split it"),
-        ({}, 422, "needs one action"),
-        ([1], 422, "the body must be one step, a JSON object"),
-    ],
+    ("index", "status", "error"), [(i, c[1], c[2]) for i, c in enumerate(REFUSED)]
 )
 def test_a_step_the_run_cannot_apply_is_refused_with_why(
-    step: object, status: int, error: str
+    refusals: Steered, index: int, status: int, error: str
 ) -> None:
     """422: the step is no step or names no subscription; 409: the run cannot apply it. The
     message names the field, as the scenario checker does for a file; nothing is applied."""
-    played = steered(run_file(), [post(1, step)], until=2)
-    [(got, answer)] = played.answers
+    got, answer = refusals.answers[index]
     assert got == status
     assert answer["error"].startswith(error), answer["error"]
-    assert played.live == []
+    assert refusals.live == []
 
 
 def test_every_route_needs_the_runs_control_token_when_one_is_set() -> None:

@@ -33,15 +33,14 @@ from simulator.runfile import flagtypes
 EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 3
 ANSWER_MAX = 8 * 1024 * 1024  # a status document of 100,000 subscriptions fits
 TIMEOUT = 10.0  # seconds for one request
+TOKEN_HELP = "environment variable holding the run's control token (receiver.tokenEnv)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Steer a run started with --control-port: read its status, apply steps."
     parser.epilog = "exit codes: 0 done; 1 refused by the run; 2 bad flags; 3 nothing listens."
     parser.add_argument("url", type=flagtypes.http_url, help="the URL run --control-port printed")
-    parser.add_argument(
-        "--token-env", metavar="NAME", help="environment variable holding the run's control token"
-    )
+    parser.add_argument("--token-env", metavar="NAME", help=TOKEN_HELP)
     words = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     status = words.add_parser("status", help="each subscription's state, queue and ledger")
     status.add_argument("--json", action="store_true", help="the status document as JSON")
@@ -67,6 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     anomaly.add_argument("kind", metavar="KIND")
     step = words.add_parser("step", help="any step of the scenario language, as JSON")
     step.add_argument("json", metavar="JSON")
+    for word in words.choices.values():  # after the words too (SUPPRESS: no default over it)
+        word.add_argument("--token-env", metavar="NAME", default=argparse.SUPPRESS, help=TOKEN_HELP)
 
 
 SUBSCRIPTION_ACTIONS = {
