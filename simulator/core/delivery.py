@@ -285,11 +285,14 @@ class Subscription:
         if self.state is State.DEPROVISIONED:
             raise InvalidTransition(f"{self.name}: deprovisioned, Marketo produces nothing for it")
         if count > 0:
+            # Idle: the traffic had nothing more to send, or the next slot waits for a later
+            # event of it; these events come first.
+            idle = self.next_attempt_at is None or self._idle()
             self.queue.produce(count, origin=now, k0=0, spacing=0.0)
-            if self.next_attempt_at is None:  # idle: the traffic had nothing more to send
-                self.next_attempt_at = self._next_slot(now, now)
-            elif self._idle():  # waiting for a later event of the traffic: these come first
-                self.next_attempt_at = min(self.next_attempt_at, self._next_slot(now, now))
+            if idle:
+                soonest = self._next_slot(now, now)
+                later = self.next_attempt_at if self.next_attempt_at is not None else soonest
+                self.next_attempt_at = min(later, soonest)
 
     def change_rate(self, rate: float, now: float) -> None:
         """From `now` on the traffic produces `rate` events per second (a step applied while the
