@@ -90,3 +90,20 @@ def test_marketo_sim_check_passes_on_a_recording(
     )
     assert main(["check", str(out)]) == 0
     assert capsys.readouterr().out == f"{out}: ok (1 subscription(s): leads)\n"
+
+
+def test_make_runs_file_records_and_replays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file `make run` plays, recorded on the virtual clock with no step given (its first 3
+    minutes), replays to the same attempts (the --log lines, step lines included)."""
+    quickstart = str(Path(__file__).resolve().parent.parent / "scenarios" / "quickstart.yaml")
+    out, first, again = tmp_path / "out.yaml", tmp_path / "run.jsonl", tmp_path / "replay.jsonl"
+    argv = ["--virtual", "--duration", "3m", "--log", str(first), "--record-scenario", str(out)]
+    main(["run", quickstart, *argv])  # its checks are for 25 minutes: some fail at 3
+    assert main(["check", str(out)]) == 0
+    main(["replay", str(out), "--log", str(again)])
+    capsys.readouterr()
+    assert again.read_bytes() == first.read_bytes()
+    data = yaml.safe_load(out.read_text())
+    assert (data["start"], data["duration"]) == ("2026-01-01T09:00:00Z", 180.0)
