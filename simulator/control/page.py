@@ -99,7 +99,7 @@ def add_routes(app: web.Application, source: StatusSource) -> None:
 # The page loads nothing: its own inline style and script, and requests to its own origin alone.
 _CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "connect-src 'self'; img-src 'self'"
+    "connect-src 'self'; img-src data:"
 )
 
 
