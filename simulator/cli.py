@@ -19,10 +19,10 @@ import contextlib
 import functools
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from simulator import __version__
 from simulator.core.bounds import flag_type
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from simulator.control.server import ControlServer
     from simulator.core.recording import Recording
     from simulator.core.records import Machine, Observer
     from simulator.fleet.shard import Shard
@@ -42,7 +43,9 @@ if TYPE_CHECKING:
     from simulator.reports.jsondoc import Latencies
     from simulator.reports.metrics import Metrics
     from simulator.runfile.scenario import RunSpec
+    from simulator.runfile.steps import StepSpec
     from simulator.shell.clock import Clock, ClockMode
+    from simulator.timeline.director import Director
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,6 +123,20 @@ def _run_flags(run: argparse.ArgumentParser) -> None:
     )
     _json_flag(run)
     _metrics_flag(run)
+    run.add_argument(
+        "--control-port",
+        type=_port_type,
+        metavar="PORT",
+        help="serve the control API and live page on 127.0.0.1:PORT (0: any free port; "
+        "steer the run with marketo-sim ctl)",
+    )
+    run.add_argument(
+        "--record-scenario",
+        type=_output_type,
+        metavar="FILE",
+        help="at the end, write the run file with every step applied during the run: "
+        "a scenario for replay",
+    )
     _fleet_flags(run)
     run.add_argument(
         "-v", "--verbose", action="store_true", help="print every attempt and every batch received"
@@ -196,6 +213,12 @@ def _replay_flags(replay: argparse.ArgumentParser) -> None:
 
 def _no_flags(command: argparse.ArgumentParser) -> None:
     pass
+
+
+def _ctl_flags(ctl: argparse.ArgumentParser) -> None:
+    from simulator.control.ctl import add_arguments
+
+    add_arguments(ctl)
 
 
 def _schema_flags(schema: argparse.ArgumentParser) -> None:
@@ -396,6 +419,9 @@ class Play:
     outcomes: Counter[str] = field(default_factory=Counter)
     report: ConsoleReport | None = None
     metrics: Metrics | None = None
+    director: Director | None = None  # the run's director, once it has started
+    control: ControlServer | None = None  # `--control-port`
+    _wall: Callable[[float], float] | None = None  # simulated seconds to simulated Unix time
     _current: asyncio.Task[None] | None = None  # keeps production current for the live status
     _status: asyncio.Task[None] | None = None  # a worker's totals for its parent (--workers)
     tally: Tally | None = None  # a worker's attempts by outcome, for those totals
@@ -425,6 +451,7 @@ class Play:
                     observers.append(self.metrics.observer)
                 if self.command == "replay":
                     observers.append(Narrator(console, verbose=args.verbose))
+                self.control = _control_server(args, self.run, self.mode, observers)
                 played = replay(
                     self.run,
                     virtual=self.virtual,
@@ -435,7 +462,10 @@ class Play:
                     default_gate=self.command == "run",
                     sampled=self.command == "replay",  # samples draw the --report picture
                     receiver_log=console.print if args.verbose and self.command == "run" else None,
+                    on_director=self._directed,
+                    on_step=functools.partial(self._stepped, log),
                 )
+                played = _controlled(played, self.control, args, console)
                 try:
                     recording = clock.run(signals.cancelling(played), mode=self.mode, speed=speed)
                 finally:
@@ -460,10 +490,25 @@ class Play:
             self._write_files(recording, args, seconds, code, latencies)
         return code
 
+    def _directed(self, director: Director) -> None:
+        self.director = director
+        if self.control is not None:
+            self.control.attach(director)
+
+    def _stepped(self, log: IO[bytes] | None, at: float, step: StepSpec, text: str) -> None:
+        """A step applied (the file's or one given live): a line of the attempt log."""
+        from simulator.reports.console import step_json
+
+        if log is not None:
+            wall = self._wall(at) if self._wall is not None else at
+            log.write(step_json(at, wall, step.as_data(), text))
+            log.flush()
+
     def _started(self, producer: Producer, console: Console, args: argparse.Namespace) -> None:
         from simulator.reports.console import ConsoleReport
 
         assert producer.engine is not None
+        self._wall = producer.engine.clock.wall
         self.machines = producer.engine.machines()
         if self.metrics is not None:
             self.metrics.observer.watch(self.machines, producer.engine.clock.now)
@@ -535,6 +580,19 @@ class Play:
         from simulator.reports.jsondoc import run_document
         from simulator.shell import pipes, signals
 
+        if getattr(args, "record_scenario", None) is not None:
+            from simulator.control.record import recorded
+
+            live = self.director.live if self.director is not None else []
+            text = recorded(
+                self.run,
+                args.source,
+                live,
+                duration=self.duration,
+                ended_at=recording.ended_at,
+                interrupted=recording.interrupted,
+            )
+            pipes.write_text(args.record_scenario, text)
         if getattr(args, "report", None) is not None:
             from simulator.reports.html import render_html
 
@@ -574,6 +632,44 @@ def _metrics(args: argparse.Namespace, console: Console) -> Metrics | None:
     return started
 
 
+def _control_server(
+    args: argparse.Namespace, run: RunSpec, mode: ClockMode, observers: list[Observer]
+) -> ControlServer | None:
+    """The control API `--control-port` asks for (`simulator.control`), its observer added to
+    `observers`; None without the flag."""
+    if getattr(args, "control_port", None) is None:
+        return None
+    from simulator.control.server import ControlServer
+    from simulator.shell.clock import ClockMode
+
+    kind: Literal["real", "scaled", "virtual"] = "virtual"
+    if mode is not ClockMode.VIRTUAL:
+        kind = "real" if args.speed == 1.0 else "scaled"
+    token = run.receiver.token
+    server = ControlServer(token=token.reveal() if token is not None else None, clock=kind)
+    observers.append(server.observer)
+    return server
+
+
+async def _controlled(
+    played: Coroutine[Any, Any, Recording],
+    control: ControlServer | None,
+    args: argparse.Namespace,
+    console: Console,
+) -> Recording:
+    """`played` with the control API (if any) listening from before its first push to its end."""
+    if control is None:
+        return await played
+    url = await control.start(args.control_port)
+    token = " (it needs the run's control token, receiver.token)" if control.guarded else ""
+    console.print(f"control: {url}{token}; marketo-sim ctl {url} status")
+    try:
+        return await played
+    finally:
+        control.end()
+        await control.stop()
+
+
 async def _keep_current(machines: dict[str, Machine], clock: Clock) -> None:
     """Production brought up to now each simulated second, on the loop, for the live status: a
     subscription waiting to retry is polled by nothing else, and its queue would stand still.
@@ -604,7 +700,7 @@ def _console(args: argparse.Namespace) -> Console:
     return Console(highlight=False, soft_wrap=True, stderr=bool(named))
 
 
-OUTPUT_FLAGS = ("log", "json", "junit", "report")
+OUTPUT_FLAGS = ("log", "json", "junit", "report", "record_scenario")
 
 
 def _interruption_line(recording: Recording) -> bytes:
@@ -782,6 +878,13 @@ def cmd_send(args: argparse.Namespace) -> int:
     return command(args)
 
 
+def cmd_ctl(args: argparse.Namespace) -> int:
+    """Exit 0: done; 1: the run refused it; 2: bad flags; 3: nothing listens at the URL."""
+    from simulator.control.ctl import command
+
+    return command(args)
+
+
 def cmd_receive(args: argparse.Namespace) -> int:
     from simulator.endpoint import receiver
     from simulator.shell import clock, signals
@@ -799,6 +902,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulator.shell import clock
 
     run = load_run(args.file)
+    if args.record_scenario is not None:  # as it is now: the file may change during the run
+        args.source = _source_text(args.file)
     if args.seed is not None:
         run = run.with_overrides(seed=args.seed)
     run = _sharded(run, args)
@@ -808,10 +913,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{args.file}: a virtual run needs an end: set duration: in the file or pass --duration"
         )
     if args.workers is not None:
+        steering = [f for f in ("control_port", "record_scenario") if getattr(args, f) is not None]
+        if steering:
+            flag = "--" + steering[0].replace("_", "-")
+            raise ConfigError(f"{flag} steers one process: leave out --workers")
         return _workers_play(args, run, cmd_run)
     mode = clock.ClockMode.VIRTUAL if args.virtual else clock.ClockMode.SCALED
     play = Play("run", run, virtual=args.virtual, duration=duration, mode=mode)
     return play.play(args, speed=args.speed)
+
+
+def _source_text(path: Path) -> str:
+    """The text of the run file `load_run` has just read and checked (so: bounded, UTF-8)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: can't read it again: {exc}") from None
 
 
 def _workers_play(
@@ -898,4 +1015,5 @@ COMMANDS: dict[str, Command] = {
     ),
     "send": ("send one delivery as the producer would, print the answer", _send_flags, cmd_send),
     "merge": ("merge the outputs of a run's shards into one", _merge_flags, cmd_merge),
+    "ctl": ("steer a running run --control-port: status, burst, endpoint...", _ctl_flags, cmd_ctl),
 }

@@ -288,6 +288,23 @@ class Subscription:
             self.queue.produce(count, origin=now, k0=0, spacing=0.0)
             if self.next_attempt_at is None:  # idle: the traffic had nothing more to send
                 self.next_attempt_at = self._next_slot(now, now)
+            elif self._idle():  # waiting for a later event of the traffic: these come first
+                self.next_attempt_at = min(self.next_attempt_at, self._next_slot(now, now))
+
+    def change_rate(self, rate: float, now: float) -> None:
+        """From `now` on the traffic produces `rate` events per second (a step applied while the
+        run goes): what the old rate produced up to `now` stays, and an idle subscription plans
+        its next slot from the new rate, as it would have with the change known in advance."""
+        self.advance(now)
+        traffic = self.traffic
+        self.traffic = Traffic(traffic.rate, traffic.bursts, (*traffic.changes, (now, rate)))
+        if self._idle():
+            self.next_attempt_at = self._next_slot_with_events(now, now)
+
+    def _idle(self) -> bool:
+        """Active with nothing queued, held or in flight: its next slot waits for the traffic."""
+        idle = self._held is None and self._outstanding is None and not self.queue
+        return self.state is State.ACTIVE and idle
 
     def wakeup(self) -> float | None:
         """When `poll` has something to do next; None when nothing is scheduled."""

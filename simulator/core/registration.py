@@ -219,8 +219,19 @@ class Registration:
             span = self.queue.produce(count, origin=now, k0=0, spacing=0.0)
             if self.on_produced is not None:
                 self.on_produced(span)  # the journal keeps every event
-            if math.isinf(self._next_flush):  # idle: no flush was planned
-                self._next_flush = next_slot(self.policy.flush_interval, now, now)
+            # Idle (no flush planned, or one for a later event of the traffic): these come first.
+            soonest = next_slot(self.policy.flush_interval, now, now)
+            self._next_flush = min(self._next_flush, soonest)
+
+    def change_rate(self, rate: float, now: float) -> None:
+        """From `now` on the traffic produces `rate` events per second (a step applied while the
+        run goes); with nothing queued, the next flush is planned from the new rate, as it would
+        have been with the change known in advance."""
+        self.advance(now)
+        traffic = self.traffic
+        self.traffic = Traffic(traffic.rate, traffic.bursts, (*traffic.changes, (now, rate)))
+        if not self.queue:
+            self._next_flush = self._next_flush_with_events(now)
 
     def take_changes(self) -> list[RegistrationTransition]:
         """State changes since the last call, oldest first (time passing causes some)."""

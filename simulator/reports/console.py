@@ -92,6 +92,13 @@ def attempt_json(record: AttemptRecord) -> dict[str, Any]:
     }
 
 
+def step_json(at: float, wall: float, step: dict[str, Any], text: str) -> bytes:
+    """A step applied during the run (the file's or one given live) as a line of the `--log`
+    file: `at` exact (seconds, as the recorded scenario has it), `t` rounded as the attempts'."""
+    line = {"time": iso(wall), "t": round(at, 6), "kind": "step", "at": at, "step": step}
+    return orjson.dumps({**line, "text": text}) + b"\n"
+
+
 class AttemptLog:
     """Writes one JSON object per push attempt, as it happens, and flushes it: a run that is
     killed leaves a log complete up to the kill. Nothing is kept in memory."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -204,19 +205,9 @@ def check_scenario(run: RunSpec, names: dict[str, int]) -> None:
             message = f"is before the previous step ({seconds(previous)}): list steps in time order"
             raise Invalid(message, at=(*where, "at"))
         previous = step.at if step.at is not None else previous + (step.after or 0.0)
-        name = step.subscription
-        if name is not None and name not in names:
-            raise Invalid(_unknown(name, names), at=(*where, to_camel(step.action)))
-        profile = profiles.get(name) if name is not None else None
-        if step.action in ("deprovision", "reprovision") and profile != "marketo-legacy":
-            raise Invalid("applies to marketo-legacy subscriptions", at=(*where, step.action))
-        if step.action in ("enable", "backfill") and profile != "adobe-io":
-            raise Invalid("applies to adobe-io subscriptions", at=(*where, step.action))
-        if step.action in ("expire_tokens", "idp_failures") and run.receiver.oauth is None:
-            raise Invalid(
-                "needs the embedded identity provider: add receiver.oauth",
-                at=(*where, to_camel(step.action)),
-            )
+        problem = step_problem(step, profiles, oauth=run.receiver.oauth is not None)
+        if problem is not None:
+            raise Invalid(problem.message, at=(*where, problem.field))
     for index, expect in enumerate(run.expect):
         if expect.subscription is not None and expect.subscription not in names:
             raise Invalid(
@@ -224,7 +215,35 @@ def check_scenario(run: RunSpec, names: dict[str, int]) -> None:
             )
 
 
-def _unknown(name: str, names: dict[str, int]) -> str:
+@dataclass(frozen=True, slots=True)
+class StepProblem:
+    """Why a step does not fit a run: `unknown` when it names no subscription of the run, else it
+    does not apply to what it names (an action for the other profile, a missing identity
+    provider); `field` is the step's key at fault."""
+
+    message: str
+    field: str
+    unknown: bool = False
+
+
+def step_problem(step: StepSpec, profiles: Mapping[str, str], *, oauth: bool) -> StepProblem | None:
+    """The one check of a step against a run (`profiles`: each subscription's profile; `oauth`:
+    the run has the embedded identity provider), for a file's timeline and a step applied while
+    the run goes (`simulator.control`); None when it fits."""
+    name, field = step.subscription, to_camel(step.action)
+    if name is not None and name not in profiles:
+        return StepProblem(_unknown(name, profiles), field, unknown=True)
+    profile = profiles.get(name) if name is not None else None
+    if step.action in ("deprovision", "reprovision") and profile != "marketo-legacy":
+        return StepProblem("applies to marketo-legacy subscriptions", field)
+    if step.action in ("enable", "backfill") and profile != "adobe-io":
+        return StepProblem("applies to adobe-io subscriptions", field)
+    if step.action in ("expire_tokens", "idp_failures") and not oauth:
+        return StepProblem("needs the embedded identity provider: add receiver.oauth", field)
+    return None
+
+
+def _unknown(name: str, names: Mapping[str, object]) -> str:
     return f"no subscription is named {name!r} (there are: {', '.join(names)})"
 
 

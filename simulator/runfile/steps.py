@@ -166,6 +166,13 @@ class StepSpec(Spec):
             return str(value)
         return getattr(value, "subscription", None)
 
+    def as_data(self) -> dict[str, Any]:
+        """The step as a file writes it, without its time (at, after): JSON-ready data that
+        validates back to the same step (the attempt log's step lines, a recorded scenario)."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude_none=True, exclude={"at", "after"}
+        )
+
     def label(self) -> str:
         if self.note:
             return self.note

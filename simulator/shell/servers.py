@@ -72,12 +72,18 @@ def control_refused(
     request: web.Request,
     token: str | None,
     problem: Callable[[str | None], str] | None = None,
+    *,
+    query: bool = False,
 ) -> web.Response | None:
     """The 401 for a control route (`/_sim/...`) when a token is set and the request does not
     carry it, else None (no token set: the routes are open, as on a developer's laptop).
     `problem` judges the Authorization header instead of `bearer_problem` (the dev endpoint
-    accepts the tokens its identity provider issued too)."""
+    accepts the tokens its identity provider issued too). With `query`, `?token=TOKEN` carries
+    it too (a browser's EventSource cannot set a header: the run's live page)."""
     if token is None:
+        return None
+    given = request.query.get("token") if query else None
+    if given is not None and hmac.compare_digest(given.encode(), token.encode()):
         return None
     header = request.headers.get("Authorization")
     if not (problem(header) if problem is not None else bearer_problem(header, token)):

@@ -1,7 +1,11 @@
-"""Plays a scenario's timeline: at each step's simulated time, does what the step says.
+"""Plays a scenario's timeline: at each step's simulated time, does what the step says; and
+applies a step given while the run goes (`simulator.control`: `apply(step, now, live=True)`),
+through the same handlers.
 
-Traffic steps (bursts, rate changes) need no acting: they are folded into each subscription's
-traffic before the run (`producer.traffic_step`). Everything else changes the world while it
+Traffic steps (bursts, rate changes) of the file need no acting: they are folded into each
+subscription's traffic before the run (`producer.traffic_step`). Given live they were not known
+in advance: a burst is injected into the machine and a rate change changes its traffic from now
+on, which is what the folded step does at its time. Everything else changes the world while it
 runs, each action through its one handler in the director's table: the embedded endpoint's
 behaviour, the identity provider, the signing keys, a subscription's provisioning, a
 registration's re-enabling, a journal read, and anomalies forced on the next push.
@@ -10,14 +14,18 @@ registration's re-enabling, a journal read, and anomalies forced on the next pus
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import aiohttp
+from pydantic.alias_generators import to_camel
 
 from simulator.core.delivery import Subscription
+from simulator.errors import InvalidTransition, SimulatorError
 from simulator.producer import Producer, traffic_step
 from simulator.runfile.endpointspec import EndpointChange
+from simulator.runfile.scenario import step_problem
 from simulator.runfile.steps import StepSpec
 from simulator.shell.clock import Clock
 from simulator.shell.engine import Engine, Lane
@@ -28,6 +36,20 @@ if TYPE_CHECKING:  # the embedded endpoint and its fault proxy load only in runs
 
 # A step's handler: does what the step says at `now`; returns a note for the log ("" for none).
 Handler = Callable[["Director", StepSpec, float], str]
+# Told of every step applied, file or live: its time, the step, and the line said for it.
+StepListener = Callable[[float, StepSpec, str], None]
+
+LIVE_STEPS_MAX = 10_000  # steps a run accepts while it goes: each is kept for --record-scenario
+SAID_KEPT = 100  # the newest step lines kept for the status document
+
+
+class StepRefused(SimulatorError):
+    """A step given while the run goes that the run cannot apply: `unknown` when it names no
+    subscription of the run (the request's fault), else the run's state refuses it now."""
+
+    def __init__(self, message: str, *, unknown: bool = False) -> None:
+        super().__init__(message)
+        self.unknown = unknown
 
 
 class Director:
@@ -40,9 +62,13 @@ class Director:
         *,
         say: Callable[[float, str], None] = lambda t, text: None,
         proxies: Sequence[FaultProxy] = (),
+        on_step: StepListener | None = None,
     ) -> None:
         self.producer = producer
         self.say = say
+        self.on_step = on_step
+        self.live: list[tuple[float, StepSpec]] = []  # steps applied while the run went, in order
+        self.said: deque[tuple[float, str]] = deque(maxlen=SAID_KEPT)
         # Fault proxies in front of real consumers (`simulator.timeline.faulting`): the endpoint
         # steps are theirs, on the run's clock.
         self._proxies = [(proxy, proxy.behaviour) for proxy in proxies]
@@ -78,15 +104,62 @@ class Director:
             self._stepped.clear()
             await self._stepped.wait()
 
-    def apply(self, step: StepSpec, now: float) -> None:
-        """Play `step`; one naming a subscription of another shard (`--shard`) is only said:
-        the shard that holds the subscription plays it. Run-wide steps play in every shard."""
-        planned = traffic_step(now, step) is not None
+    def apply(self, step: StepSpec, now: float, *, live: bool = False) -> str:
+        """Play `step` at `now`; returns its note. One naming a subscription of another shard
+        (`--shard`) is only said: the shard that holds it plays it. Run-wide steps play in every
+        shard. A file's burst and rate steps are already in the traffic; `live` ones (given while
+        the run goes, checked by `check_live` first) go through their handlers like the rest."""
+        planned = not live and traffic_step(now, step) is not None
         if step.subscription is not None and step.subscription not in self._here:
             note = "skipped: another shard plays it"
         else:
             note = "" if planned else HANDLERS[step.action](self, step, now)
-        self.say(now, f"{step.label()}{f' ({note})' if note else ''}")
+        text = f"{step.label()}{f' ({note})' if note else ''}"
+        self.said.append((now, text))
+        self.say(now, text)
+        if self.on_step is not None:
+            self.on_step(now, step, text)
+        return note
+
+    def apply_live(self, step: StepSpec, now: float) -> str:
+        """Apply `step`, given while the run goes, at `now` (the run clock's reading), and keep it
+        for the recording; StepRefused, with nothing changed, when the run cannot apply it."""
+        self.check_live(step)
+        if len(self.live) >= LIVE_STEPS_MAX:
+            raise StepRefused(f"this run has taken {LIVE_STEPS_MAX:,} steps: no more")
+        timed = step.model_copy(update={"at": now, "after": None})
+        try:
+            note = self.apply(timed, now, live=True)
+        except InvalidTransition as exc:  # e.g. reprovision of an active subscription
+            raise StepRefused(f"{step.label()}: {exc}") from None
+        self.live.append((now, timed))
+        return note
+
+    def check_live(self, step: StepSpec) -> None:
+        """What the scenario checker would say of `step` in this run's file (StepRefused), and
+        what the run's state refuses now (a burst for a deprovisioned subscription)."""
+        run = self.producer.run
+        profiles = {spec.name: spec.profile for spec in run.whole}
+        problem = step_problem(step, profiles, oauth=run.receiver.oauth is not None)
+        if problem is not None:
+            raise StepRefused(f"{problem.field}: {problem.message}", unknown=problem.unknown)
+        refusal = self._refusal_now(step)
+        if refusal:
+            raise StepRefused(f"{to_camel(step.action)}: {refusal}")
+
+    def _refusal_now(self, step: StepSpec) -> str:
+        """Why the run's state refuses `step` now, or "": what a handler would only skip."""
+        mine = step.subscription is not None and step.subscription in self._here
+        state = self._lane(step).machine.state if mine else None
+        if step.action in ("burst", "rate") and state == "deprovisioned":
+            return f"{step.subscription!r} is deprovisioned: reprovision it first"
+        if step.action == "enable" and mine and state != "disabled":
+            return f"the registration {step.subscription!r} is {state}, not disabled"
+        if step.action == "endpoint" and not self._proxies and self.producer.receiver is None:
+            return "this run pushes to a real endpoint, not the embedded one"
+        if step.action == "rotate_keys" and self.producer.keys is None:
+            return "no adobe-io subscription signs anything in this run"
+        return ""
 
     # -- the actions -------------------------------------------------------------------------
 
@@ -118,6 +191,22 @@ class Director:
         if isinstance(step.endpoint, EndpointChange) and step.endpoint.challenge is not None:
             note += "; challenge skipped: the consumer answers its own challenges"
         return note
+
+    def _burst(self, step: StepSpec, now: float) -> str:
+        """A burst given live: its events are produced now (a file's is in the traffic)."""
+        assert step.burst is not None
+        lane = self._lane(step)
+        lane.machine.inject(step.burst.count, now)
+        lane.poke()
+        return ""
+
+    def _rate(self, step: StepSpec, now: float) -> str:
+        """A rate given live: the traffic changes from now on (a file's is in the traffic)."""
+        assert step.rate is not None
+        lane = self._lane(step)
+        lane.machine.change_rate(step.rate.rate, now)
+        lane.poke()
+        return ""
 
     def _expire_tokens(self, step: StepSpec, now: float) -> str:
         self._receiver().expire_tokens()
@@ -210,9 +299,11 @@ class Director:
         lane.poke()
 
 
-# Each action's one handler. Burst and rate steps have none: they are traffic, played before the
-# run (`producer.traffic_step`).
+# Each action's one handler. A file's burst and rate steps do not reach theirs: they are traffic,
+# played before the run (`producer.traffic_step`); given live, they are played by these.
 HANDLERS: dict[str, Handler] = {
+    "burst": Director._burst,
+    "rate": Director._rate,
     "endpoint": Director._endpoint,
     "expire_tokens": Director._expire_tokens,
     "idp_failures": Director._idp_failures,

@@ -21,7 +21,7 @@ from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
 from simulator.shell import signals
 from simulator.shell.clock import VIRTUAL_EPOCH
-from simulator.timeline.director import Director
+from simulator.timeline.director import Director, StepListener
 from simulator.timeline.faulting import start_proxies, stop_proxies
 from simulator.timeline.gate import cut_short, default_verdicts
 from simulator.timeline.verdicts import Facts, judge_slice, watched
@@ -51,12 +51,15 @@ async def replay(
     default_gate: bool = False,
     receiver_log: Callable[[str], None] | None = None,
     sampled: bool = True,
+    on_director: Callable[[Director], None] = lambda director: None,
+    on_step: StepListener | None = None,
 ) -> Recording:
     """Play `run` and judge it: its `expect:` block, or with `default_gate` and no block the
     default threshold (`gate`). Without `sampled` no samples are taken for the report's picture
     (`run` draws none; its thousand subscriptions' push slots keep the loop to themselves).
     Interrupted (its task cancelled), it ends with what it has and the
-    checks left undecided are errors."""
+    checks left undecided are errors. `on_director` is given the director once the producer has
+    started (a control API applies steps through it); `on_step` is told of each step applied."""
     end = duration if duration is not None else run.duration
     here = {spec.name for spec in run.subscriptions}
     own = [e for e in run.expect if e.subscription is None or e.subscription in here]
@@ -83,8 +86,9 @@ async def replay(
             steps.append((t, text))
             say(t, text)
 
-        director = Director(p, say=said, proxies=proxies)
+        director = Director(p, say=said, proxies=proxies, on_step=on_step)
         backfilled.append(director.backfilled)
+        on_director(director)
         tasks.append(asyncio.create_task(director.play(p.engine.clock)))
         every = max(1.0, (end or DEFAULT_HORIZON) / SAMPLES)
         if sampled:

@@ -1,0 +1,68 @@
+"""`run --record-scenario FILE`: the run file as data, with every step applied while the run went
+merged into its timeline at the simulated time it was applied, the effective seed, and an end.
+`replay FILE` then plays the same pushes, outcomes and state changes on the virtual clock.
+
+The file is loaded as YAML data and dumped again: its content is kept, its comments and
+formatting are not (the header says so). Its own steps are written with their absolute time
+(`at:`, an `after:` resolved); every time is written as Python's repr of the float, which YAML
+reads back to the same float. Secrets stay as the file wrote them (`${VAR}`): nothing revealed is
+written. Pure: text in, text out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from simulator import __version__
+from simulator.errors import ConfigError
+from simulator.runfile.scenario import RunSpec
+from simulator.runfile.steps import StepSpec
+
+
+def recorded(
+    run: RunSpec,
+    source: str,
+    live: list[tuple[float, StepSpec]],
+    *,
+    duration: float | None,
+    ended_at: float,
+    interrupted: str | None = None,
+) -> str:
+    """The scenario of a run of `run` (whose file's text is `source`) in which the `live` steps
+    were applied, each at its simulated time; it played until `duration` (None: until stopped,
+    at `ended_at`), or was `interrupted` at `ended_at`."""
+    data = yaml.safe_load(source)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{run.file}: changed during the run: it is no run file any more")
+    file_steps = data.get("timeline") or []
+    if len(file_steps) != len(run.timeline):
+        raise ConfigError(f"{run.file}: its timeline changed during the run: not recorded")
+    timed: list[tuple[float, int, dict[str, Any]]] = []
+    for index, ((at, _), written) in enumerate(zip(run.step_times(), file_steps, strict=True)):
+        step = {key: value for key, value in written.items() if key not in ("at", "after")}
+        timed.append((at, index, {"at": at, **step}))
+    # Stable: at one instant, the file's steps come first, as the director played them.
+    offset = len(timed)
+    for index, (at, given) in enumerate(live):
+        timed.append((at, offset + index, {"at": at, **given.as_data()}))
+    timed.sort(key=lambda item: (item[0], item[1]))
+    data["seed"] = run.seed
+    ended = duration if duration is not None and not interrupted else ended_at
+    data["duration"] = ended
+    if timed:
+        data["timeline"] = [step for _, _, step in timed]
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return _header(run, len(live), ended, interrupted) + body
+
+
+def _header(run: RunSpec, live: int, ended: float, interrupted: str | None) -> str:
+    how = f"interrupted by {interrupted}" if interrupted else "played to its end"
+    lines = [
+        f"Recorded by marketo-sim {__version__} run --record-scenario from {run.file}",
+        f"({how} at {ended!r} simulated seconds): its content, with the {live} step(s) applied",
+        "during the run at their simulated time, the run's seed and end. Replay it with",
+        "`marketo-sim replay THIS_FILE`. The original's comments and layout are not kept.",
+    ]
+    return "".join(f"# {line}\n" for line in lines)
