@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import tomllib
+from fnmatch import fnmatch
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -161,3 +164,10 @@ async def test_a_page_that_leaves_stops_its_stream_and_frees_its_place() -> None
         assert again.status == 200
         for stream in streams:
             stream.close()
+
+
+def test_the_page_is_package_data_of_the_wheel() -> None:
+    """pyproject ships page.html with the package: `pip install .` without it serves no page."""
+    config = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["simulator.control"]
+    assert any(fnmatch("page.html", pattern) for pattern in patterns)
