@@ -17,7 +17,7 @@ from aiohttp import web
 from loopback import served, virtual
 
 from simulator.control.page import MAX_STREAMS, ROWS, add_routes, loop_interval
-from simulator.reports.chartdata import STATE_COLOURS
+from simulator.reports.chartdata import STATE_COLOURS, UNKNOWN_COLOUR
 from simulator.reports.html import CSS
 from simulator.shell.clock import ScaledEventLoop
 
@@ -76,7 +76,8 @@ async def test_the_page_is_served_with_the_reports_css_and_state_colours() -> No
         assert (response.status, response.content_type) == (200, "text/html")
         assert CSS in text
         assert f"const STATE_COLOURS = {json.dumps(STATE_COLOURS)};" in text
-        assert "/*" + "STATE_COLOURS" + "*/" not in text
+        assert f"const UNKNOWN_COLOUR = {json.dumps(UNKNOWN_COLOUR)};" in text
+        assert re.findall(r"/\*[A-Z_]+\*/", text) == []  # every placeholder filled
 
 
 @virtual
