@@ -463,7 +463,7 @@ class Play:
                     sampled=self.command == "replay",  # samples draw the --report picture
                     receiver_log=console.print if args.verbose and self.command == "run" else None,
                     on_director=self._directed,
-                    on_step=functools.partial(self._stepped, log),
+                    on_step=functools.partial(self._stepped, log, args.shard),
                 )
                 played = _controlled(played, self.control, args, console)
                 try:
@@ -495,10 +495,17 @@ class Play:
         if self.control is not None:
             self.control.attach(director)
 
-    def _stepped(self, log: IO[bytes] | None, at: float, step: StepSpec, text: str) -> None:
-        """A step applied (the file's or one given live): a line of the attempt log."""
+    def _stepped(
+        self, log: IO[bytes] | None, shard: Shard | None, at: float, step: StepSpec, text: str
+    ) -> None:
+        """A step applied (the file's or one given live): a line of the attempt log. Of a
+        shard's (`--shard`), the line of a step its subscriptions take, and of a run-wide step
+        in shard 1 only: the shards' merged log has each line the whole run's log has."""
         from simulator.reports.console import step_json
 
+        name = step.subscription
+        if shard is not None and (shard.index != 1 if name is None else name not in self.machines):
+            return
         if log is not None:
             wall = self._wall(at) if self._wall is not None else at
             log.write(step_json(at, wall, step.as_data(), text))

@@ -21,6 +21,16 @@ from simulator.runfile.scenario import RunSpec
 from simulator.runfile.steps import StepSpec
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, with timestamps kept as the text the file wrote (`start:`)."""
+
+
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
 def recorded(
     run: RunSpec,
     source: str,
@@ -33,7 +43,7 @@ def recorded(
     """The scenario of a run of `run` (whose file's text is `source`) in which the `live` steps
     were applied, each at its simulated time; it played until `duration` (None: until stopped,
     at `ended_at`), or was `interrupted` at `ended_at`."""
-    data = yaml.safe_load(source)
+    data = yaml.load(source, Loader=_Loader)  # a SafeLoader: plain data only
     if not isinstance(data, dict):
         raise ConfigError(f"{run.file}: changed during the run: it is no run file any more")
     file_steps = data.get("timeline") or []

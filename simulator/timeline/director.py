@@ -131,7 +131,7 @@ class Director:
         try:
             note = self.apply(timed, now, live=True)
         except InvalidTransition as exc:  # e.g. reprovision of an active subscription
-            raise StepRefused(f"{step.label()}: {exc}") from None
+            raise StepRefused(f"{to_camel(step.action)}: {exc}") from None
         self.live.append((now, timed))
         return note
 
