@@ -187,8 +187,27 @@ def _activity_type(activity_type: ActivityType) -> Schema:
 def _when(discriminator: dict[str, Schema], name: str) -> Schema:
     """A branch of a `oneOf`: the definition `name` for an instance whose `discriminator`
     matches, and invalid for any other. Written as if/then/else so that a validator checks the
-    one cheap discriminator of every branch, and the whole definition of one."""
+    one cheap discriminator of every branch, and the whole definition of one only: a `oneOf` of
+    plain `$ref`s makes jsonschema walk every definition in full (20 ms an activity, measured,
+    against 2 ms)."""
     return {"if": _object(discriminator, list(discriminator)), "then": _ref(name), "else": False}
+
+
+def _choice(
+    branches: list[tuple[dict[str, Schema], str]], defs: dict[str, Schema], union: str
+) -> Schema:
+    """The `oneOf` of `_when` branches (discriminator, definition name), which validators use.
+
+    Model generators see no types through if/then, so `$defs[union]` lists the same definitions
+    as a plain `anyOf`, for them alone: nothing refers to it, and a validator never walks it.
+    """
+    defs[union] = {
+        "title": union,
+        "description": "For model generators (datamodel-codegen and the like): the union of the "
+        "definitions the root's oneOf chooses from by its discriminator.",
+        "anyOf": [_ref(name) for _, name in branches],
+    }
+    return {"oneOf": [_when(discriminator, name) for discriminator, name in branches]}
 
 
 def _activity_defs(base: str, fields: Schema) -> tuple[Schema, dict[str, Schema]]:
@@ -198,16 +217,17 @@ def _activity_defs(base: str, fields: Schema) -> tuple[Schema, dict[str, Schema]
     for t in ACTIVITY_TYPES:
         name = f"Activity{t.id}{_camel(t.name)}"
         defs[name] = {"allOf": [_ref(base)], **_activity_type(t)}
-        branches.append(_when({"activityTypeId": {"const": t.id}}, name))
+        branches.append(({"activityTypeId": {"const": t.id}}, name))
+    unknown = {"activityTypeId": {"not": {"enum": [t.id for t in ACTIVITY_TYPES]}}}
     defs["UnknownActivityType"] = {
         "title": "Unknown activity type",
         "description": "A type the catalog does not list: a new standard type, or a custom one "
         "(ids from 100000). Its attributes are any {name, dataType, value}.",
         "allOf": [_ref(base)],
-        **_object({"activityTypeId": {"not": {"enum": [t.id for t in ACTIVITY_TYPES]}}}, []),
+        **_object(unknown, []),
     }
-    branches.append(_when(defs["UnknownActivityType"]["properties"], "UnknownActivityType"))
-    return {"oneOf": branches}, defs
+    branches.append((unknown, "UnknownActivityType"))
+    return _choice(branches, defs, "AnyActivity"), defs
 
 
 def legacy_activity_schema() -> Schema:
@@ -319,7 +339,9 @@ def _cloudevent_base(
 ) -> Schema:
     properties: dict[str, Schema] = {
         "specversion": {"const": "1.0"},
-        "type": {"type": "string", "pattern": f"^{re.escape(prefix)}"},
+        # Not pinned to the stream's prefix: the unknown-activity-type anomaly sends an
+        # activity type on any stream, and a consumer must take that too.
+        "type": {"type": "string", "description": f"{prefix}<name>"},
         "source": source,
         "time": {
             "type": "string",
@@ -343,7 +365,7 @@ def _by_type(
     """The `oneOf` over the branches (name -> (CloudEvent `type`, definition)) and the unknown
     type's, with their `$defs`."""
     defs = {name: {"allOf": [_ref(base)], **schema} for name, (_, schema) in branches.items()}
-    chosen = [_when({"type": {"const": t}}, name) for name, (t, _) in branches.items()]
+    chosen = [({"type": {"const": t}}, name) for name, (t, _) in branches.items()]
     unknown = {"type": {"not": {"enum": [t for t, _ in branches.values()]}}}
     defs[f"Unknown{what}"] = {
         "title": f"Unknown {what.lower()}",
@@ -351,8 +373,8 @@ def _by_type(
         "allOf": [_ref(base)],
         **_object(unknown, []),
     }
-    chosen.append(_when(unknown, f"Unknown{what}"))
-    return {"oneOf": chosen}, defs
+    chosen.append((unknown, f"Unknown{what}"))
+    return _choice(chosen, defs, f"Any{base.removesuffix('Fields')}CloudEvent"), defs
 
 
 def _audit_data(v1: bool) -> Schema:
