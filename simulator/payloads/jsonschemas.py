@@ -213,12 +213,14 @@ def _choice(
 def _activity_defs(base: str, fields: Schema) -> tuple[Schema, dict[str, Schema]]:
     """The `oneOf` over every activity type of the catalog and the unknown, and its `$defs`."""
     defs: dict[str, Schema] = {base: fields, "Attribute": _ATTRIBUTE}
-    branches = []
+    branches: list[tuple[dict[str, Schema], str]] = []
     for t in ACTIVITY_TYPES:
         name = f"Activity{t.id}{_camel(t.name)}"
         defs[name] = {"allOf": [_ref(base)], **_activity_type(t)}
         branches.append(({"activityTypeId": {"const": t.id}}, name))
-    unknown = {"activityTypeId": {"not": {"enum": [t.id for t in ACTIVITY_TYPES]}}}
+    unknown: dict[str, Schema] = {
+        "activityTypeId": {"not": {"enum": [t.id for t in ACTIVITY_TYPES]}}
+    }
     defs["UnknownActivityType"] = {
         "title": "Unknown activity type",
         "description": "A type the catalog does not list: a new standard type, or a custom one "
@@ -365,8 +367,10 @@ def _by_type(
     """The `oneOf` over the branches (name -> (CloudEvent `type`, definition)) and the unknown
     type's, with their `$defs`."""
     defs = {name: {"allOf": [_ref(base)], **schema} for name, (_, schema) in branches.items()}
-    chosen = [({"type": {"const": t}}, name) for name, (t, _) in branches.items()]
-    unknown = {"type": {"not": {"enum": [t for t, _ in branches.values()]}}}
+    chosen: list[tuple[dict[str, Schema], str]] = [
+        ({"type": {"const": t}}, name) for name, (t, _) in branches.items()
+    ]
+    unknown: dict[str, Schema] = {"type": {"not": {"enum": [t for t, _ in branches.values()]}}}
     defs[f"Unknown{what}"] = {
         "title": f"Unknown {what.lower()}",
         "description": "A type the catalog does not list.",
