@@ -152,6 +152,19 @@ def test_shipped_contracts_are_what_the_command_writes(tmp_path: Path) -> None:
     assert not stale, f"schemas/ is stale ({', '.join(stale)}): run {REGENERATE}"
 
 
+def test_a_directory_that_cannot_be_written_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--events` naming a file, not a directory, exits 2 with the flag and the reason, and no
+    traceback."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    assert main(["schema", "--events", str(blocked)]) == 2
+    err = capsys.readouterr().err
+    assert f"--events {blocked}: cannot write there" in err
+    assert "Traceback" not in err
+
+
 def test_the_contracts_are_byte_stable() -> None:
     """Two generations give the same bytes, keys sorted, so the shipped copies diff cleanly."""
     first = {name: dump(doc) for name, doc in json_schemas().items()}

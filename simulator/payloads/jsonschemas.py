@@ -70,7 +70,6 @@ _TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{1
 _DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 _STRING: Schema = {"type": "string"}
 _INTEGER: Schema = {"type": "integer"}
-_DEPRECATED_NOTE = "Deprecated (§4.7): the same value as {}, sent until the end of 2026."
 
 
 def _ref(name: str) -> Schema:
@@ -272,14 +271,17 @@ def legacy_batch_schema() -> Schema:
 def _envelope_ids() -> dict[str, Schema]:
     """The envelope's own keys, but for the event: its id and the recipient, and their
     deprecated twins (§4.7)."""
+
+    def deprecated(twin: str) -> Schema:
+        note = f"Deprecated (§4.7): the same value as {twin}, sent until the end of 2026."
+        return {**_STRING, "deprecated": True, "description": note}
+
     return {
         "eventid": {"type": "string", "description": "the same on every delivery attempt"},
         "recipientclientid": {"type": "string", "description": "the registration's client id"},
-        "event_id": {**_STRING, "deprecated": True, "description": _DEPRECATED_NOTE.format(
-            "eventid")},
-        "recipient_client_id": {**_STRING, "deprecated": True, "description": (
-            _DEPRECATED_NOTE.format("recipientclientid"))},
-    }  # fmt: skip
+        "event_id": deprecated("eventid"),
+        "recipient_client_id": deprecated("recipientclientid"),
+    }
 
 
 def _batch(title: str) -> Schema:
