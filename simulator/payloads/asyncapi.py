@@ -206,7 +206,7 @@ def _signature_scheme() -> dict[str, Any]:
         "signatureHeaders": list(SIGNATURE_HEADERS),
         "publicKeyPathHeaders": list(KEY_PATH_HEADERS),
         "publicKeyHost": KEY_HOST,
-        "publicKeyCacheSeconds": KEY_CACHE_SECONDS,
+        "publicKeyCacheSeconds": int(KEY_CACHE_SECONDS),
         "valid": "if either signature verifies with the public key its path names",
         "legacyHmacHeader": HMAC_HEADER,
         "legacyHmac": "base64 HMAC-SHA256 of the raw body keyed with the client secret",
