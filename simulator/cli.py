@@ -229,8 +229,16 @@ def _ctl_flags(ctl: argparse.ArgumentParser) -> None:
 
 
 def _schema_flags(schema: argparse.ArgumentParser) -> None:
-    schema.add_argument(
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument(
         "--result", action="store_true", help="the --json result document's schema instead"
+    )
+    which.add_argument(
+        "--events",
+        type=Path,
+        metavar="DIR",
+        help="write the published contracts into DIR instead: a JSON Schema per payload we "
+        "send and the AsyncAPI document of both profiles (the files of schemas/)",
     )
 
 
@@ -364,6 +372,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     from simulator.runfile.scenario import run_json_schema
 
+    if getattr(args, "events", None) is not None:
+        return _write_contracts(args.events)
     if getattr(args, "result", False):
         from simulator.reports.jsondoc import result_json_schema
 
@@ -371,6 +381,23 @@ def cmd_schema(args: argparse.Namespace) -> int:
     else:
         schema = run_json_schema()
     sys.stdout.write(orjson.dumps(schema, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
+
+
+def _write_contracts(directory: Path) -> int:
+    """`schema --events DIR`: every published contract, one file each, named on stdout."""
+    from simulator.payloads.asyncapi import ASYNCAPI_FILE, asyncapi_document
+    from simulator.payloads.jsonschemas import dump, json_schemas
+
+    documents = {**json_schemas(), ASYNCAPI_FILE: asyncapi_document()}
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, document in documents.items():
+            (directory / name).write_bytes(dump(document))
+    except OSError as exc:
+        raise ConfigError(f"--events {directory}: cannot write there: {exc.strerror}") from None
+    for name in documents:
+        print(directory / name)
     return 0
 
 
@@ -1026,7 +1053,11 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 COMMANDS: dict[str, Command] = {
     "run": ("push the subscriptions of a run file", _run_flags, cmd_run),
     "replay": ("play a scenario and judge its expectations", _replay_flags, cmd_replay),
-    "schema": ("print the JSON Schema of run and scenario files", _schema_flags, cmd_schema),
+    "schema": (
+        "print the JSON Schema of run files, or write the published event contracts (--events)",
+        _schema_flags,
+        cmd_schema,
+    ),
     "check": ("validate a run file without sending anything", _check_flags, cmd_check),
     "events": ("print sample Data Streams payloads", _events_flags, cmd_events),
     "receive": ("run the dev endpoint on 127.0.0.1", _receive_flags, cmd_receive),

@@ -14,4 +14,4 @@ salts, and own ids: `own_id` maps an event id back to its stream and seq), `valu
 an event carries is drawn), `templates` (activity types compiled to text encoders), `events` (Lead
 Activity, `encode_legacy_batch`), `iostreams` (the Adobe I/O streams), `formats` (wrappers and
 envelopes), `signing` (I/O delivery signatures), `anomalies` and `unknowns` (what a consumer must
-tolerate)."""
+tolerate), `jsonschemas` and `asyncapi` (the published contracts of all that, from the catalog)."""
