@@ -137,6 +137,19 @@ def test_a_posted_burst_is_produced_now_and_pushed_at_the_next_slot() -> None:
     assert played.ledgers["leads"].produced == 300
 
 
+def test_a_step_that_lands_while_a_push_is_in_flight_says_a_replay_may_differ() -> None:
+    """The endpoint answers in 1 s: a step at 2.5 s meets the 2 s push in flight. Where it lands
+    among pushes depends on answer times, which a replay on the virtual clock does not have
+    the same: the answer says so, naming the subscription."""
+    text = RUN.format(rate=10, steps="  []", receiver="receiver: {latency: 1s}\n")
+    run = parse_run(text.replace("timeline:\n  []\n", ""), environ={"CTL_TOKEN": TOKEN})
+    played = steered(run, [post(2.5, {"endpoint": {"latency": 1.0}}, headers={})], until=4)
+    ((status, answer),) = played.answers
+    assert status == 200
+    assert answer["note"].startswith("leads had a push due or in flight: ")
+    assert "a replay may meet this step at another push" in answer["note"]
+
+
 def test_a_posted_rate_changes_the_traffic_from_now_on() -> None:
     """A rate of 10/s posted at 3 s produces 10 events a second from then: 70 by 10 s."""
     played = steered(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from pydantic.alias_generators import to_camel
 
-from simulator.core.delivery import Subscription
+from simulator.core.delivery import SAME_INSTANT, Subscription
 from simulator.errors import InvalidTransition, SimulatorError
 from simulator.producer import Producer, traffic_step
 from simulator.runfile.endpointspec import EndpointChange
@@ -128,12 +128,31 @@ class Director:
         if len(self.live) >= LIVE_STEPS_MAX:
             raise StepRefused(f"this run has taken {LIVE_STEPS_MAX:,} steps: no more")
         timed = step.model_copy(update={"at": now, "after": None})
+        busy = self._busy(now)  # before the step: a burst makes its subscription due
         try:
             note = self.apply(timed, now, live=True)
         except InvalidTransition as exc:  # e.g. reprovision of an active subscription
             raise StepRefused(f"{to_camel(step.action)}: {exc}") from None
         self.live.append((now, timed))
+        if busy:
+            shown = ", ".join(busy[:3]) + (f" and {len(busy) - 3} more" if len(busy) > 3 else "")
+            warning = (
+                f"{shown} had a push due or in flight: its pace is the endpoint's answer times, "
+                "which the virtual clock does not have, so a replay may meet this step at "
+                "another push"
+            )
+            note = f"{note}; {warning}" if note else warning
         return note
+
+    def _busy(self, now: float) -> list[str]:
+        """The subscriptions with a push in flight or due now (a backlog draining back to back):
+        where a step lands among those pushes depends on how fast the endpoint answered."""
+        busy = []
+        for name, machine in self._engine().machines().items():
+            wake = machine.wakeup()
+            if wake is not None and wake <= now + SAME_INSTANT:
+                busy.append(name)
+        return busy
 
     def check_live(self, step: StepSpec) -> None:
         """What the scenario checker would say of `step` in this run's file (StepRefused), and
