@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/marketo-sim run scenarios/quickstart.yaml --speed 60
+	$(BIN)/marketo-sim run scenarios/quickstart.yaml --speed 60 --control-port 0
 
 # The static checks, cheapest first: style, formatting, the fence between the rooms (contracts in
 # pyproject.toml), then the types. `make test` runs them before the suite.
