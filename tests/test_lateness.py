@@ -135,7 +135,22 @@ def test_a_retry_sends_the_held_batch_whatever_was_produced_since() -> None:
     assert (retry.kind, retry.batch) == (AttemptKind.RETRY, push.batch)
 
 
+def test_an_event_outliving_its_retention_after_the_slot_is_still_pushed() -> None:
+    """Retention 10 s, the 12 s slot polled at 12.5 s: the events of [2, 12] were still within
+    retention at the slot, so all 101 go, as on time (not the 96 of [2.5, 12])."""
+    machine = Subscription("s", Policy(push_interval=12.0, retention=10.0), Traffic(rate=10))
+    assert machine.poll(0.0) is None
+    machine.advance(12.3)  # the live status, before the engine got round to the slot
+    push = machine.poll(12.5)
+    assert push is not None
+    assert (push.batch.count, push.batch.seq_range) == (101, (19, 119))
+    assert machine.counters.expired == 19
+
+
 # -- the legacy machine: late against on time, for any traffic ---------------------------------
+
+
+LATE = 1e-6  # a host is on time or late by a microsecond at least: closer is one instant
 
 
 @dataclass(frozen=True)
@@ -152,7 +167,7 @@ class Step:
 steps = st.lists(
     st.builds(
         Step,
-        late=st.one_of(st.just(0.0), st.floats(0.0, 0.05), st.floats(0.0, 7.0)),
+        late=st.one_of(st.just(0.0), st.floats(LATE, 0.05), st.floats(LATE, 7.0)),
         extra=st.one_of(st.just(0.0), st.floats(0.0, 3.0)),
         peek=st.floats(0.0, 1.0),
         ok=st.booleans(),
@@ -164,7 +179,11 @@ bursts = st.lists(
     st.builds(
         Burst,
         count=st.integers(1, 700),
-        at=st.one_of(st.integers(0, 30).map(float), st.floats(0.0, 60.0)),
+        at=st.one_of(  # at a slot, just after one, anywhere
+            st.integers(0, 30).map(float),
+            st.integers(0, 30).map(lambda k: k + 1e-6),
+            st.floats(0.0, 60.0),
+        ),
     ),
     max_size=3,
 )
@@ -182,6 +201,7 @@ policies = st.builds(
     backlog=st.sampled_from(Backlog),
     slot_offset=st.sampled_from([0.0, 0.5, 1.25]),
     max_drain_rate=st.none() | st.floats(5.0, 500.0),
+    retention=st.one_of(st.just(7 * 86_400.0), st.floats(1.0, 30.0)),
 )
 PUSHES = 120  # bounds on every drive
 POLLS = 1000
@@ -321,6 +341,29 @@ def test_a_flush_waiting_for_room_goes_on_with_what_was_produced_when_room_came(
     assert machine.wakeup() == 2.0
 
 
+def test_the_unstable_hold_ends_with_the_attempts_as_they_stood_then() -> None:
+    """Unstable at 1 s, the 120 s hold ends at 121 s, when the failure of 1 s is still within
+    the 100 s look-back: disabled then, even when the rules are applied late, at 200 s."""
+    policy = IoPolicy(min_attempts=1, failure_ratio=0.5, window=100.0, unstable_hold=120.0)
+    machine = verified(Traffic(bursts=(Burst(count=1, at=0.5),)), policy)
+    machine.take_changes()
+    (delivery,) = machine.poll(1.0)
+    refused = Outcome(OutcomeKind.HTTP_ERROR, 404, 0.0)  # not retried
+    assert [(c.new.value, c.at) for c in machine.record(delivery, refused, 1.0)] == [
+        ("unstable", 1.0)
+    ]
+    machine.advance(200.0)
+    assert [(c.new.value, c.at) for c in machine.take_changes()] == [("disabled", 121.0)]
+
+
+def test_a_challenge_left_unopened_fails_at_its_deadline() -> None:
+    """The validation URL's 5 minutes end at 310 s; looked at late, the change is still at 310 s."""
+    machine = Registration("reg", IoPolicy(), Traffic())
+    machine.awaiting_validation(10.0)
+    machine.advance(400.0)
+    assert [(c.new.value, c.at) for c in machine.take_changes()] == [("disabled", 310.0)]
+
+
 @dataclass(frozen=True)
 class IoStep:
     late: float
@@ -331,7 +374,7 @@ class IoStep:
 io_steps = st.lists(
     st.builds(
         IoStep,
-        late=st.one_of(st.just(0.0), st.floats(0.0, 0.05), st.floats(0.0, 3.5)),
+        late=st.one_of(st.just(0.0), st.floats(LATE, 0.05), st.floats(LATE, 3.5)),
         extra=st.floats(0.0, 2.0),
         peek=st.floats(0.0, 1.0),
     ),

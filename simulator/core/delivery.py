@@ -267,8 +267,12 @@ class Subscription:
         """Queue what was produced up to `now` and expire what is past retention."""
         if self.state is State.DEPROVISIONED:
             return
-        self.queue.fill(self.traffic, now, due=self.next_attempt_at)
-        cutoff = now - self.policy.retention
+        due = self.next_attempt_at
+        self.queue.fill(self.traffic, now, due=due)
+        # Expired as of the next push's due time at the latest: an event that outlives its
+        # retention between a slot and the host's late poll (or a status drawn then) is still
+        # pushed, as on time. Later readers expire the rest at the next push's poll.
+        cutoff = (now if due is None else min(now, due)) - self.policy.retention
         self.counters.expired += self.queue.expire(cutoff)
         if self._held is not None and self._outstanding is None:
             self._held, expired = self._held.without_expired(cutoff)
@@ -314,6 +318,7 @@ class Subscription:
             self._start_batch(due, now)
             if self._held is None:
                 self.next_attempt_at = self._next_slot_with_events(due, due)
+                self.advance(now)  # retention as of that slot
         due = self.next_attempt_at
         if due is None or now < due - SAME_INSTANT:
             return None

@@ -171,9 +171,13 @@ class AttemptWindow:
         self._buckets[-1][2] += failed
 
     def counts(self, now: float) -> tuple[int, int]:
+        """(attempts, failures) of the last `span` seconds before `now`; a minute begun after
+        `now` (attempts made since, when the rules are applied at an instant already past) is
+        left out."""
         while self._buckets and self._buckets[0][0] + MINUTE <= now - self._span:
             self._buckets.popleft()
-        return int(sum(b[1] for b in self._buckets)), int(sum(b[2] for b in self._buckets))
+        recent = [b for b in self._buckets if b[0] <= now]
+        return int(sum(b[1] for b in recent)), int(sum(b[2] for b in recent))
 
 
 @dataclass(slots=True)
@@ -459,21 +463,27 @@ class Registration:
         self.dropped_by[reason] += count
 
     def _review(self, now: float) -> None:
-        """Apply the state rules at `now`."""
+        """Apply the state rules at `now`. A rule due at a known instant (the challenge's
+        deadline, the end of the unstable hold) is applied at that instant, however late the
+        host looks: the hold's verdict reads the attempts as they stood then."""
         if self._challenge_deadline is not None and now >= self._challenge_deadline:
-            self.challenge_failed(now, "the validation URL was not opened in time")
-        failing = self._failing(now)
-        if self.state is RegistrationState.ACTIVE and failing:
+            self.challenge_failed(
+                self._challenge_deadline, "the validation URL was not opened in time"
+            )
+        if self.state is RegistrationState.ACTIVE and self._failing(now):
             self._unstable_since = now
             self._move(RegistrationTrigger.FAILING, now, self._why(now))
         elif self.state is RegistrationState.UNSTABLE:
             assert self._unstable_since is not None
-            if now >= self._unstable_since + self.policy.unstable_hold:
+            end = self._unstable_since + self.policy.unstable_hold
+            if now >= end:
                 self._unstable_since = None
                 trigger = (
-                    RegistrationTrigger.STILL_FAILING if failing else RegistrationTrigger.RECOVERED
+                    RegistrationTrigger.STILL_FAILING
+                    if self._failing(end)
+                    else RegistrationTrigger.RECOVERED
                 )
-                self._move(trigger, now, self._why(now))
+                self._move(trigger, end, self._why(end))
 
     def _failing(self, now: float) -> bool:
         attempts, failures = self.window.counts(now)
