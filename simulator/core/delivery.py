@@ -8,8 +8,12 @@ Rules (the legacy Lead Activity Data Stream contract, each number a `Policy` fie
   seeded share of the interval (`seeded_offset`), which spreads many subscriptions over it.
   With `backlog = catch-up` the next batch follows as soon as the previous one is acknowledged
   while a full batch is waiting; with `paced` it waits for the next slot.
+* A batch holds the events produced by its push's due time (its slot, or the catch-up's moment),
+  an event at that instant included: never those of the moments a host took to poll it late (a
+  real clock under load, a high --speed) or that a status drawn meanwhile read in. So a real-clock
+  run pushes the virtual clock's batches.
 * With `max_drain_rate` set, a push of n events is followed by the next one no sooner than
-  n / max_drain_rate seconds after it began, so the catch-up after an outage (and any push)
+  n / max_drain_rate seconds after it was due, so the catch-up after an outage (and any push)
   never exceeds that many events per second. This is a decision of the machine, not a limiter
   in the shell: it is exact on every clock, the virtual one included. (asyncio-throttle, which
   the project declares, would be such a limiter; it reads `time.monotonic()` itself, so under

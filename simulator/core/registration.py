@@ -6,7 +6,9 @@ Rules (each number an `IoPolicy` field):
   challenge disables it before anything is delivered (`challenge_failed`).
 * Every `flush_interval`, queued events leave in deliveries of up to `max_events` (one event each
   for single delivery), at most `max_in_flight` at a time. There is no head-of-line blocking:
-  each delivery has its own retry lifecycle, so events can arrive out of order.
+  each delivery has its own retry lifecycle, so events can arrive out of order. A flush sends
+  what was produced by its instant (or, when it waited for room, by the moment room came), not
+  by the host's later poll; the retries due by then go before it.
 * 2xx succeeds. 429 and 5xx other than 505, timeouts and connection errors are retried after
   1, 2, 4, 8 and then every 15 minutes, for up to 24 hours after the first failure; then the
   events are dropped (counted). Any other status (4xx, 505, a 3xx) drops the events at once.
