@@ -178,8 +178,13 @@ class AttemptWindow:
         left out."""
         while self._buckets and self._buckets[0][0] + MINUTE <= now - self._span:
             self._buckets.popleft()
-        recent = [b for b in self._buckets if b[0] <= now]
-        return int(sum(b[1] for b in recent)), int(sum(b[2] for b in recent))
+        attempts = sum(b[1] for b in self._buckets)
+        failures = sum(b[2] for b in self._buckets)
+        for b in reversed(self._buckets):  # newest first: almost always none is after `now`
+            if b[0] <= now:
+                break
+            attempts, failures = attempts - b[1], failures - b[2]
+        return int(attempts), int(failures)
 
 
 @dataclass(slots=True)
