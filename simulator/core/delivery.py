@@ -268,7 +268,8 @@ class Subscription:
     # -- time passes -------------------------------------------------------------------------
 
     def advance(self, now: float) -> None:
-        """Queue what was produced up to `now` and expire what is past retention."""
+        """Queue what was produced up to `now` and expire what is past retention. Any reader
+        may call it at any time (the live status, a sampler): it changes no decision."""
         if self.state is State.DEPROVISIONED:
             return
         due = self.next_attempt_at
