@@ -429,7 +429,7 @@ def io_drive(
     return sent[:DELIVERIES], times
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(traffic=traffics, policy=io_policies, plan=io_steps)
 def test_flushed_late_the_deliveries_are_the_on_time_ones(
     traffic: Traffic, policy: IoPolicy, plan: list[IoStep]
