@@ -8,8 +8,12 @@ Rules (the legacy Lead Activity Data Stream contract, each number a `Policy` fie
   seeded share of the interval (`seeded_offset`), which spreads many subscriptions over it.
   With `backlog = catch-up` the next batch follows as soon as the previous one is acknowledged
   while a full batch is waiting; with `paced` it waits for the next slot.
+* A batch holds the events produced by its push's due time (its slot, or the catch-up's moment),
+  an event at that instant included: never those of the moments a host took to poll it late (a
+  real clock under load, a high --speed) or that a status drawn meanwhile read in. So a real-clock
+  run pushes the virtual clock's batches.
 * With `max_drain_rate` set, a push of n events is followed by the next one no sooner than
-  n / max_drain_rate seconds after it began, so the catch-up after an outage (and any push)
+  n / max_drain_rate seconds after it was due, so the catch-up after an outage (and any push)
   never exceeds that many events per second. This is a decision of the machine, not a limiter
   in the shell: it is exact on every clock, the virtual one included. (asyncio-throttle, which
   the project declares, would be such a limiter; it reads `time.monotonic()` itself, so under
@@ -35,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
+from simulator.core.queue import SAME_INSTANT as SAME_INSTANT  # one instant, for the callers too
 from simulator.core.queue import RetentionQueue, Span, SpanQueue
 from simulator.core.traffic import Traffic
 from simulator.errors import InvalidTransition
@@ -218,12 +223,6 @@ class Counters:
     dropped: int = 0
 
 
-# Two times this close are one instant: float sums such as `now + retry_interval` can land a few
-# ulps past the instant the loop's clock reads (looptime keeps whole microseconds), and asyncio
-# itself runs a timer this early (its clock resolution); a push due then must count as due, or a
-# lane woken for it would find it not yet due and sleep again, forever, on the virtual clock.
-SAME_INSTANT = 1e-9
-
 # Slot arithmetic tolerates this much float error, in intervals: `offset + k * interval` may come
 # back from the division a hair below k, which must still count as slot k.
 _SLOT_EPSILON = 1e-9
@@ -270,6 +269,8 @@ class Subscription:
     _attempt: int = 0
     _failures: int = 0
     _outstanding: Push | None = None
+    _due: float = 0.0  # when the last push polled was due: what it held and what follows it
+    _resumed: bool = False  # a stopped run abandoned the push in flight: due again when polled
 
     def __post_init__(self) -> None:
         self.next_attempt_at = self.policy.slot_offset
@@ -277,11 +278,16 @@ class Subscription:
     # -- time passes -------------------------------------------------------------------------
 
     def advance(self, now: float) -> None:
-        """Queue what was produced up to `now` and expire what is past retention."""
+        """Queue what was produced up to `now` and expire what is past retention. Any reader
+        may call it at any time (the live status, a sampler): it changes no decision."""
         if self.state is State.DEPROVISIONED:
             return
-        self.queue.fill(self.traffic, now)
-        cutoff = now - self.policy.retention
+        due = self.next_attempt_at
+        self.queue.fill(self.traffic, now, due=due)
+        # Expired as of the next push's due time at the latest: an event that outlives its
+        # retention between a slot and the host's late poll (or a status drawn then) is still
+        # pushed, as on time. Later readers expire the rest at the next push's poll.
+        cutoff = (now if due is None else min(now, due)) - self.policy.retention
         self.counters.expired += self.queue.expire(cutoff)
         if self._held is not None and self._outstanding is None:
             self._held, expired = self._held.without_expired(cutoff)
@@ -331,14 +337,27 @@ class Subscription:
             raise InvalidTransition(
                 f"{self.name}: can't poll while {self._outstanding.kind} is in flight"
             )
+        if self._resumed:  # the run resumed: the attempt it abandoned goes now
+            self._resumed = False
+            if self._held is not None:
+                self.next_attempt_at = now
         self.advance(now)
-        if self.next_attempt_at is None or now < self.next_attempt_at - SAME_INSTANT:
+        # The push's due time, never its poll's: a host that polls late (a real clock under load,
+        # a high --speed) pushes what the virtual clock pushes, only later. A slot that passed
+        # with nothing produced by it gives way to the next one with events, which may have
+        # passed too: at most twice round, as that one holds an event.
+        while self._held is None:
+            due = self.next_attempt_at
+            if due is None or now < due - SAME_INSTANT:
+                return None
+            self._start_batch(due, now)
+            if self._held is None:
+                self.next_attempt_at = self._next_slot_with_events(due, due)
+                self.advance(now)  # retention as of that slot
+        due = self.next_attempt_at
+        if due is None or now < due - SAME_INSTANT:
             return None
-        if self._held is None:
-            self._start_batch(now)
-        if self._held is None:
-            self.next_attempt_at = self._next_slot_with_events(now, now)
-            return None
+        self._due = due
         self._attempt += 1
         kind = {State.ACTIVE: AttemptKind.PUSH, State.RETRYING: AttemptKind.RETRY}.get(
             self.state, AttemptKind.PROBE
@@ -361,6 +380,7 @@ class Subscription:
         and is tried again as soon as the machine is polled."""
         if self._outstanding is not None:
             self.next_attempt_at = self._outstanding.at
+            self._resumed = True
             self._attempt -= 1
             self.counters.attempts -= 1
             self._outstanding = None
@@ -408,8 +428,10 @@ class Subscription:
 
     # -- the rules -----------------------------------------------------------------------------
 
-    def _start_batch(self, now: float) -> None:
-        spans = self.queue.take(self.policy.batch_size)
+    def _start_batch(self, due: float, now: float) -> None:
+        """A new batch: the oldest events produced by `due`, up to `batch_size`. Cut per batch
+        (`waiting_by` counts spans), so an event costs nothing more."""
+        spans = self.queue.take(min(self.policy.batch_size, self.queue.waiting_by(due)))
         if spans:
             self._held = Batch(self.new_message_id(), spans, now)
             self._attempt = 0
@@ -420,15 +442,20 @@ class Subscription:
         self._held = None
         self._failures = 0
         transition = self._move(Trigger.ACKNOWLEDGED, now)
+        # Counted from the push's due time, not from when the host got round to it: a late poll
+        # must not push the next slot out (a cap of exactly one interval would skip every other).
+        due = self._due
         # The drain cap: the next push begins no sooner than this (now, without a cap).
-        not_before = max(now, push.at + self.policy.gap_after(push.batch.count))
+        not_before = max(now, due + self.policy.gap_after(push.batch.count))
         catch_up = self.policy.backlog is Backlog.CATCH_UP
-        if catch_up and len(self.queue) >= self.policy.batch_size:
+        # "A full batch is waiting": produced by the push's due time, however far the queue
+        # was filled since (a late poll, the live status, a sampler).
+        if catch_up and self.queue.waiting_by(due) >= self.policy.batch_size:
             self.next_attempt_at = not_before
         elif not self.queue:
-            self.next_attempt_at = self._next_slot_with_events(push.at, not_before)
+            self.next_attempt_at = self._next_slot_with_events(due, not_before)
         else:
-            self.next_attempt_at = self._next_slot(push.at, not_before)
+            self.next_attempt_at = self._next_slot(due, not_before)
         return transition
 
     def _failed(self, now: float) -> Transition:
@@ -454,11 +481,15 @@ class Subscription:
         return next_slot(self.policy.push_interval, after, now, self.policy.slot_offset)
 
     def _next_slot_with_events(self, after: float, now: float) -> float | None:
-        """The first slot after `after` at which the (empty) queue holds an event again; None
-        when the traffic has ended, so an idle subscription costs no wake-ups."""
-        produced_at = self.traffic.next_event_after(
-            now if self.queue.produced_until is None else self.queue.produced_until
-        )
+        """The first slot after `after` at which the queue holds an event again; None when the
+        traffic has ended, so an idle subscription costs no wake-ups. Events already queued
+        were all produced after `after` (a late poll filled them in)."""
+        if self.queue.oldest_time is not None:
+            produced_at: float | None = self.queue.oldest_time
+        else:
+            produced_at = self.traffic.next_event_after(
+                now if self.queue.produced_until is None else self.queue.produced_until
+            )
         if produced_at is None:
             return None
         return self._next_slot(after, max(now, produced_at))

@@ -17,8 +17,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from simulator.core.traffic import produced_by
+
 if TYPE_CHECKING:
     from simulator.core.traffic import Traffic
+
+# Two times this close are one instant: float sums such as `now + retry_interval` can land a few
+# ulps past the instant the loop's clock reads (looptime keeps whole microseconds), and asyncio
+# itself runs a timer this early (its clock resolution); a push due then must count as due, or a
+# lane woken for it would find it not yet due and sleep again, forever, on the virtual clock.
+SAME_INSTANT = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +88,15 @@ class Span:
             n -= 1
         return n
 
+    def count_until(self, t: float) -> int:
+        """How many leading events were produced by `t`, an event at `t` included, by the
+        traffic's own arithmetic (`produced_by`: event k of a line counts once t * rate reaches
+        k, give or take its epsilon), so a cut at a slot agrees with a fill up to it."""
+        if self.spacing == 0:
+            return self.count if self.origin <= t else 0
+        produced = produced_by(self.origin, 1.0 / self.spacing, t)  # events k = 1 .. produced
+        return min(max(produced - self.k0 + 1, 0), self.count)
+
     def items(self) -> Iterator[tuple[int, float]]:
         """(sequence number, time) of every event, oldest first."""
         for i in range(self.count):
@@ -134,6 +151,17 @@ class SpanQueue:
             self._count -= span.count
         return tuple(taken)
 
+    def count_until(self, t: float) -> int:
+        """How many of the oldest events happened at `t` or before (per span, not per event:
+        the spans lie in time order, so the first span cut short ends the count)."""
+        counted = 0
+        for span in self._spans:
+            n = span.count_until(t)
+            counted += n
+            if n < span.count:
+                break
+        return counted
+
     def expire(self, cutoff: float) -> int:
         """Drop every event that happened before `cutoff`; return how many were dropped."""
         dropped = 0
@@ -162,22 +190,55 @@ class SpanQueue:
 
 
 class RetentionQueue(SpanQueue):
-    """The per-subscription queue: assigns sequence numbers to produced events, oldest first."""
+    """The per-subscription queue: assigns sequence numbers to produced events, oldest first.
 
-    __slots__ = ("next_seq", "produced_until")
+    Its events are always one run of sequence numbers (`first_seq` .. `next_seq - 1`): events
+    join at the end and leave from the head (taken, expired) or all at once (cleared).
+    """
+
+    __slots__ = ("_mark", "next_seq", "produced_until")
 
     def __init__(self) -> None:
         super().__init__()
         self.next_seq = 0
         self.produced_until: float | None = None  # traffic up to here is in the queue
+        self._mark: tuple[float, int] | None = None  # (due, next_seq once filled up to due)
 
-    def fill(self, traffic: Traffic, now: float) -> list[Span]:
-        """Queue what `traffic` produced since the last fill, up to `now`; returns the new spans."""
+    def fill(self, traffic: Traffic, now: float, *, due: float | None = None) -> list[Span]:
+        """Queue what `traffic` produced since the last fill, up to `now`; returns the new spans.
+
+        `due` is when the machine's next push is due. A fill that passes it (a poll made late by
+        the host, a status drawn before the push was polled) stops there first and remembers
+        where the queue stood, so that `waiting_by(due)` still answers with the traffic's own
+        arithmetic: the push holds what was produced by its slot, whatever the host's lateness.
+        """
+        if (
+            due is not None
+            and (self.produced_until is None or self.produced_until <= due)
+            and due + SAME_INSTANT < now
+        ):
+            spans = self._fill(traffic, due)
+            self._mark = (due, self.next_seq)
+            return spans + self._fill(traffic, now)
+        return self._fill(traffic, now)
+
+    def _fill(self, traffic: Traffic, now: float) -> list[Span]:
         if self.produced_until is not None and now <= self.produced_until:
             return []
         lines = traffic.between(self.produced_until, now)
         self.produced_until = now
         return [self.produce(p.count, origin=p.origin, k0=p.k0, spacing=p.spacing) for p in lines]
+
+    def waiting_by(self, due: float) -> int:
+        """How many queued events had been produced by `due` (an event at `due` included)."""
+        if self.produced_until is None or self.produced_until <= due + SAME_INSTANT:
+            return len(self)  # the queue was never filled past `due`
+        if self._mark is not None and self._mark[0] == due:
+            first = self.first_seq
+            return 0 if first is None else min(len(self), max(0, self._mark[1] - first))
+        # No fill stopped at `due` (a slot that passed while the queue was being filled): by the
+        # events' lines, the traffic's arithmetic on the rate as 1 / spacing gives it back.
+        return self.count_until(due)
 
     def produce(self, count: int, *, origin: float, k0: int, spacing: float) -> Span:
         """Queue `count` new events lying on the line `origin + k * spacing`, from `k = k0`."""

@@ -6,7 +6,9 @@ Rules (each number an `IoPolicy` field):
   challenge disables it before anything is delivered (`challenge_failed`).
 * Every `flush_interval`, queued events leave in deliveries of up to `max_events` (one event each
   for single delivery), at most `max_in_flight` at a time. There is no head-of-line blocking:
-  each delivery has its own retry lifecycle, so events can arrive out of order.
+  each delivery has its own retry lifecycle, so events can arrive out of order. A flush sends
+  what was produced by its instant (or, when it waited for room, by the moment room came), not
+  by the host's later poll; the retries due by then go before it.
 * 2xx succeeds. 429 and 5xx other than 505, timeouts and connection errors are retried after
   1, 2, 4, 8 and then every 15 minutes, for up to 24 hours after the first failure; then the
   events are dropped (counted). Any other status (4xx, 505, a 3xx) drops the events at once.
@@ -171,9 +173,18 @@ class AttemptWindow:
         self._buckets[-1][2] += failed
 
     def counts(self, now: float) -> tuple[int, int]:
+        """(attempts, failures) of the last `span` seconds before `now`; a minute begun after
+        `now` (attempts made since, when the rules are applied at an instant already past) is
+        left out."""
         while self._buckets and self._buckets[0][0] + MINUTE <= now - self._span:
             self._buckets.popleft()
-        return int(sum(b[1] for b in self._buckets)), int(sum(b[2] for b in self._buckets))
+        attempts = sum(b[1] for b in self._buckets)
+        failures = sum(b[2] for b in self._buckets)
+        for b in reversed(self._buckets):  # newest first: almost always none is after `now`
+            if b[0] <= now:
+                break
+            attempts, failures = attempts - b[1], failures - b[2]
+        return int(attempts), int(failures)
 
 
 @dataclass(slots=True)
@@ -194,6 +205,8 @@ class Registration:
     _due: list[_Key] = field(default_factory=list)  # heap of cohort keys
     _in_flight: dict[int, IoDelivery] = field(default_factory=dict)
     _next_flush: float = 0.0
+    _open: bool = False  # the flush at `_next_flush` ran out of room with events by it queued
+    _room_at: float | None = None  # ... and a delivery ended then, making room (None: not yet)
     _unstable_since: float | None = None
     _challenge_deadline: float | None = None
     _changes: list[RegistrationTransition] = field(default_factory=list)
@@ -205,7 +218,9 @@ class Registration:
 
     def advance(self, now: float) -> None:
         """Produce up to `now` (into the queue and the journal) and apply the state rules."""
-        for span in self.queue.fill(self.traffic, now):
+        flushing = self.state in (RegistrationState.ACTIVE, RegistrationState.UNSTABLE)
+        due = self._flush_due(now) if flushing else None
+        for span in self.queue.fill(self.traffic, now, due=due):
             if self.on_produced is not None:
                 self.on_produced(span)
         self._review(now)
@@ -255,6 +270,9 @@ class Registration:
     def verified(self, now: float) -> RegistrationTransition:
         change = self._move(RegistrationTrigger.VERIFIED, now, "challenge answered")
         self._challenge_deadline = None
+        # What waited for the challenge leaves at once, cut at this instant, not at a later poll.
+        self._next_flush = max(self._next_flush, now)
+        self._open, self._room_at = False, None
         return change
 
     def awaiting_validation(self, now: float) -> None:
@@ -284,22 +302,42 @@ class Registration:
         self.advance(now)
         room = self.policy.max_in_flight - len(self._in_flight)
         out: list[IoDelivery] = []
-        while room > 0 and self._due and self._due[0][0] <= now:
-            made = self._from_cohort(now, room)
-            out += made
-            room -= len(made)
-        if (
+        # Each flush holds what was produced by its due time, not by the poll: a host that polls
+        # late sends what the virtual clock sends, flush by flush. Retries due by a flush go
+        # before it, as they would have at its instant. Bounded: a round either sends, or
+        # moves on to the flush that holds the oldest queued event, or stops.
+        while (
             self.state in (RegistrationState.ACTIVE, RegistrationState.UNSTABLE)
             and now >= self._flush_time()
         ):
-            while room > 0 and self.queue:
-                out.append(
-                    self._start(self.queue.take(self.policy.events_per_delivery), 0, now, None)
-                )
-                room -= 1
-            if not self.queue:
-                self._next_flush = self._next_flush_with_events(now)
+            due = min(self._flush_due(now), now)
+            out += self._retries(due, now, room - len(out))
+            out += self._flush(due, now, room - len(out))
+            if self._open:
+                break
+        out += self._retries(now, now, room - len(out))
         self.counters.attempts += len(out)
+        return out
+
+    def _flush(self, due: float, now: float, room: int) -> list[IoDelivery]:
+        """Deliveries of the events produced by `due`, as many as `room` allows; the rest wait
+        for room (`_open`), else the next flush is planned."""
+        out: list[IoDelivery] = []
+        waiting = self.queue.waiting_by(due)
+        while room > len(out) and waiting > 0:
+            spans = self.queue.take(min(self.policy.events_per_delivery, waiting))
+            waiting -= sum(span.count for span in spans)
+            out.append(self._start(spans, 0, now, None))
+        self._open, self._room_at = waiting > 0, None
+        if not self._open:
+            self._next_flush = self._next_flush_with_events(due)
+        return out
+
+    def _retries(self, by: float, now: float, room: int) -> list[IoDelivery]:
+        """Deliveries from the cohorts due by `by`, as many as `room` allows."""
+        out: list[IoDelivery] = []
+        while room > len(out) and self._due and self._due[0][0] <= by:
+            out += self._from_cohort(now, room - len(out))
         return out
 
     def record(
@@ -308,6 +346,8 @@ class Registration:
         if self._in_flight.pop(id(delivery), None) is None:
             raise InvalidTransition(f"{self.name}: can't record a delivery that is not in flight")
         self.window.add(now, failed=not outcome.ok)
+        if self._open:  # the flush waiting for room goes on, cut at this instant
+            self._room_at = now
         if outcome.ok and not delivery.duplicate:  # a duplicate's events were counted before
             self._acknowledged(delivery, now)
         elif not outcome.ok:
@@ -328,6 +368,7 @@ class Registration:
             )
             self._schedule(key, delivery.batch.spans)
         self._in_flight.clear()
+        self._room_at = None  # a flush waiting for room goes on when the run resumes
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -360,12 +401,24 @@ class Registration:
     def _flush_time(self) -> float:
         return self._next_flush
 
-    def _next_flush_with_events(self, now: float) -> float:
-        """The first flush after `now` at which an event will be queued (idle costs no wake-ups)."""
-        produced_at = self.traffic.next_event_after(now)
+    def _flush_due(self, now: float) -> float:
+        """When the flush being made is due: its slot; once it waits for room (`_open`), the
+        moment a delivery ended and made room, or `now` when a stopped run resumed."""
+        if not self._open:
+            return self._next_flush
+        return now if self._room_at is None else max(self._next_flush, self._room_at)
+
+    def _next_flush_with_events(self, after: float) -> float:
+        """The first flush after `after` at which an event is queued (idle costs no wake-ups).
+        Events already queued were all produced after `after` (a late poll filled them in)."""
+        if self.queue.oldest_time is not None:
+            produced_at: float | None = self.queue.oldest_time
+        else:
+            since = self.queue.produced_until
+            produced_at = self.traffic.next_event_after(after if since is None else since)
         if produced_at is None:
             return math.inf
-        return next_slot(self.policy.flush_interval, now, max(now, produced_at))
+        return next_slot(self.policy.flush_interval, after, max(after, produced_at))
 
     def _start(
         self,
@@ -428,21 +481,27 @@ class Registration:
         self.dropped_by[reason] += count
 
     def _review(self, now: float) -> None:
-        """Apply the state rules at `now`."""
+        """Apply the state rules at `now`. A rule due at a known instant (the challenge's
+        deadline, the end of the unstable hold) is applied at that instant, however late the
+        host looks: the hold's verdict reads the attempts as they stood then."""
         if self._challenge_deadline is not None and now >= self._challenge_deadline:
-            self.challenge_failed(now, "the validation URL was not opened in time")
-        failing = self._failing(now)
-        if self.state is RegistrationState.ACTIVE and failing:
+            self.challenge_failed(
+                self._challenge_deadline, "the validation URL was not opened in time"
+            )
+        if self.state is RegistrationState.ACTIVE and self._failing(now):
             self._unstable_since = now
             self._move(RegistrationTrigger.FAILING, now, self._why(now))
         elif self.state is RegistrationState.UNSTABLE:
             assert self._unstable_since is not None
-            if now >= self._unstable_since + self.policy.unstable_hold:
+            end = self._unstable_since + self.policy.unstable_hold
+            if now >= end:
                 self._unstable_since = None
                 trigger = (
-                    RegistrationTrigger.STILL_FAILING if failing else RegistrationTrigger.RECOVERED
+                    RegistrationTrigger.STILL_FAILING
+                    if self._failing(end)
+                    else RegistrationTrigger.RECOVERED
                 )
-                self._move(trigger, now, self._why(now))
+                self._move(trigger, end, self._why(end))
 
     def _failing(self, now: float) -> bool:
         attempts, failures = self.window.counts(now)

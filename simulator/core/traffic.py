@@ -15,6 +15,15 @@ from dataclasses import dataclass
 _EPSILON = 1e-9
 
 
+def produced_by(start: float, rate: float, t: float) -> int:
+    """Events of a steady line (from `start` at `rate`, event k at start + k / rate) produced by
+    time t, an event at t included. The one formula: a batch cut at a slot (`Span.count_until`)
+    agrees with a fill up to it."""
+    if t <= start or rate <= 0:
+        return 0
+    return math.floor((t - start) * rate + _EPSILON)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Burst:
     """`count` events at `at`, or at `start`, `start + every`, ... when `every` is set."""
@@ -74,13 +83,6 @@ class Traffic:
         ends = [t for t, _ in self.changes] + [math.inf]
         return [(s, e, r) for (s, r), e in zip(starts, ends, strict=True) if e > s]
 
-    @staticmethod
-    def _count(start: float, rate: float, t: float) -> int:
-        """Events of a piece (from `start` at `rate`) produced by time t."""
-        if t <= start or rate <= 0:
-            return 0
-        return math.floor((t - start) * rate + _EPSILON)
-
     def _steady(self, t0: float | None, t1: float) -> list[Production]:
         out = []
         for start, end, rate in self._segments():
@@ -88,7 +90,7 @@ class Traffic:
             hi = min(t1, end)
             if hi <= lo or rate <= 0:
                 continue
-            first, last = self._count(start, rate, lo) + 1, self._count(start, rate, hi)
+            first, last = produced_by(start, rate, lo) + 1, produced_by(start, rate, hi)
             if last >= first:
                 out.append(Production(last - first + 1, start, first, 1.0 / rate))
         return out
@@ -113,7 +115,7 @@ class Traffic:
         for start, end, rate in self._segments():
             if end <= t or rate <= 0:
                 continue
-            at = start + (self._count(start, rate, max(t, start)) + 1) / rate
+            at = start + (produced_by(start, rate, max(t, start)) + 1) / rate
             if at <= end:
                 candidates.append(at)
                 break
