@@ -505,6 +505,7 @@ class Play:
                     receiver_log=console.print if args.verbose and self.command == "run" else None,
                     on_director=self._directed,
                     on_step=functools.partial(self._stepped, log, args.shard),
+                    steerable=getattr(args, "control_port", None) is not None,
                 )
                 played = _controlled(played, self.control, args, console)
                 try:

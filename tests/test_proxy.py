@@ -33,6 +33,8 @@ from simulator.endpoint.proxy import HOP_BY_HOP, FaultProxy, _end_to_end
 from simulator.errors import ConfigError
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import parse_run
+from simulator.runfile.steps import StepSpec
+from simulator.timeline.director import Director, StepRefused
 from simulator.timeline.replay import against, replay
 
 SEEN = web.AppKey("seen", list)
@@ -337,3 +339,67 @@ def test_forwarded_headers_are_the_end_to_end_ones(headers: list[tuple[str, str]
     named = {t.strip().lower() for k, v in headers if k == "Connection" for t in v.split(",")}
     kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
     assert list(_end_to_end(given_headers).items()) == kept
+
+
+STEERED = """\
+munchkinId: 123-ABC-456
+duration: 16s
+subscriptions:
+  - name: leads
+    endpoint: http://127.0.0.1:9/   # replaced by the test's consumer
+    rate: 5
+    delivery: {phase: aligned, retryInterval: 4s}
+"""
+
+
+async def steered_against_consumer(*, steerable: bool) -> tuple[list[str], Recorder, web.App]:
+    """STEERED against a real consumer in this loop, with an endpoint outage given live at 5 s
+    (503) and lifted at 9 s: the director's answers ("refused: ..." when it cannot)."""
+    app = upstream()
+    answers: list[str] = []
+    recorder = Recorder()
+
+    async def steer(director: Director) -> None:
+        assert director.producer.engine is not None
+        clock = director.producer.engine.clock
+        for at, step in ((5.0, {"status": 503}), (9.0, "normal")):
+            await clock.sleep_until(at)
+            try:
+                answers.append(director.apply_live(StepSpec(at=at, endpoint=step), clock.now()))
+            except StepRefused as refused:
+                answers.append(f"refused: {refused}")
+
+    tasks: list[asyncio.Task[None]] = []
+    async with served(app) as url:
+        run = against(parse_run(STEERED), url + "hook")
+        await replay(
+            run,
+            virtual=False,
+            observers=[recorder],
+            steerable=steerable,
+            on_director=lambda director: tasks.append(asyncio.create_task(steer(director))),
+        )
+    return answers, recorder, app
+
+
+@virtual
+async def test_a_run_with_a_control_api_puts_a_proxy_before_a_real_consumer() -> None:
+    """`run --control-port` against a real consumer: the fault proxy stands in front of it from
+    the start, so a live endpoint outage from 5 s to 9 s answers the 6 s push with 503 (the
+    consumer never sees it), and its retry at 10 s gets through."""
+    answers, recorder, app = await steered_against_consumer(steerable=True)
+    assert answers == ["at the fault proxy", "at the fault proxy"]
+    failed = [(a.at, a.status) for a in recorder.attempts if a.outcome != OutcomeKind.SUCCESS]
+    assert failed == [(6.0, 503)]
+    assert len(app[SEEN]) == len(recorder.attempts) - 1
+
+
+@virtual
+async def test_without_a_control_api_a_live_endpoint_step_is_refused() -> None:
+    """No proxy without endpoint steps in the file and no control API: a live endpoint step
+    has nothing to act on, and says so."""
+    answers, _, _ = await steered_against_consumer(steerable=False)
+    assert (
+        answers
+        == ["refused: endpoint: this run pushes to a real endpoint, not the embedded one"] * 2
+    )

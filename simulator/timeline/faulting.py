@@ -19,19 +19,20 @@ if TYPE_CHECKING:  # the proxy (aiohttp's server) loads only in a run that needs
     from simulator.endpoint.proxy import FaultProxy
 
 
-def wants_proxy(run: RunSpec) -> bool:
-    """A subscription pushes to a real consumer, and the scenario has misbehaviour to play."""
+def wants_proxy(run: RunSpec, *, steerable: bool = False) -> bool:
+    """A subscription pushes to a real consumer, and the scenario has misbehaviour to play (or
+    may be given some while it runs: `steerable`, a run with a control API)."""
     external = any(s.endpoint != EMBEDDED for s in run.subscriptions)
     steps = any(step.action == "endpoint" for _, step in run.step_times())
-    return external and (steps or run.receiver.behaviour() != DEFAULT_BEHAVIOUR)
+    return external and (steerable or steps or run.receiver.behaviour() != DEFAULT_BEHAVIOUR)
 
 
 async def start_proxies(
-    run: RunSpec, *, log: Callable[[str], None] | None = None
+    run: RunSpec, *, log: Callable[[str], None] | None = None, steerable: bool = False
 ) -> tuple[RunSpec, list[FaultProxy]]:
     """One started proxy per consumer URL, with the `receiver:` section's behaviour, and `run`
     pushing to them; `run` unchanged and no proxy when the scenario has nothing for one to do."""
-    if not wants_proxy(run):
+    if not wants_proxy(run, steerable=steerable):
         return run, []
     from simulator.endpoint.proxy import FaultProxy
 

@@ -53,20 +53,23 @@ async def replay(
     sampled: bool = True,
     on_director: Callable[[Director], None] = lambda director: None,
     on_step: StepListener | None = None,
+    steerable: bool = False,
 ) -> Recording:
     """Play `run` and judge it: its `expect:` block, or with `default_gate` and no block the
     default threshold (`gate`). Without `sampled` no samples are taken for the report's picture
     (`run` draws none; its thousand subscriptions' push slots keep the loop to themselves).
     Interrupted (its task cancelled), it ends with what it has and the
     checks left undecided are errors. `on_director` is given the director once the producer has
-    started (a control API applies steps through it); `on_step` is told of each step applied."""
+    started (a control API applies steps through it); `on_step` is told of each step applied.
+    `steerable`: endpoint steps may come while the run goes, so a real consumer gets its fault
+    proxy even when the file has nothing for one to do."""
     end = duration if duration is not None else run.duration
     here = {spec.name for spec in run.subscriptions}
     own = [e for e in run.expect if e.subscription is None or e.subscription in here]
     tracks = Tracks(end or DEFAULT_HORIZON, probes=watched(own))
     proxies: list[FaultProxy] = []
     if not virtual:  # faults against a real consumer: a fault proxy in front of it
-        run, proxies = await start_proxies(run)
+        run, proxies = await start_proxies(run, steerable=steerable)
     # No verdict reads the bodies, so the embedded endpoint keeps none (it still counts them).
     producer = Producer(
         run, virtual=virtual, observers=[tracks, *observers], receiver_log=receiver_log
