@@ -34,8 +34,13 @@ $(NODE_TOOLS): tests/asyncapi/package-lock.json
 		npm ci --ignore-scripts --no-audit --no-fund --prefix tests/asyncapi; \
 	else echo "npm not found: the AsyncAPI parser test will be skipped (failed under CI)"; fi
 
+# The suite on every core (pytest-xdist): `worksteal` gives each worker a contiguous half and
+# moves tests from the end of the busier one as the other runs out, so a module's tests mostly
+# stay on one worker and its module fixtures are built once. `make test PYTEST_WORKERS=0` runs
+# it in one process, like a plain `pytest`.
+PYTEST_WORKERS ?= logical
 test: lint $(NODE_TOOLS)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 # Redraw README.md's module map from the package docstrings (a test fails when it is stale).
 map: $(STAMP)
