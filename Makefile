@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint map bench schema install clean
 
 # uv installs the dependencies (downloads in parallel, compiles in parallel): about 10 s where
-# pip took over a minute, most of a CI run's set-up. pip only brings uv in.
+# pip took over a minute, most of a CI run's set-up. pip only brings uv in, and installs the
+# same itself where uv cannot (uv reads no pip.conf: an index set only there).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'
+	$(BIN)/python -m pip install --quiet uv \
+	  && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]' \
+	  || $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
