@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from pathlib import Path
 
 import looptime
 import pytest
+from fleetruns import Runs, shard_runs
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -24,3 +26,12 @@ def _no_leftover_event_loop() -> None:
     if not isinstance(loop, looptime.LoopTimeEventLoop) and not loop.is_running():
         loop.close()
         asyncio.set_event_loop(None)
+
+
+@pytest.fixture(scope="session")
+def fleet_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Runs]:
+    """FLEET played whole and in three shards, once per session (once per xdist worker that
+    needs it), and the directory of their files: test_shards, test_merge and test_workers
+    compare against the same runs, which only read them."""
+    tmp = tmp_path_factory.mktemp("fleet")
+    return tmp, shard_runs(tmp)

@@ -1,11 +1,12 @@
-"""Helpers the test modules share: serve an aiohttp app on 127.0.0.1, run a test body on the
-virtual clock."""
+"""Helpers the test modules share: serve an aiohttp app on 127.0.0.1, hold a port that refuses
+connections, run a test body on the virtual clock."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Callable, Coroutine
+import socket
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +25,25 @@ async def served(app: web.Application, *, slash: bool = True) -> AsyncIterator[s
         yield f"{url}/" if slash else url
     finally:
         await runner.cleanup()
+
+
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A port on 127.0.0.1 where nothing listens, for as long as the block lasts. The socket is
+    bound and never listens: a connection is refused, and no other test, xdist worker or program
+    can take the port meanwhile (a port bound and released at once could be)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
+def free_port() -> int:
+    """A free port on 127.0.0.1 for a server that must be told its port before it starts and
+    cannot take port 0 (bound, then released: another process may take it in between, which
+    the kernel's random choice of free ports makes unlikely). Prefer port 0 everywhere else."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def virtual(test: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -19,6 +18,7 @@ from typing import Any
 
 import orjson
 import pytest
+from loopback import refusing_port
 
 from simulator import __main__ as entry
 from simulator import __version__
@@ -47,13 +47,6 @@ def write(tmp_path: Path, text: str, name: str = "run.yaml") -> Path:
     return path
 
 
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 EMBEDDED = """\
 munchkinId: 123-ABC-456
 seed: 3
@@ -73,11 +66,12 @@ def test_a_run_against_a_dead_endpoint_exits_1_and_says_so(
 ) -> None:
     """Without `expect:`, the default threshold: a subscription that produced events and had
     none acknowledged fails the run (exit 1), named with what was expected and observed."""
-    run = EMBEDDED.replace(
-        "    rate: 5\n", f"    rate: 5\n    endpoint: http://127.0.0.1:{closed_port()}/\n"
-    )
-    argv = ["run", str(write(tmp_path, run)), "--speed", "60", "--duration", "10s"]
-    assert main(argv) == 1
+    with refusing_port() as port:
+        run = EMBEDDED.replace(
+            "    rate: 5\n", f"    rate: 5\n    endpoint: http://127.0.0.1:{port}/\n"
+        )
+        argv = ["run", str(write(tmp_path, run)), "--speed", "60", "--duration", "10s"]
+        assert main(argv) == 1
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("FAIL leads"))
     assert re.fullmatch(

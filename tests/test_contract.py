@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
-import socket
 import sys
 import threading
 import xml.etree.ElementTree as ET
@@ -24,7 +23,7 @@ import looptime
 import orjson
 import pytest
 from aiohttp import web
-from loopback import served
+from loopback import refusing_port, served
 
 from simulator.cli import main
 from simulator.contract.command import to_json, to_junit
@@ -388,8 +387,10 @@ def test_a_check_that_cannot_run_is_skipped_with_its_reason(
 
 def test_an_unreachable_consumer_runs_no_check() -> None:
     """Nothing listening: exit 3, every check reported as not run."""
-    endpoint = f"http://127.0.0.1:{free_port()}/"
-    run = virtual(run_contract(Target(endpoint=endpoint), checks=select_checks(LEGACY, ["auth"])))
+    with refusing_port() as port:
+        endpoint = f"http://127.0.0.1:{port}/"
+        checks = select_checks(LEGACY, ["auth"])
+        run = virtual(run_contract(Target(endpoint=endpoint), checks=checks))
     assert run.exit_code == 3
     assert run.unreachable.startswith("cannot connect to 127.0.0.1:")
     assert [r.status for r in run.results] == [CheckStatus.SKIPPED]
@@ -468,13 +469,6 @@ def test_a_junit_skip_carries_the_reason() -> None:
 
 
 # --- the command line: exit codes ----------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound once, then closed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -579,8 +573,8 @@ def test_exit_2_for_a_bad_flag_value() -> None:
 
 def test_exit_3_when_nothing_listens(capsys: pytest.CaptureFixture[str]) -> None:
     """Connection refused on the first request: exit 3, said plainly, no check run."""
-    port = free_port()
-    assert main(["contract", "--endpoint", f"http://127.0.0.1:{port}/"]) == 3
+    with refusing_port() as port:
+        assert main(["contract", "--endpoint", f"http://127.0.0.1:{port}/"]) == 3
     err = capsys.readouterr().err
     assert err.startswith(
         f"marketo-sim: error: the consumer at http://127.0.0.1:{port}/ could not be reached "

@@ -16,7 +16,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from typing import Any
 import orjson
 import pytest
 import yaml
+from loopback import refusing_port
 
 from simulator.cli import main
 from simulator.control.ctl import step_of
@@ -321,27 +321,22 @@ def test_a_step_the_model_refuses_exits_2_before_anything_is_sent(
 ) -> None:
     """Checked here by the file's model, at an address where nothing listens: exit 2, and the
     field at fault named."""
-    code, out, err = _cli("ctl", f"http://127.0.0.1:{_free_port()}/", *words)
+    with refusing_port() as port:
+        code, out, err = _cli("ctl", f"http://127.0.0.1:{port}/", *words)
     assert (code, out) == (2, "")
     assert err.startswith(f"marketo-sim: error: {error}"), err
 
 
 def test_ctl_says_so_when_nothing_listens() -> None:
     """No run at the URL: exit 3 and a message saying what to check."""
-    url = f"http://127.0.0.1:{_free_port()}/"
-    code, out, err = _cli("ctl", url, "status")
+    with refusing_port() as port:
+        url = f"http://127.0.0.1:{port}/"
+        code, out, err = _cli("ctl", url, "status")
     assert (code, out) == (3, "")
     assert err == (
         f"marketo-sim ctl: nothing listens at {url}: is a run going with --control-port, "
         "and is this the URL it printed?\n"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_an_interrupted_run_still_writes_its_recording(tmp_path: Path) -> None:

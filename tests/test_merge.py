@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from fleetruns import Runs, ledgers, shard_runs
+from fleetruns import Runs, ledgers
 
 from simulator.cli import main
 
@@ -18,9 +18,9 @@ SHARDS = [f"shard{i}.{ext}" for ext in ("jsonl", "json", "xml") for i in (1, 2, 
 
 
 @pytest.fixture(scope="module")
-def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Runs]:
-    tmp = tmp_path_factory.mktemp("merge")
-    return tmp, shard_runs(tmp)
+def played(fleet_runs: tuple[Path, Runs]) -> tuple[Path, Runs]:
+    """The fleet's whole and sharded runs (conftest) and the directory of their files."""
+    return fleet_runs
 
 
 @pytest.fixture(scope="module")

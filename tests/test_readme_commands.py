@@ -46,7 +46,9 @@ def test_the_readme_says_where_make_run_puts_the_command() -> None:
         "scripts"
     ]
     assert "VENV := .venv" in makefile
-    assert "-m pip install --quiet -e '.[test]'" in makefile
+    assert "uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'" in (
+        makefile
+    )
     assert "marketo-sim" in scripts
     assert "`.venv/bin/marketo-sim ...`" in README
     assert "`source .venv/bin/activate`" in README

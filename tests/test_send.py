@@ -11,7 +11,8 @@ import re
 import urllib.request
 
 import pytest
-from test_contract import TOKEN, free_port, good, in_thread
+from loopback import free_port, refusing_port
+from test_contract import TOKEN, good, in_thread
 
 from simulator.cli import main
 
@@ -53,9 +54,10 @@ def test_a_signature_the_consumer_cannot_verify_is_refused_and_exits_1(
 ) -> None:
     """The consumer looks for the keys elsewhere (nothing listens there): 401, exit 1, and the
     consumer's own words are shown."""
-    elsewhere = f"http://127.0.0.1:{free_port()}"
-    with in_thread(good, key_base_url=elsewhere, verify_signatures=True) as url:
-        assert main(["send", url, "--profile", "adobe-io"]) == 1
+    with refusing_port() as port:
+        elsewhere = f"http://127.0.0.1:{port}"
+        with in_thread(good, key_base_url=elsewhere, verify_signatures=True) as url:
+            assert main(["send", url, "--profile", "adobe-io"]) == 1
     out = capsys.readouterr().out
     assert re.search(r"^answer: HTTP 401 in .*: 'Unauthorized: no valid signature'$", out, re.M)
 
@@ -115,8 +117,8 @@ def test_the_same_seed_sends_the_same_events(capsys: pytest.CaptureFixture[str])
 
 def test_nothing_listening_exits_1_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
     """No connection: the answer line says so."""
-    port = free_port()
-    assert main(["send", f"http://127.0.0.1:{port}/"]) == 1
+    with refusing_port() as port:
+        assert main(["send", f"http://127.0.0.1:{port}/"]) == 1
     out = capsys.readouterr().out
     assert f"answer: connection_error (cannot connect to 127.0.0.1:{port}" in out
 
@@ -154,7 +156,8 @@ def test_bad_input_exits_2_and_sends_nothing(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each refusal names the problem before anything is printed, served or sent."""
-    assert main(["send", f"http://127.0.0.1:{free_port()}/", *argv]) == 2
+    with refusing_port() as port:
+        assert main(["send", f"http://127.0.0.1:{port}/", *argv]) == 2
     captured = capsys.readouterr()
     assert message.lower() in captured.err.lower()
     assert captured.out == ""

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fleetruns import FLEET, Runs, ledgers, shard_runs
+from fleetruns import FLEET, Runs, ledgers
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,8 +16,9 @@ from simulator.fleet.shard import Shard, parse_shard, shard_of
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    return shard_runs(tmp_path_factory.mktemp("shards"))
+def runs(fleet_runs: tuple[Path, Runs]) -> Runs:
+    """The fleet's whole and sharded runs (conftest)."""
+    return fleet_runs[1]
 
 
 def test_the_shards_attempts_are_the_whole_runs(runs: Runs) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from fleetruns import FLEET, ledgers, play
+from fleetruns import FLEET, Runs, ledgers
 
 from simulator.cli import main
 
@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def whole(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], dict[str, Any]]:
-    return play(tmp_path_factory.mktemp("whole"), "whole")
+def whole(fleet_runs: tuple[Path, Runs]) -> tuple[list[bytes], dict[str, Any]]:
+    """The fleet's unsharded run (conftest): its attempt log's lines and --json document."""
+    return fleet_runs[1]["whole"]
 
 
 @pytest.fixture(scope="module")

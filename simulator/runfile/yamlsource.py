@@ -100,8 +100,10 @@ _Loader.add_implicit_resolver(
 _FAST = yaml.__with_libyaml__
 # What libyaml reads otherwise than PyYAML, found by reading random texts with both: tabs, tags
 # (`!`), block scalars (`|`, `>`) and explicit keys (`?`), a byte-order mark or a NEL, LS or PS
-# line break. A text with any of them is read by `_Loader` alone; run files rarely have them.
-_PURE_ONLY = re.compile(r"[\t!\ufeff\x85\u2028\u2029]|(?:^|[\s\[{,])[?|>]")
+# line break, and a flow collection's empty value (`[key: ]`, `{a: , b}`: libyaml marks its null
+# at the next token, PyYAML right after the colon). A text with any of them is read by `_Loader`
+# alone; run files rarely have them.
+_PURE_ONLY = re.compile(r"[\t!\ufeff\x85\u2028\u2029]|(?:^|[\s\[{,])[?|>]|:(?:\s|#[^\n]*+)*+[,\]}]")
 if _FAST:
     from yaml._yaml import CParser
 
