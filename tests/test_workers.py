@@ -3,12 +3,14 @@ for: the same ledger as the unsharded run; signals stop every worker cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,15 +101,12 @@ def test_workers_refuse_an_html_report(tmp_path: Path, capsys: pytest.CaptureFix
     assert "--report draws one process's run" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_stops_every_worker_and_merges_what_they_wrote(
-    tmp_path: Path, signum: signal.Signals
-) -> None:
-    """A signal to the parent reaches both workers once: each stops and writes its files, the
-    parent merges them (the interruption marked) and exits 128 + the signal."""
+@contextlib.contextmanager
+def pushing_workers(tmp_path: Path, *flags: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`replay --workers 2` of a 30-day FLEET in a child process, handed over once its status
+    shows both workers pushing."""
     (tmp_path / "long.yaml").write_text(FLEET.replace("duration: 6m", "duration: 30d"))
-    argv = [sys.executable, "-m", "simulator", "replay", "long.yaml", "--workers", "2"]
-    argv += ["--json", "r.json", "--log", "a.jsonl"]
+    argv = [sys.executable, "-m", "simulator", "replay", "long.yaml", "--workers", "2", *flags]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with subprocess.Popen(
         argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -117,6 +116,16 @@ def test_a_signal_stops_every_worker_and_merges_what_they_wrote(
             line = parent.stdout.readline()
             if b"totals: subscriptions 6 " in line or not line:
                 break
+        yield parent
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_every_worker_and_merges_what_they_wrote(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """A signal to the parent reaches both workers once: each stops and writes its files, the
+    parent merges them (the interruption marked) and exits 128 + the signal."""
+    with pushing_workers(tmp_path, "--json", "r.json", "--log", "a.jsonl") as parent:
         parent.send_signal(signum)
         rest = parent.communicate(timeout=60)[0]
     assert parent.returncode == 128 + signum, rest.decode()
@@ -182,17 +191,7 @@ def _gone(pid: int) -> bool:
 def test_workers_stop_when_their_parent_is_killed(tmp_path: Path) -> None:
     """A parent killed with SIGKILL passes no signal on; each worker sees it is orphaned within
     about a second and stops as on SIGTERM, instead of pushing on alone for 30 days."""
-    (tmp_path / "long.yaml").write_text(FLEET.replace("duration: 6m", "duration: 30d"))
-    argv = [sys.executable, "-m", "simulator", "replay", "long.yaml", "--workers", "2"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with subprocess.Popen(
-        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    ) as parent:
-        assert parent.stdout is not None
-        for _ in range(50):  # the status lines: wait until both workers are pushing
-            line = parent.stdout.readline()
-            if b"totals: subscriptions 6 " in line or not line:
-                break
+    with pushing_workers(tmp_path) as parent:
         workers = _workers_of(parent.pid)
         assert len(workers) == 2
         parent.kill()

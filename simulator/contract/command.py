@@ -15,7 +15,6 @@ HTTP answer), in which case no check runs.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 from dataclasses import replace
@@ -38,12 +37,13 @@ from simulator.contract.runner import (
     run_contract,
     select_checks,
 )
-from simulator.errors import ConfigError, MissingSecret
+from simulator.errors import ConfigError
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.iostreams import PROFILES, STREAMS
 from simulator.reports.jsondoc import CheckResultDoc, ResultDocument
 from simulator.reports.junit import JUnitCase, render_cases
 from simulator.runfile import flagtypes
+from simulator.runfile.flagtypes import secret_from_env
 from simulator.shell import clock, pipes, signals
 
 MAX_SUSTAIN = 3600.0
@@ -325,13 +325,7 @@ def http_url(flag: str, text: str) -> str:
     return text
 
 
-def secret(flag: str, name: str | None) -> str | None:
-    if name is None:
-        return None
-    value = os.environ.get(name, "")
-    if not value:
-        raise MissingSecret(f"{flag} {name}: the environment variable is not set or is empty")
-    return value
+secret = secret_from_env  # the one reader of `--...-env NAME` secrets (`runfile.flagtypes`)
 
 
 def _rate_plan(args: argparse.Namespace, profile: str) -> RatePlan:

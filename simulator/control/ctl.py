@@ -18,7 +18,6 @@ Answers are read bounded, redirects are not followed. Exit codes: 0 done; 1 the 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -27,8 +26,9 @@ import yaml
 from pydantic.alias_generators import to_camel
 
 from simulator.control.livestep import parse_live_step
-from simulator.errors import ConfigError, MissingSecret
+from simulator.errors import ConfigError
 from simulator.runfile import flagtypes
+from simulator.runfile.flagtypes import secret_from_env
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 1, 3
 ANSWER_MAX = 8 * 1024 * 1024  # a status document of 100,000 subscriptions fits
@@ -139,7 +139,7 @@ def _scalar(text: str) -> Any:
 def command(args: argparse.Namespace) -> int:
     from simulator.shell import clock, signals
 
-    token = _token(args.token_env)
+    token = secret_from_env("--token-env", args.token_env)
     request: tuple[str, str, bytes | None]
     if args.action == "status":
         query = f"?limit={args.limit}" if args.limit is not None else ""
@@ -173,15 +173,6 @@ def command(args: argparse.Namespace) -> int:
         note = f" ({document['note']})" if document.get("note") else ""
         print(f"applied at {float(document['at']):.3f}s: {document['step']}{note}")
     return EXIT_OK
-
-
-def _token(name: str | None) -> str | None:
-    if name is None:
-        return None
-    value = os.environ.get(name, "")
-    if not value:
-        raise MissingSecret(f"--token-env {name}: the environment variable is not set or is empty")
-    return value
 
 
 async def _ask(

@@ -11,20 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from simulator.core.delivery import Ledger
+from pydantic.alias_generators import to_camel
+
+from simulator.core.delivery import LEDGER_FIELDS, Ledger
 from simulator.core.records import Machine, StateChange
 
 VERSION = 1
 ClockKind = Literal["real", "scaled", "virtual"]
-LEDGER_KEYS = {
-    "produced": "produced",
-    "acknowledged": "acknowledged",
-    "expired": "expired",
-    "discarded": "discarded",
-    "dropped": "dropped",
-    "queued": "queued",
-    "in_flight": "inFlight",
-}
+LEDGER_KEYS = {name: to_camel(name) for name in LEDGER_FIELDS}  # in_flight -> inFlight
 
 
 def status_document(

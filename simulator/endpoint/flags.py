@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import functools
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -43,8 +42,9 @@ from simulator.core.bounds import (
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.received import FOREIGN_IDS
 from simulator.endpoint.routing import IDLE_TIMEOUT
-from simulator.errors import ConfigError, MissingSecret
+from simulator.errors import ConfigError
 from simulator.runfile import flagtypes
+from simulator.runfile.flagtypes import secret_from_env
 
 __all__ = [
     "IoOptions",
@@ -180,24 +180,18 @@ def parse_outage(text: str) -> Window:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
 
 
-def _secret(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise MissingSecret(f"environment variable {name} is not set")
-    return value
-
-
 def auth_from_args(args: argparse.Namespace) -> tuple[str | None, OAuthServer | None, list[str]]:
     """The static token and identity provider the flags ask for, and lines describing them
     (which never contain a secret)."""
     token, oauth, lines = None, None, []
     if args.token_env:
-        token = _secret(args.token_env)
+        token = secret_from_env("--token-env", args.token_env)
         lines.append(f"token: set (from ${args.token_env})")
     if bool(args.oauth_client_id) != bool(args.oauth_secret_env):
         raise ConfigError("--oauth-client-id and --oauth-secret-env go together")
     if args.oauth_client_id:
-        secret = _secret(args.oauth_secret_env)
+        secret = secret_from_env("--oauth-secret-env", args.oauth_secret_env)
+        assert secret is not None
         oauth = OAuthServer(
             client_id=args.oauth_client_id, client_secret=secret, token_ttl=args.token_ttl
         )
@@ -232,7 +226,7 @@ def io_from_args(args: argparse.Namespace) -> tuple[IoOptions, list[str]]:
         verify_signatures=args.verify_signatures,
         key_base_url=args.key_base_url,
         reject_bad_signatures=args.reject_bad_signatures,
-        client_secret=_secret(args.hmac_secret_env) if args.hmac_secret_env else None,
+        client_secret=secret_from_env("--hmac-secret-env", args.hmac_secret_env),
     )
     checks = []
     if args.verify_signatures:

@@ -34,7 +34,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from simulator.core.delivery import Counters, Ledger
+from simulator.core.delivery import LEDGER_FIELDS, Counters, Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.core.timefmt import duration, iso, offset
@@ -655,13 +655,7 @@ def _balance(ledger: Ledger, *, markup: bool = False) -> str:
 
 # A plain summary line's field -> field of the ledger (or of the extra counters).
 SUMMARY_FIELDS = {
-    "produced": "produced",
-    "acknowledged": "acknowledged",
-    "expired": "expired",
-    "discarded": "discarded",
-    "dropped": "dropped",
-    "queued": "queued",
-    "in_flight": "in_flight",
+    **{name: name for name in LEDGER_FIELDS},
     "batches": "batches",
     "failed": "failed",
 }

@@ -14,6 +14,7 @@ Pure: reading text only (`output_file` asks the disk whether a folder exists).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from simulator.core.bounds import (
     parse_output_path,
     parse_port,
 )
+from simulator.errors import MissingSecret
 from simulator.runfile.fields import check_url, parse_duration
 
 __all__ = [
@@ -97,3 +99,15 @@ output_file = flag_type(_output, "file")
 """A file to write: its folder exists, it is no folder; `-` is standard output."""
 http_url = flag_type(parse_http_url, "URL")
 """An http(s) URL to send to."""
+
+
+def secret_from_env(flag: str, name: str | None) -> str | None:
+    """The secret a `--...-env NAME` flag names, read from the environment (None without the
+    flag); MissingSecret naming the flag and the variable when it is unset or empty. The value
+    never reaches a message."""
+    if name is None:
+        return None
+    value = os.environ.get(name, "")
+    if not value:
+        raise MissingSecret(f"{flag} {name}: the environment variable is not set or is empty")
+    return value
