@@ -161,7 +161,8 @@ def test_token_and_oauth_come_from_the_environment(monkeypatch: pytest.MonkeyPat
 def test_unset_secret_variable_is_a_missing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     """A variable that is not set stops the command with MissingSecret naming it."""
     monkeypatch.delenv("SIM_TOKEN", raising=False)
-    with pytest.raises(MissingSecret, match=r"^--token-env SIM_TOKEN: the environment variable is not set or is empty$"):
+    missing = r"^--token-env SIM_TOKEN: the environment variable is not set or is empty$"
+    with pytest.raises(MissingSecret, match=missing):
         auth_from_args(parse("--token-env", "SIM_TOKEN"))
 
 
