@@ -80,6 +80,16 @@ def test_the_recording_keeps_the_files_content_and_says_how_it_was_made() -> Non
     assert "a comment the recording does not keep" not in text
 
 
+def test_a_file_with_expectations_is_told_they_are_the_originals() -> None:
+    """The original's `expect:` block is kept as written; the header says it was written for
+    the run without the session's steps."""
+    source = SOURCE + "expect:\n  - {subscription: leads, state: active}\n"
+    text = recorded(parse_run(source), source, [burst(3.0, 10)], duration=30.0, ended_at=30.0)
+    assert "# Its expect: block is the original's: edit it to what this session shows.\n" in text
+    assert yaml.safe_load(text)["expect"] == [{"subscription": "leads", "state": "active"}]
+    assert "expect: block" not in recorded(parse_run(SOURCE), SOURCE, [], duration=1, ended_at=1)
+
+
 def test_marketo_sim_check_passes_on_a_recording(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -75,4 +75,6 @@ def _header(run: RunSpec, live: int, ended: float, interrupted: str | None) -> s
         "during the run at their simulated time, the run's seed and end. Replay it with",
         "`marketo-sim replay THIS_FILE`. The original's comments and layout are not kept.",
     ]
+    if run.expect:
+        lines.append("Its expect: block is the original's: edit it to what this session shows.")
     return "".join(f"# {line}\n" for line in lines)
