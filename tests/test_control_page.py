@@ -17,6 +17,7 @@ from aiohttp import web
 from loopback import served, virtual
 
 from simulator.control.page import MAX_STREAMS, ROWS, add_routes, loop_interval
+from simulator.control.server import ControlServer
 from simulator.reports.chartdata import STATE_COLOURS, UNKNOWN_COLOUR
 from simulator.reports.html import CSS
 from simulator.shell.clock import ScaledEventLoop
@@ -172,3 +173,21 @@ def test_the_page_is_package_data_of_the_wheel() -> None:
     config = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["simulator.control"]
     assert any(fnmatch("page.html", pattern) for pattern in patterns)
+
+
+@virtual
+async def test_a_connected_page_hears_the_end_before_the_server_stops() -> None:
+    """The run ends (`end`) and the server stops right after: a page connected then still gets
+    the last document, which says ended, and the `end` event (aiohttp's clean-up lets the
+    stream's handler finish), before the connection closes."""
+    server = ControlServer(token=None, clock="virtual")
+    url = await server.start()
+    async with aiohttp.ClientSession() as session, session.get(f"{url}events") as response:
+        first = await read_events(response, most=1)
+        server.end()
+        stopping = asyncio.create_task(server.stop())
+        rest = await read_events(response)
+        await stopping
+    assert first[0][0] == "status"
+    assert [name for name, _ in rest] == ["status", "end"]
+    assert rest[0][1]["ended"] is True
