@@ -96,6 +96,8 @@ def read_log(log: Path) -> dict[str, list[Push]]:
         with log.open("rb") as lines:
             for line in lines:
                 a = orjson.loads(line)
+                if "outcome" not in a:  # a step's line, or the interruption's
+                    continue
                 wall = datetime.fromisoformat(a["time"]).timestamp()
                 pushes[a["subscription"]].append(Push(a["t"], wall, a["outcome"] == "success"))
     for attempts in pushes.values():

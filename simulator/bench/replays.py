@@ -71,6 +71,8 @@ def acknowledged_events(log: Path) -> int:
     with log.open("rb") as lines:
         for line in lines:
             attempt = orjson.loads(line)
+            if "outcome" not in attempt:  # a step's line, or the interruption's
+                continue
             if attempt["outcome"] == "success" and attempt["kind"] != "duplicate":
                 total += attempt["events"]
     return total
