@@ -66,13 +66,15 @@ def test_percentile_is_the_nearest_rank() -> None:
 
 
 def test_acknowledged_events_sum_the_successes_of_an_attempt_log(tmp_path: Path) -> None:
-    """Failed attempts and a duplicate send are not counted."""
+    """Failed attempts, a duplicate send, a step's line and the interruption are not counted."""
     log = tmp_path / "attempts.jsonl"
     lines = [
         {"kind": "push", "outcome": "success", "events": 500},
+        {"t": 5.0, "kind": "step", "at": 5.0, "step": {"rotateKeys": True}, "text": "rotate"},
         {"kind": "push", "outcome": "http_error", "events": 500},
         {"kind": "retry", "outcome": "success", "events": 500},
         {"kind": "duplicate", "outcome": "success", "events": 500},
+        {"kind": "interrupted", "signal": "SIGINT"},
     ]
     log.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
     assert acknowledged_events(log) == 1000
