@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from simulator.core.ledger import LEDGER_FIELDS as LEDGER_FIELDS  # re-exported for callers
+from simulator.core.ledger import Ledger as Ledger
 from simulator.core.queue import SAME_INSTANT as SAME_INSTANT  # one instant, for the callers too
 from simulator.core.queue import RetentionQueue, Span, SpanQueue
 from simulator.core.traffic import Traffic
@@ -169,47 +171,6 @@ class Transition:
     new: State
     trigger: Trigger
     at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Ledger:
-    """Where every produced event is: produced = the sum of all the others, always."""
-
-    produced: int
-    acknowledged: int
-    expired: int
-    discarded: int
-    dropped: int
-    queued: int
-    in_flight: int
-
-    @property
-    def accounted(self) -> int:
-        return (
-            self.acknowledged
-            + self.expired
-            + self.discarded
-            + self.dropped
-            + self.queued
-            + self.in_flight
-        )
-
-    @property
-    def balanced(self) -> bool:
-        return self.produced == self.accounted
-
-    def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in LEDGER_FIELDS}
-
-    @classmethod
-    def total(cls, ledgers: Iterable[Ledger]) -> Ledger:
-        """The sum of `ledgers`, field by field (balanced when each of them is)."""
-        books = list(ledgers)
-        return cls(**{name: sum(getattr(book, name) for book in books) for name in LEDGER_FIELDS})
-
-
-# The ledger's counts in the order they are shown: every list of them is this one.
-LEDGER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Ledger))
 
 
 @dataclass(slots=True)

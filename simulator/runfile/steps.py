@@ -17,7 +17,7 @@ from pydantic import Discriminator, PlainValidator, Tag, WithJsonSchema, model_v
 from pydantic.alias_generators import to_camel
 
 from simulator.core.bounds import COUNT_MAX
-from simulator.core.delivery import LEDGER_FIELDS
+from simulator.core.ledger import LEDGER_FIELDS
 from simulator.payloads.anomalies import AnomalyKind
 from simulator.runfile.endpointspec import EndpointChange
 from simulator.runfile.fields import Duration, EventCount, EventRate, Invalid, Range, Spec, describe
