@@ -94,10 +94,12 @@ def test_an_unknown_io_type_renames_the_first_cloudevent_and_its_header_type() -
     assert given[0].envelope["type"] == "com.adobe.platform.marketo.activity.standard.visitwebpage"
 
 
-def test_an_unknown_io_type_reaches_a_nested_body() -> None:
-    """In a nested envelope the CloudEvent under `event.body` is the one renamed."""
+def test_an_unknown_io_type_reaches_a_nested_body_in_its_own_stream() -> None:
+    """In a nested envelope the CloudEvent under `event.body` is the one renamed, to an unknown
+    type of its own stream (a User Audit type here), not a lead activity's."""
     (out,) = anomalies.io("unknown-activity-type", [nested(1)])
-    assert out.envelope["event"]["body"]["type"] == anomalies.UNKNOWN_IO_TYPE
+    unknown = "com.adobe.platform.marketo.audit.user.simulatorunknown"
+    assert (out.envelope["event"]["body"]["type"], out.type) == (unknown, unknown)
     assert "type" not in out.envelope
 
 

@@ -32,6 +32,15 @@ def legacy(kind: str, activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def unknown_io_type(known: str) -> str:
+    """A type no consumer knows, in the family of `known` (its dotted prefix kept): a User Audit
+    or Notification stream gets one of its own kind, which a consumer routing by prefix still
+    receives, rather than a lead activity's."""
+    family = known.rpartition(".")[0]
+    activities = UNKNOWN_IO_TYPE.rpartition(".")[0]
+    return UNKNOWN_IO_TYPE if family in ("", activities) else f"{family}.simulatorunknown"
+
+
 def io(kind: str, events: list[IoEvent]) -> list[IoEvent]:
     """The events of an Adobe I/O delivery with one anomaly."""
     if kind == "reorder":
@@ -40,8 +49,8 @@ def io(kind: str, events: list[IoEvent]) -> list[IoEvent]:
     if kind == "unknown-activity-type" and out:
         first = out[0]
         body = first.envelope.get("event", {}).get("body", first.envelope)
-        body["type"] = UNKNOWN_IO_TYPE
-        out[0] = IoEvent(first.event_id, UNKNOWN_IO_TYPE, first.envelope)
+        body["type"] = unknown = unknown_io_type(str(body.get("type", first.type)))
+        out[0] = IoEvent(first.event_id, unknown, first.envelope)
     elif kind == "unknown-field":
         for event in out:
             event.envelope[UNKNOWN_FIELD.lower()] = "a field this consumer has never seen"
