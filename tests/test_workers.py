@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -202,3 +203,18 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path: Path) -> None:
             break
         deadline.wait(0.1)
     assert all(_gone(pid) for pid in workers)
+
+
+def test_verbose_workers_pass_on_every_attempt_line_marked_with_its_shard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-v` with `--workers`: each worker's attempt lines reach the parent's output, `[1/2] `
+    or `[2/2] ` before each, as many as the merged attempt log has attempts."""
+    (tmp_path / "fleet.yaml").write_text(FLEET)
+    argv = ["replay", str(tmp_path / "fleet.yaml"), "--workers", "2", "-v"]
+    assert main([*argv, "--log", str(tmp_path / "a.jsonl")]) == 0
+    out = capsys.readouterr().out
+    echoed = re.findall(r"^\[([12])/2\] \+\d\d:\d\d:\d\d\.\d{3} \S+: \w+ \(attempt ", out, re.M)
+    log = [orjson.loads(line) for line in (tmp_path / "a.jsonl").read_bytes().splitlines()]
+    assert len(echoed) == sum("outcome" in line for line in log)
+    assert set(echoed) == {"1", "2"}

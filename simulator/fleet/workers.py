@@ -37,6 +37,7 @@ from simulator.fleet.shard import Shard
 
 POLL_SECONDS = 0.2  # how often the parent reads the queue and looks at its workers
 ORPHAN_POLL_SECONDS = 1.0  # how often a worker looks whether its parent is still there
+ECHO_BYTES = 1 << 20  # the most of one worker's output echoed per look (`-v`): memory stays flat
 SEND_SECONDS = 0.5  # how often a worker sends its totals, in real seconds
 
 
@@ -145,7 +146,8 @@ def _worker(target: Target, shard: Shard, directory: Path, status: Any) -> None:
     which passes it on once), what it prints in its directory, its exit code the command's."""
     os.setpgrp()
     _orphan_watch(os.getppid())
-    with (directory / "output.txt").open("w", encoding="utf-8") as output:
+    # Line-buffered: with `-v` the parent echoes each line as it comes (`Echo`).
+    with (directory / "output.txt").open("w", encoding="utf-8", buffering=1) as output:
         sys.stdout = sys.stderr = output
         try:
             code = target(shard, directory, status)
@@ -187,9 +189,11 @@ def run_workers(
     *,
     view: StatusView | None,
     received: Callable[[], int | None],
+    echo: TextIO | None = None,
 ) -> Finished:
     """Start a worker per shard (directory `workdir/shard-I`), show their status until every
-    one has ended, passing the first signal `received()` reports on to each of them once."""
+    one has ended, passing the first signal `received()` reports on to each of them once. With
+    `echo` (`-v`), each worker's lines are passed on to it as they come, marked with its shard."""
     context = multiprocessing.get_context("spawn")
     status = context.Queue()
     processes: dict[Shard, Any] = {}
@@ -202,9 +206,11 @@ def run_workers(
         process.start()
         processes[shard] = process
     finished = Finished()
+    echoed = Echo(workdir, echo)
     try:
         while any(p.is_alive() for p in processes.values()):
             _drain(status, view, timeout=POLL_SECONDS)
+            echoed.look(processes)
             signum = received()
             if signum is not None and finished.signalled is None:
                 finished.signalled = signum
@@ -222,12 +228,47 @@ def run_workers(
         if view is not None:
             view.close()
         status.close()
+    echoed.look(processes, to_the_end=True)
     for shard, process in processes.items():
         process.join()
         finished.codes[shard] = process.exitcode if process.exitcode is not None else 70
         output = workdir / f"shard-{shard.index}" / "output.txt"
         finished.output[shard] = output.read_text(encoding="utf-8") if output.exists() else ""
     return finished
+
+
+@dataclass(slots=True)
+class Echo:
+    """`-v` with `--workers`: each worker prints into its own file; the parent passes on the
+    complete lines written since its last look, `[1/2] ` before each, a bounded read at a time."""
+
+    workdir: Path
+    out: TextIO | None
+    offsets: dict[Shard, int] = field(default_factory=dict)
+
+    def look(self, processes: Mapping[Shard, Any], *, to_the_end: bool = False) -> None:
+        if self.out is None:
+            return
+        for shard in processes:
+            while self._pass_on(shard) and to_the_end:
+                pass
+
+    def _pass_on(self, shard: Shard) -> bool:
+        """Echo what came since the last look; whether a full read was made (more may wait)."""
+        assert self.out is not None
+        path = self.workdir / f"shard-{shard.index}" / "output.txt"
+        if not path.exists():
+            return False
+        with path.open("rb") as output:
+            output.seek(self.offsets.get(shard, 0))
+            chunk = output.read(ECHO_BYTES)
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        if not complete and len(chunk) == ECHO_BYTES:  # one line longer than a read: cut it
+            complete = chunk
+        self.offsets[shard] = self.offsets.get(shard, 0) + len(complete)
+        for line in complete.decode(errors="replace").splitlines():
+            print(f"[{shard}] {line}", file=self.out)
+        return len(chunk) == ECHO_BYTES
 
 
 def _drain(status: Any, view: StatusView | None, *, timeout: float) -> None:
@@ -338,7 +379,12 @@ def play_workers(args: Any, run: Any, handler: Callable[[Any], int], *, out: Tex
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="marketo-sim-w-")))
         view = StatusView(out)
         finished = run_workers(
-            ShardCommand(handler, values), shards, workdir, view=view, received=signals.received
+            ShardCommand(handler, values),
+            shards,
+            workdir,
+            view=view,
+            received=signals.received,
+            echo=out if getattr(args, "verbose", False) else None,
         )
         broken = {s: c for s, c in finished.codes.items() if c not in (0, 1, 130, 143)}
         for shard, code in broken.items():

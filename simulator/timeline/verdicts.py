@@ -51,8 +51,8 @@ def judge(expectations: Sequence[ExpectSpec], facts: Facts) -> list[Verdict]:
 
 IN_ANOTHER_SHARD = "its subscription is in another shard, which judges it"
 SHARD_ENDPOINT = (
-    "a shard's embedded endpoint counts only that shard's pushes: judged by an unsharded run "
-    "(the merged --json sums the counters)"
+    "a shard's embedded endpoint counts only that shard's pushes: judged on the summed counters "
+    "when the shards are merged with the run file (--workers, or merge --run FILE)"
 )
 
 
