@@ -336,6 +336,18 @@ def test_anomalies_validate(kind: str) -> None:
         _valid(name, orjson.loads(io_body(changed, batch=True)), batch=True)
 
 
+def test_a_nested_stream_takes_unknown_types_of_its_own_prefix_only() -> None:
+    """A User Audit event of an unknown component is valid; one typed as a lead activity is
+    not: a consumer routing by the stream's prefix can rely on it."""
+    event = _audit("V2.0", AUDIT_COMPONENTS).io_events(_items(1))[0].envelope
+    body = event["event"]["body"]
+    body["type"] = "com.adobe.platform.marketo.audit.user.simulatorunknown"
+    _valid(AUDIT_FILES["V2.0"], event)
+    body["type"] = anomalies.UNKNOWN_IO_TYPE
+    with pytest.raises(ValidationError):
+        _validator(AUDIT_FILES["V2.0"]).validate(event)
+
+
 def test_the_unknowns_of_the_contract_battery_validate() -> None:
     """Each case of the battery's unknown-types check (an unknown or custom type, component,
     eventAction, subType, an unknown envelope or data field or attribute) is valid."""

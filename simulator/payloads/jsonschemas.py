@@ -343,9 +343,13 @@ def _cloudevent_base(
 ) -> Schema:
     properties: dict[str, Schema] = {
         "specversion": {"const": "1.0"},
-        # Not pinned to the stream's prefix: the unknown-activity-type anomaly sends an
-        # activity type on any stream, and a consumer must take that too.
-        "type": {"type": "string", "description": f"{prefix}<name>"},
+        # Pinned to the stream's prefix, any name after it: an unknown type of the stream (the
+        # unknown-activity-type anomaly's) is one a consumer must take.
+        "type": {
+            "type": "string",
+            "pattern": f"^{re.escape(prefix)}",
+            "description": f"{prefix}<name>",
+        },
         "source": source,
         "time": {
             "type": "string",
