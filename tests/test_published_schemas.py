@@ -302,6 +302,17 @@ def test_every_notification_kind_validates(shape: str) -> None:
     _valid(NOTIFICATION_FILES[shape], batch, batch=True)
 
 
+def test_a_notification_value_of_the_wrong_type_is_refused() -> None:
+    """eventAction values are typed from the catalog: a campaign id given as text is invalid."""
+    kind = next(k for k in NOTIFICATION_KINDS if "campaignId" in k.action_fields)
+    event = _notifications("current", [kind]).io_events(_items(1))[0].envelope
+    _valid(NOTIFICATION_FILES["current"], event)
+    action = event["event"]["body"]["data"]["eventAction"]
+    action["campaignId"] = str(action["campaignId"])
+    with pytest.raises(ValidationError):
+        _validator(NOTIFICATION_FILES["current"]).validate(event)
+
+
 @pytest.mark.parametrize("style", TIME_STYLES)
 def test_every_time_style_validates(style: str) -> None:
     """A nested stream's `time` in any of the styles a stream can be given."""

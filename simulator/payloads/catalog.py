@@ -23,6 +23,9 @@ from simulator.payloads.catalog_tables import (
     UNLISTED,
     UNRESOLVED,
 )
+from simulator.payloads.catalog_tables import (
+    NOTIFICATION_ACTION_TYPES as NOTIFICATION_ACTION_TYPES,  # the catalog's, for its readers
+)
 
 IO_TYPE_PREFIX = "com.adobe.platform.marketo.activity."
 CUSTOM_TYPE_MIN_ID = 100_000
@@ -199,6 +202,8 @@ NOTIFICATION_KINDS: tuple[NotificationKind, ...] = tuple(
     )
     for name, suffix, documented, component_type, sub_type, fields in NOTIFICATIONS
 )
+# Every eventAction key of every kind has its JSON type (`NOTIFICATION_ACTION_TYPES`).
+assert {f for k in NOTIFICATION_KINDS for f in k.action_fields} <= NOTIFICATION_ACTION_TYPES.keys()
 
 _AUDIT_KEYS: dict[str, AuditComponent] = {_squash(c.name): c for c in AUDIT_COMPONENTS}
 _NOTIFICATION_KEYS: dict[str, NotificationKind] = {

@@ -356,3 +356,18 @@ NOTIFICATIONS: tuple[tuple[str, str, bool, str, str, str], ...] = (
         "programId, mailingId"),
 )
 # fmt: on
+
+# The JSON type of each `eventAction` key, whatever the kind: ids are numbers as in the documented
+# examples, a user is its email, serviceNames a list of REST service names (values.py draws them;
+# the published schemas type them from here).
+NOTIFICATION_ACTION_TYPES: dict[str, str] = {
+    "campaignId": "integer",
+    "userId": "string",
+    "programId": "integer",
+    "mailingId": "integer",
+    "leadId": "integer",
+    "dailyQuota": "integer",
+    "percent": "integer",
+    "errorMessage": "string",
+    "serviceNames": "array",
+}

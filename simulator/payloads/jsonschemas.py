@@ -38,6 +38,7 @@ from simulator.payloads.catalog import (
     AUDIT_COMPONENTS,
     AUDIT_TYPE_PREFIX,
     IO_TYPE_PREFIX,
+    NOTIFICATION_ACTION_TYPES,
     NOTIFICATION_KINDS,
     NOTIFICATION_TYPE_PREFIX,
     ActivityType,
@@ -470,7 +471,14 @@ def _notification_data() -> Schema:
 def _notification_kind(kind: NotificationKind, source: str) -> Schema:
     k = kind
     action = _object(
-        {key: {"description": f"the {key} of the {k.name.lower()}"} for key in k.action_fields},
+        {
+            key: {
+                "type": NOTIFICATION_ACTION_TYPES[key],
+                **({"items": _STRING} if NOTIFICATION_ACTION_TYPES[key] == "array" else {}),
+                "description": f"the {key} of the {k.name.lower()}",
+            }
+            for key in k.action_fields
+        },
         k.action_fields,
     )
     return {
