@@ -1,12 +1,19 @@
 """Helpers the test modules share: serve an aiohttp app on 127.0.0.1, hold a port that refuses
-connections, run a test body on the virtual clock."""
+connections, run a test body on the virtual clock, run `marketo-sim` in a child process and read
+its lines as they come."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import queue
 import socket
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -54,3 +61,66 @@ def virtual(test: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]
         return run_virtual(test(*args, **kwargs))
 
     return wrapper
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD_WAIT = 30.0  # real seconds: a bound on each wait for a child's line, never a timing
+
+
+class Child:
+    """A `python -m simulator ...` process; a thread reads its output (stdout and stderr) line
+    by line as it comes, so a test waits for a line without blocking on the pipe."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def until(self, found: Callable[[str], bool]) -> list[str]:
+        """The lines up to and including the first one `found` accepts (AssertionError if the
+        output ends first; each line waited for at most CHILD_WAIT seconds)."""
+        seen: list[str] = []
+        while (line := self._lines.get(timeout=CHILD_WAIT)) is not None:
+            seen.append(line)
+            if found(line):
+                return seen
+        raise AssertionError(f"the output ended without the line looked for: {seen}")
+
+    def rest(self) -> list[str]:
+        """Every line still to come, until the output ends."""
+        lines = []
+        while (line := self._lines.get(timeout=CHILD_WAIT)) is not None:
+            lines.append(line)
+        return lines
+
+
+@contextlib.contextmanager
+def simulator_process(cwd: Path, *argv: str, env: Mapping[str, str] = {}) -> Iterator[Child]:
+    """`marketo-sim ARGV` (this checkout's) in `cwd`, with `env` added; stopped (SIGTERM, then
+    SIGKILL) if it is still running when the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", *argv],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield Child(process)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=CHILD_WAIT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=CHILD_WAIT)
+        assert process.stdout is not None
+        process.stdout.close()

@@ -13,12 +13,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import queue
 import re
 import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +23,7 @@ from typing import Any
 import orjson
 import pytest
 import yaml
-from loopback import refusing_port
+from loopback import refusing_port, simulator_process
 
 from simulator.cli import main
 from simulator.control.ctl import step_of
@@ -37,7 +33,6 @@ from simulator.runfile.scenario import load_run
 from simulator.shell.clock import run_virtual, stopwatch
 from simulator.timeline.replay import replay
 
-ROOT = Path(__file__).resolve().parent.parent
 WAIT = 30.0  # real seconds: a bound on each wait, never a timing
 TOKEN = "ctl-test-token"
 SPEED = "15"
@@ -105,58 +100,31 @@ def steered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Steered]:
     burst of 200 fails and is retried until the endpoint is normal again; a refused step."""
     tmp = tmp_path_factory.mktemp("ctl")
     (tmp / "run.yaml").write_text(RUN)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CTL_TEST_TOKEN": TOKEN}
     argv = ["run", "run.yaml", "--speed", SPEED, "--control-port", "0"]
     argv += ["--log", "log.jsonl", "--record-scenario", "out.yaml"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", *argv],
-        cwd=tmp,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_read, args=(process, lines), daemon=True).start()
     os.environ["CTL_TEST_TOKEN"] = TOKEN
     try:
-        stdout = []
-        while (line := lines.get(timeout=WAIT)) is not None:
-            stdout.append(line)
-            if line.startswith("control: "):
-                break
-        url = stdout[-1].split()[1].rstrip(";")
-        answers = {}
-        when(url, lambda d: quiet(d, 3.0))
-        answers["burst"] = ctl(url, "burst", "leads", "300")
-        when(url, lambda d: quiet(d, 8.0))
-        answers["outage"] = ctl(url, "endpoint", "status=503")
-        answers["burst2"] = ctl(url, "burst", "leads", "200")
-        when(url, lambda d: d["subscriptions"][0]["state"] == "retrying")
-        at = status(url)["now"]
-        when(url, lambda d: quiet(d, at + 4.0))
-        answers["normal"] = ctl(url, "endpoint", "normal")
-        answers["refused"] = ctl(url, "enable", "leads")
-        answers["no token"] = ctl(url, "status", token=False)
-        code = process.wait(timeout=WAIT)
-        while (line := lines.get(timeout=WAIT)) is not None:
-            stdout.append(line)
+        with simulator_process(tmp, *argv, env={"CTL_TEST_TOKEN": TOKEN}) as child:
+            stdout = child.until(lambda line: line.startswith("control: "))
+            url = stdout[-1].split()[1].rstrip(";")
+            answers = {}
+            when(url, lambda d: quiet(d, 3.0))
+            answers["burst"] = ctl(url, "burst", "leads", "300")
+            when(url, lambda d: quiet(d, 8.0))
+            answers["outage"] = ctl(url, "endpoint", "status=503")
+            answers["burst2"] = ctl(url, "burst", "leads", "200")
+            when(url, lambda d: d["subscriptions"][0]["state"] == "retrying")
+            at = status(url)["now"]
+            when(url, lambda d: quiet(d, at + 4.0))
+            answers["normal"] = ctl(url, "endpoint", "normal")
+            answers["refused"] = ctl(url, "enable", "leads")
+            answers["no token"] = ctl(url, "status", token=False)
+            code = child.process.wait(timeout=WAIT)
+            stdout += child.rest()
         log = [orjson.loads(line) for line in (tmp / "log.jsonl").read_bytes().splitlines()]
         yield Steered(url, code, stdout, log, tmp / "out.yaml", answers)
     finally:
         os.environ.pop("CTL_TEST_TOKEN", None)
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=WAIT)
-        assert process.stdout is not None
-        process.stdout.close()
-
-
-def _read(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.put(line.rstrip("\n"))
-    lines.put(None)
 
 
 # -- done when: a burst and an outage applied through ctl show in the log and the live view --------
@@ -343,35 +311,17 @@ def test_an_interrupted_run_still_writes_its_recording(tmp_path: Path) -> None:
     """SIGINT ends the run with exit 130 and the recording written: the step applied, and the
     run's end where it was stopped."""
     (tmp_path / "run.yaml").write_text(RUN.replace("duration: 40s", "duration: 1h"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CTL_TEST_TOKEN": TOKEN}
     argv = ["run", "run.yaml", "--speed", SPEED, "--control-port", "0"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", *argv, "--record-scenario", "out.yaml"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    try:
-        line = ""
-        for line in process.stdout:  # bounded: the run prints its control URL among its first
-            if line.startswith("control: "):
-                break
-        url = line.split()[1].rstrip(";")
+    argv += ["--record-scenario", "out.yaml"]
+    with simulator_process(tmp_path, *argv, env={"CTL_TEST_TOKEN": TOKEN}) as child:
+        url = child.until(lambda line: line.startswith("control: "))[-1].split()[1].rstrip(";")
         os.environ["CTL_TEST_TOKEN"] = TOKEN
         try:
             assert ctl(url, "burst", "leads", "9")[0] == 0
         finally:
             os.environ.pop("CTL_TEST_TOKEN", None)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=WAIT) == 130
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=WAIT)
-        process.stdout.close()
+        child.process.send_signal(signal.SIGINT)
+        assert child.process.wait(timeout=WAIT) == 130
     text = (tmp_path / "out.yaml").read_text()
     assert "(interrupted by SIGINT at " in text
     data = yaml.safe_load(text)

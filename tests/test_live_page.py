@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
-import subprocess
-import sys
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loopback import simulator_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists() and not os.environ.get("CI"):
@@ -32,7 +29,6 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  #
 
 from simulator.reports.chartdata import STATE_COLOURS  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 WAIT = 30.0  # seconds: a bound on each wait, never a timing
 TOKEN = "page-test-token"
 # Chromium from Debian, never Playwright's own download, and nothing that reaches the network.
@@ -69,42 +65,14 @@ def control(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A running `marketo-sim run --control-port 0`; yields its control URL (ending in /)."""
     folder = tmp_path_factory.mktemp("live")
     (folder / "run.yaml").write_text(RUN)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "PAGE_TEST_TOKEN": TOKEN}
     argv = ["run", "run.yaml", "--speed", "10", "--control-port", "0"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", *argv],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        yield _control_url(lines)
-    finally:
-        process.terminate()
-        process.wait(timeout=WAIT)
-        assert process.stdout is not None
-        process.stdout.close()
-
-
-def _control_url(lines: queue.Queue[str | None]) -> str:
-    """The control URL the run prints at its start."""
-    seen = []
-    while (line := lines.get(timeout=WAIT)) is not None:
-        seen.append(line)
-        if found := re.search(r"control\D*?(http://127\.0\.0\.1:\d+)/?", line):
-            return f"{found.group(1)}/"
-    raise AssertionError(f"the run ended without printing its control URL: {seen}")
+    env = {"COLUMNS": "200", "PAGE_TEST_TOKEN": TOKEN}
+    with simulator_process(folder, *argv, env=env) as child:
+        found = re.compile(r"control\D*?(http://127\.0\.0\.1:\d+)/?")
+        line = child.until(lambda text: found.search(text) is not None)[-1]
+        match = found.search(line)
+        assert match is not None
+        yield f"{match.group(1)}/"
 
 
 @pytest.fixture(scope="module")
