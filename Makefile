@@ -9,6 +9,14 @@ STAMP := $(VENV)/.installed
 # uv installs the dependencies (downloads in parallel, compiles in parallel): about 10 s where
 # pip took over a minute, most of a CI run's set-up. pip only brings uv in, and installs the
 # same itself where uv cannot (uv reads no pip.conf: an index set only there).
+# uv reads its own variables: an index or a wheel folder given to pip by the environment serves
+# uv too.
+ifneq ($(PIP_INDEX_URL),)
+export UV_INDEX_URL ?= $(PIP_INDEX_URL)
+endif
+ifneq ($(PIP_FIND_LINKS),)
+export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
+endif
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv \
