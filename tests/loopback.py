@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,19 +20,69 @@ from typing import Any
 from aiohttp import web
 
 from simulator.shell.clock import run_virtual
+from simulator.shell.servers import serve_on_loopback
 
 
 @contextlib.asynccontextmanager
 async def served(app: web.Application, *, slash: bool = True) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 (a free port); yields its base URL (`slash`: ending in /)."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    """Serve `app` on 127.0.0.1 (a free port) as the simulator serves its own servers, its
+    requests held for the virtual clock; yields its base URL (`slash`: ending in /)."""
+    runner, url = await serve_on_loopback(app, what="the test's app")
     try:
-        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        yield f"{url}/" if slash else url
+        yield url if slash else url.rstrip("/")
     finally:
         await runner.cleanup()
+
+
+class SlowRelay:
+    """A TCP relay on 127.0.0.1, in threads, that hands every chunk on `delay` real seconds late
+    in either direction: bytes on their way outside the event loop, as a loaded kernel keeps
+    loopback bytes. `with SlowRelay(port, delay) as url:`; each connection ends when either
+    side closes, and the relay closes them all when the block ends."""
+
+    def __init__(self, port: int, delay: float) -> None:
+        self._target = ("127.0.0.1", port)
+        self._delay = delay
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._sockets: list[socket.socket] = [self._listener]
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> str:
+        self._start(self._accept)
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/"
+
+    def __exit__(self, *exc_info: object) -> None:
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _start(self, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # the relay closed
+            upstream = socket.create_connection(self._target)
+            self._sockets += [client, upstream]
+            self._start(self._pipe, client, upstream)
+            self._start(self._pipe, upstream, client)
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := source.recv(65_536):
+                # The kernel's hand-over, late: real time in a thread, outside any event loop.
+                time.sleep(self._delay)  # noqa: TID251
+                sink.sendall(chunk)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from simulator.core.outcome import Outcome, OutcomeKind
 from simulator.endpoint.routing import Receiver
 from simulator.errors import ConfigError
 from simulator.shell.faketransport import FakeTransport, Request
+from simulator.shell.transit import transit
 from simulator.shell.transport import (
     HttpTransport,
     describe,
@@ -277,7 +278,10 @@ class Scripted:
                 if step == "partial":
                     writer.write(b"HTTP/1.1 2")
                 elif step == "hang":
-                    await reader.read()  # until the client gives up and closes
+                    # Held, as the simulator's own servers hold what they handle: the virtual
+                    # clock waits for bytes on their way, not for a server that never answers.
+                    with transit().holding():
+                        await reader.read()  # until the client gives up and closes
                 break
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

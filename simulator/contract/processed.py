@@ -16,6 +16,7 @@ import aiohttp
 import orjson
 
 from simulator.errors import SimulatorError
+from simulator.shell.transit import transit
 
 PROCESSED_TIMEOUT = 10.0  # seconds for one read
 MAX_PROCESSED_BYTES = 32 * 1024 * 1024
@@ -57,23 +58,27 @@ class ProcessedUrl:
     async def read(self) -> list[str]:
         if self._session is None:
             self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
-        timeout = aiohttp.ClientTimeout(total=PROCESSED_TIMEOUT)
         try:
-            async with self._session.get(
-                self.where, allow_redirects=False, timeout=timeout
-            ) as response:
-                if response.status != 200:
-                    raise ProbeError(f"GET {self.where} answered HTTP {response.status}")
-                data = bytearray()
-                async for chunk in response.content.iter_chunked(65_536):
-                    data += chunk
-                    if len(data) > MAX_PROCESSED_BYTES:
-                        raise ProbeError(f"GET {self.where}: over {MAX_PROCESSED_BYTES} bytes")
+            with transit().carrying():
+                data = await self._get()
         except TimeoutError:
             raise ProbeError(f"GET {self.where}: no answer in {PROCESSED_TIMEOUT:g}s") from None
         except (aiohttp.ClientError, OSError) as exc:
             raise ProbeError(f"GET {self.where} failed: {exc.__class__.__name__}") from None
         return parse_processed(bytes(data))
+
+    async def _get(self) -> bytearray:
+        assert self._session is not None
+        timeout = aiohttp.ClientTimeout(total=PROCESSED_TIMEOUT)
+        async with self._session.get(self.where, allow_redirects=False, timeout=timeout) as answer:
+            if answer.status != 200:
+                raise ProbeError(f"GET {self.where} answered HTTP {answer.status}")
+            data = bytearray()
+            async for chunk in answer.content.iter_chunked(65_536):
+                data += chunk
+                if len(data) > MAX_PROCESSED_BYTES:
+                    raise ProbeError(f"GET {self.where}: over {MAX_PROCESSED_BYTES} bytes")
+        return data
 
     async def close(self) -> None:
         if self._session is not None:

@@ -85,7 +85,9 @@ class ControlServer:
 
     async def start(self, port: int = 0) -> str:
         """Listen on 127.0.0.1:`port` (0: any free port); the base URL."""
-        self._runner, url = await serve_on_loopback(self.app, port=port, what="the control API")
+        self._runner, url = await serve_on_loopback(
+            self.app, port=port, what="the control API", counted=False
+        )
         self.url = url
         return url
 

@@ -37,6 +37,7 @@ from simulator.endpoint.faults import Draws, Faults, drop_connection, misbehavio
 from simulator.endpoint.received import Stats
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
+from simulator.shell.transit import transit
 
 __all__ = ["FaultProxy"]
 
@@ -182,11 +183,12 @@ class FaultProxy:
         target = self.upstream.update_query(request.query) if request.query else self.upstream
         headers = _end_to_end(request.headers)
         try:
-            async with self._session.request(
-                request.method, target, headers=headers, data=body, allow_redirects=False
-            ) as answer:
-                content = await answer.content.read(self._max_response)
-                status, kept = answer.status, _end_to_end(answer.headers)
+            with transit().carrying():
+                async with self._session.request(
+                    request.method, target, headers=headers, data=body, allow_redirects=False
+                ) as answer:
+                    content = await answer.content.read(self._max_response)
+                    status, kept = answer.status, _end_to_end(answer.headers)
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             self._say(at, f"{request.method} consumer unreachable ({type(exc).__name__}): dropped")
             return drop_connection(request)

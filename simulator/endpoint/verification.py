@@ -40,6 +40,7 @@ from simulator.payloads.signing import (
     is_key_path,
     verify_signature,
 )
+from simulator.shell.transit import transit
 
 __all__ = [
     "KEYS_CACHED",
@@ -228,11 +229,12 @@ class Verifier:
         self._stats.key_fetches += 1
         timeout = aiohttp.ClientTimeout(total=KEY_FETCH_TIMEOUT)
         try:
-            async with self._client().get(
-                self._key_base_url + path, allow_redirects=False, timeout=timeout
-            ) as response:
-                status: int | str = response.status
-                pem = await _read_bounded(response, MAX_KEY_BYTES) if status == 200 else None
+            with transit().carrying():
+                async with self._client().get(
+                    self._key_base_url + path, allow_redirects=False, timeout=timeout
+                ) as response:
+                    status: int | str = response.status
+                    pem = await _read_bounded(response, MAX_KEY_BYTES) if status == 200 else None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             status, pem = type(exc).__name__, None
         if pem is None:
@@ -258,8 +260,11 @@ class Verifier:
             return
         timeout = aiohttp.ClientTimeout(total=VALIDATION_TIMEOUT)
         try:
-            async with self._client().get(url, allow_redirects=False, timeout=timeout) as response:
-                status: int | str = response.status
+            with transit().carrying():
+                async with self._client().get(
+                    url, allow_redirects=False, timeout=timeout
+                ) as response:
+                    status: int | str = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             status = type(exc).__name__
         if isinstance(status, int) and 200 <= status < 300:

@@ -4,10 +4,11 @@ Thin on purpose: a lane asks its pure machine (`simulator.core`) what to do, doe
 network, and tells the machine the outcome. Real time enters the simulator here, in `clock`.
 
 May import: `simulator.core`, `simulator.payloads`, `simulator.errors`, asyncio and aiohttp.
-Offers: `clock` (the `Clock` protocol; real, scaled and virtual time), `transport` (POST with
-the 20 s timeout, as an `Outcome`), `faketransport` (a transport that asks a handler function,
-for tests), `auth` (tokens and OAuth), `engine` (the push loop, the `Lane` protocol and the legacy
-lane), `iolane` (the Adobe I/O lane), `publisher` (the producer-side I/O service), `servers`
-(loopback start-up, the control routes' token check), `signals` (SIGINT and SIGTERM for every
-command), `pipes` (standard output for pipes: a closed reader, `-` as a file).
+Offers: `clock` (the `Clock` protocol; real, scaled and virtual time), `transit` (the virtual
+clock's wait for our own bytes on their way), `transport` (POST with the 20 s timeout, as an
+`Outcome`), `faketransport` (a transport that asks a handler function, for tests), `auth` (tokens
+and OAuth), `engine` (the push loop, the `Lane` protocol and the legacy lane), `iolane` (the Adobe
+I/O lane), `publisher` (the producer-side I/O service), `servers` (loopback start-up, the control
+routes' token check), `signals` (SIGINT and SIGTERM for every command), `pipes` (standard output for
+pipes: a closed reader, `-` as a file).
 """

@@ -12,8 +12,9 @@ clock for all of them at once:
           fires after a third of a real second;
 * virtual a `looptime` loop: time stands still while anything can run and jumps straight to the
           next timer when the loop is idle. Sockets on 127.0.0.1 in the same loop (the embedded
-          dev endpoint) are polled before every jump, so a push over loopback completes at the
-          simulated instant it started, plus the latency the endpoint simulates.
+          dev endpoint) are polled before every jump, and a jump waits for the bytes of our
+          own requests still in the kernel (`transit`), so a push over loopback completes at
+          the simulated instant it started, plus the latency the endpoint simulates.
 
 `LoopClock` maps loop time to simulated seconds since the start of the run, and those to the
 simulated wall time that payloads and logs show; `Clock` is what the engine, the lanes and the
@@ -29,6 +30,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from simulator.shell.transit import hold_jumps
 
 if TYPE_CHECKING:
     from _typeshed import FileDescriptorLike
@@ -157,7 +160,12 @@ def loop_factory(mode: ClockMode, speed: float = 1.0) -> Callable[[], asyncio.Ab
         # the top: it imports pytest, a fifth of a second that a real-clock run need not wait.
         import looptime
 
-        return lambda: looptime.new_event_loop(start=0.0, noop_cycles=42)
+        def virtual_loop() -> asyncio.AbstractEventLoop:
+            loop = looptime.new_event_loop(start=0.0, noop_cycles=42)
+            hold_jumps(loop)  # and none while our own bytes are still on their way
+            return loop
+
+        return virtual_loop
     if mode is ClockMode.SCALED and speed != 1.0:
         # Not uvloop either: libuv keeps its timers in real milliseconds, with no selector whose
         # waits could be scaled, so a loop time running `speed` times faster cannot drive them.

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from yarl import URL
 
 from simulator.errors import ConfigError
+from simulator.shell.transit import transit
 
 
 async def serve_on_loopback(
@@ -25,16 +26,22 @@ async def serve_on_loopback(
     port: int = 0,
     *,
     what: str = "the server",
+    counted: bool = True,
     **options: Any,
 ) -> tuple[web.AppRunner, str]:
     """Start `app` on host:port (port 0: any free one); returns the runner and the base URL.
-    `options` go to aiohttp's request handler (`keepalive_timeout`, `logger`)."""
+    `counted` holds each request while it is handled (`transit`): what our own clients send
+    here, the virtual clock waits for; a server of people's requests (the control API, whose
+    live page streams) is left out. `options` go to aiohttp's request handler
+    (`keepalive_timeout`, `logger`)."""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback:
         raise ConfigError(f"host {host!r}: {what} only binds a loopback IP address")
+    if counted and not app.middlewares.frozen:
+        app.middlewares.insert(0, _holding)
     runner = web.AppRunner(
         app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0, **options
     )
@@ -49,6 +56,20 @@ async def serve_on_loopback(
         raise
     bound = runner.addresses[0][1]
     return runner, str(URL.build(scheme="http", host=host, port=bound, path="/"))
+
+
+@web.middleware
+async def _holding(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Read the request whole, then hold it while the handler runs (`Transit.holding`). A body
+    the handler would refuse as too large, or one of unknown length, is left to the handler:
+    reading part of it here would leave the handler the rest as if it were all."""
+    length = request.content_length
+    if length is not None and length <= request.client_max_size:
+        await request.read()  # aiohttp keeps it: the handler's read() returns the same bytes
+    with transit().holding():
+        return await handler(request)
 
 
 CONTROL_REFUSED = "the control routes need the token: Authorization: Bearer <token>"

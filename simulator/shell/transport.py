@@ -35,6 +35,7 @@ import aiohttp
 
 from simulator.core.outcome import Outcome, OutcomeKind, classify_status
 from simulator.errors import ConfigError
+from simulator.shell.transit import transit
 
 
 class Transport(Protocol):
@@ -156,18 +157,19 @@ class HttpTransport:
         while True:
             request = SimpleNamespace(reused=False, answered=False)  # what the attempt met
             try:
-                async with self.session.request(
-                    method,
-                    url,
-                    headers=dict(headers),
-                    allow_redirects=False,
-                    timeout=_timeout(started + timeout - loop.time()),
-                    data=body,
-                    trace_request_ctx=request,
-                ) as response:
-                    request.answered = True
-                    answer = await _read_bounded(response, self.max_response_bytes)
-                    status = response.status
+                with transit(loop).carrying():
+                    async with self.session.request(
+                        method,
+                        url,
+                        headers=dict(headers),
+                        allow_redirects=False,
+                        timeout=_timeout(started + timeout - loop.time()),
+                        data=body,
+                        trace_request_ctx=request,
+                    ) as response:
+                        request.answered = True
+                        answer = await _read_bounded(response, self.max_response_bytes)
+                        status = response.status
             except TimeoutError:
                 return timed_out(timeout, loop.time() - started), b""
             except (aiohttp.ClientError, ssl.SSLError, OSError) as exc:
@@ -188,14 +190,15 @@ class HttpTransport:
         timeout: float,
     ) -> tuple[int, bytes]:
         """POST a form and return status and (bounded) body; raises `aiohttp.ClientError`."""
-        async with self.session.post(
-            url,
-            data=dict(fields),
-            headers=dict(headers),
-            allow_redirects=False,
-            timeout=_timeout(timeout),
-        ) as response:
-            return response.status, await _read_bounded(response, self.max_response_bytes)
+        with transit().carrying():
+            async with self.session.post(
+                url,
+                data=dict(fields),
+                headers=dict(headers),
+                allow_redirects=False,
+                timeout=_timeout(timeout),
+            ) as response:
+                return response.status, await _read_bounded(response, self.max_response_bytes)
 
 
 def _reuse_tracing() -> aiohttp.TraceConfig:

@@ -9,12 +9,14 @@ uvicorn comes with the `[pytest]` extra and is imported only when an ASGI app is
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from simulator.errors import ConfigError
+from simulator.shell.transit import transit
 
 # The ASGI 3 interface: app(scope, receive, send).
 Scope = MutableMapping[str, Any]
@@ -51,7 +53,7 @@ async def serve_asgi(app: AsgiApp, *, what: str = "the consumer app") -> tuple[A
             + INSTALL
         ) from None
     config = uvicorn.Config(
-        app,
+        holding(app),
         host="127.0.0.1",
         port=0,
         lifespan="auto",
@@ -71,3 +73,37 @@ async def serve_asgi(app: AsgiApp, *, what: str = "the consumer app") -> tuple[A
     served = AsgiServer(server)
     port = server.servers[0].sockets[0].getsockname()[1]
     return served, f"http://127.0.0.1:{port}/"
+
+
+def holding(app: AsgiApp) -> AsgiApp:
+    """`app`, receiving each request whole before it is called and holding it until its answer
+    is sent (`Transit.holding`): the virtual clock waits for what is on its way, not for what
+    the app does. The body is read here only as the producer sent it (bounded by what it sends)."""
+
+    async def held(
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        received = [await receive()]
+        while received[-1]["type"] == "http.request" and received[-1].get("more_body"):
+            received.append(await receive())
+        queued = iter(received)
+        with contextlib.ExitStack() as hold:
+            hold.enter_context(transit().holding())
+
+            async def replay() -> Message:
+                message = next(queued, None)
+                return message if message is not None else await receive()
+
+            async def answer(message: Message) -> None:
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    hold.close()  # answered: what is left is on its way back
+                await send(message)
+
+            await app(scope, replay, answer)
+
+    return held

@@ -28,6 +28,7 @@ from simulator.runfile.scenario import RunSpec, load_run, parse_run
 from simulator.shell.clock import VIRTUAL_EPOCH, Clock
 from simulator.shell.engine import Engine, Lane
 from simulator.shell.servers import serve_on_loopback
+from simulator.shell.transit import hold_jumps
 from simulator.testing.asgi import AsgiApp, serve_asgi
 from simulator.testing.attempts import AttemptLog
 from simulator.timeline.director import Director
@@ -305,6 +306,7 @@ async def launch(
             "to serve the consumer in the test's loop"
         )
     if virtual:
+        hold_jumps(asyncio.get_running_loop())  # looptime's plugin made this loop, not we
         await _whole_second()
     served: Served | None = None
     runner: Runner | None = None

@@ -29,6 +29,7 @@ from simulator.runfile.scenario import step_problem
 from simulator.runfile.steps import StepSpec
 from simulator.shell.clock import Clock
 from simulator.shell.engine import Engine, Lane
+from simulator.shell.transit import transit
 
 if TYPE_CHECKING:  # the embedded endpoint and its fault proxy load only in runs that use them
     from simulator.endpoint.proxy import FaultProxy
@@ -278,10 +279,11 @@ class Director:
         headers = {"Authorization": "Bearer marketo-sim", "x-api-key": "marketo-sim"}
         async with aiohttp.ClientSession() as session:
             while url is not None:
-                async with session.get(url, headers=headers) as response:
-                    if response.status != 200:
-                        return
-                    page = await response.json()
+                with transit().carrying():
+                    async with session.get(url, headers=headers) as response:
+                        if response.status != 200:
+                            return
+                        page = await response.json()
                     self.backfilled[name] = self.backfilled.get(name, 0) + len(page["events"])
                     url = str(response.links["next"]["url"]) if "next" in response.links else None
 

@@ -1,0 +1,121 @@
+"""Bytes on their way: the virtual clock does not jump while our own requests are in the kernel.
+
+On the virtual clock (a `looptime` loop) time jumps to the next timer as soon as the loop has
+nothing to do. A push to a server in the same loop (the dev endpoint, a fault proxy, a test's
+app, the publisher's key and journal routes) crosses the kernel's loopback twice, and on a
+loaded machine the kernel may hand the bytes over milliseconds later (softirq work deferred to
+`ksoftirqd`). looptime's no-op cycles wait about a tenth of a millisecond; then time jumped, at
+worst to the push's own 20 s timeout, and a replay differed from the same replay on an idle
+machine (CI saw a burst half acknowledged).
+
+So every request of ours is counted twice, and time may jump only while the counts agree:
+* `carried`: requests our clients have begun and whose answer they have not read whole yet
+  (`Transit.carrying`, around each client exchange);
+* `held`: requests our servers have read whole and not answered yet (`Transit.holding`, which
+  `serve_on_loopback`'s middleware and the ASGI wrapper apply).
+A request carried but not held has bytes on their way: to its server, or its answer back. While
+one has, `hold_jumps`' select waits for them in real time, `HOLD_STEP` at a time and at most
+`HOLD_STEPS` times, before looptime may move the clock. A handler that sleeps (an endpoint's
+latency, a slow consumer) holds its request, so virtual waits still jump at once. On an idle
+machine the bytes are there before the loop ever idles, and nothing waits.
+
+Not covered: requests a test's own app makes to our servers (the app's client is not ours), for
+instance its public-key fetch from the publisher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import selectors
+import weakref
+from collections.abc import Callable, Iterator
+
+HOLD_STEP = 0.002  # real seconds per wait for bytes on their way
+# Waits per jump at most (2 s in all): far beyond any loopback hand-over seen under load, short
+# enough that a peer outside the loop (which the virtual clock cannot follow) only slows it.
+HOLD_STEPS = 1000
+
+
+class Transit:
+    """The requests of ours under way in one event loop (see the module's docstring)."""
+
+    __slots__ = ("carried", "gated", "held")
+
+    def __init__(self) -> None:
+        self.carried = 0  # begun by our clients, answer not read whole
+        self.held = 0  # read whole by our servers, not answered yet
+        self.gated = False  # `hold_jumps` watches this loop
+
+    @property
+    def moving(self) -> bool:
+        """Some request of ours has bytes between its client and its server."""
+        return self.carried > self.held
+
+    @contextlib.contextmanager
+    def carrying(self) -> Iterator[None]:
+        """Around a client's exchange: from before it connects until it has read the answer."""
+        self.carried += 1
+        try:
+            yield
+        finally:
+            self.carried -= 1
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[None]:
+        """Around a server's handling, from the request read whole until the answer is made."""
+        self.held += 1
+        try:
+            yield
+        finally:
+            self.held -= 1
+
+
+_TRANSITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Transit] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def transit(loop: asyncio.AbstractEventLoop | None = None) -> Transit:
+    """The running loop's (or `loop`'s) counts; counting costs nothing where no gate reads them."""
+    loop = loop if loop is not None else asyncio.get_running_loop()
+    found = _TRANSITS.get(loop)
+    if found is None:
+        found = _TRANSITS[loop] = Transit()
+    return found
+
+
+def hold_jumps(loop: asyncio.AbstractEventLoop) -> None:
+    """Make the virtual loop `loop` wait for our bytes on their way before its time jumps.
+
+    looptime replaces its selector's `select` with one that polls and then moves time; this
+    wraps that one. asyncio asks for a timeout of 0 while callbacks are ready, so only an idle
+    loop, about to jump, ever waits. Idempotent."""
+    counts = transit(loop)
+    if counts.gated:
+        return
+    counts.gated = True
+    # asyncio's selector loops keep their selector here; looptime patches the same attribute.
+    selector: selectors.BaseSelector = loop._selector  # type: ignore[attr-defined]
+    jump = selector.select
+    # The selector class's own select: it only ever waits in real time.
+    poll: Callable[[float | None], list[tuple[selectors.SelectorKey, int]]] = type(
+        selector
+    ).select.__get__(selector)
+
+    def select(timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if timeout != 0 and counts.moving:
+            _wait_for_bytes(poll, counts)
+        # Level-triggered: what the wait saw ready, looptime's own poll sees again, and then it
+        # runs it instead of moving time.
+        return jump(timeout)
+
+    selector.select = select  # type: ignore[method-assign]
+
+
+def _wait_for_bytes(
+    poll: Callable[[float | None], list[tuple[selectors.SelectorKey, int]]], counts: Transit
+) -> None:
+    for _ in range(HOLD_STEPS):
+        if poll(HOLD_STEP) or not counts.moving:
+            return

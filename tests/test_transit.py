@@ -1,0 +1,138 @@
+"""The virtual clock waits for our own requests' bytes still on their way (`shell.transit`).
+
+A loaded machine can hand loopback bytes over milliseconds late; time then jumped meanwhile, at
+worst to the request's own timeout. Here a relay in threads (`SlowRelay`) holds every chunk
+30 ms of real time, far past looptime's no-op cycles: without the wait every push below times out
+after 20 simulated seconds. With it, each answer comes at the simulated instant the server gave
+it, and what a server does on the virtual clock (sleeping, hanging) still takes no real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from aiohttp import web
+from loopback import SlowRelay, served, virtual
+from yarl import URL
+
+from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.shell import transit
+from simulator.shell.transport import HttpTransport
+from simulator.testing.asgi import serve_asgi
+
+DELAY = 0.03  # real seconds the relay holds each chunk
+LATENCY = 0.25  # simulated seconds the server takes to answer
+BIG = b'{"activities": [' + b'{"id": 1},' * 40_000 + b"{}]}"  # 400 kB: many chunks
+
+
+def answering_after(latency: float) -> web.Application:
+    async def push(request: web.Request) -> web.Response:
+        await request.read()
+        await asyncio.sleep(latency)
+        return web.Response(status=200)
+
+    app = web.Application(client_max_size=1024**2)
+    app.router.add_post("/", push)
+    return app
+
+
+@asynccontextmanager
+async def relayed(app: web.Application) -> AsyncIterator[str]:
+    """`app` served in the loop, reached through the slow relay."""
+    async with served(app) as url:
+        port = URL(url).port
+        assert port is not None
+        with SlowRelay(port, DELAY) as relay:
+            yield relay
+
+
+async def push(url: str, body: bytes = b"{}") -> Outcome:
+    """One push with the contract's 20 s timeout."""
+    async with HttpTransport() as client:
+        return await client.post(url, body, {"Content-Type": "application/json"}, timeout=20.0)
+
+
+@virtual
+async def test_a_push_whose_bytes_come_late_is_answered_at_the_servers_instant() -> None:
+    async with relayed(answering_after(LATENCY)) as url:
+        outcome = await push(url)
+    assert (outcome.kind, outcome.status, outcome.latency) == (OutcomeKind.SUCCESS, 200, LATENCY)
+
+
+@virtual
+async def test_a_body_of_many_late_chunks_is_answered_at_the_servers_instant() -> None:
+    async with relayed(answering_after(LATENCY)) as url:
+        outcome = await push(url, BIG)
+    assert (outcome.kind, outcome.latency) == (OutcomeKind.SUCCESS, LATENCY)
+
+
+@virtual
+async def test_pushes_on_one_kept_alive_connection_all_come_back_at_their_instants() -> None:
+    async with relayed(answering_after(LATENCY)) as url, HttpTransport() as client:
+        outcomes = [await client.post(url, b"{}", {}, timeout=20.0) for _ in range(5)]
+    assert [o.latency for o in outcomes] == [LATENCY] * 5
+
+
+@virtual
+async def test_a_server_that_sleeps_past_the_timeout_still_times_out_at_20_s() -> None:
+    async with relayed(answering_after(25.0)) as url:
+        outcome = await push(url)
+    assert (outcome.kind, outcome.latency) == (OutcomeKind.TIMEOUT, 20.0)
+
+
+@virtual
+async def test_an_asgi_app_is_waited_for_like_an_aiohttp_one() -> None:
+    async def app(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def, type-arg]
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        while (await receive()).get("more_body"):
+            pass
+        await asyncio.sleep(LATENCY)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    server, url = await serve_asgi(app)
+    try:
+        port = URL(url).port
+        assert port is not None
+        with SlowRelay(port, DELAY) as relay:
+            outcome = await push(relay, BIG)
+    finally:
+        await server.cleanup()
+    assert (outcome.kind, outcome.latency) == (OutcomeKind.SUCCESS, LATENCY)
+
+
+@virtual
+async def test_the_counts_are_even_once_every_exchange_has_ended() -> None:
+    async with relayed(answering_after(LATENCY)) as url:
+        await push(url, BIG)
+        await push(url)
+    counts = transit.transit()
+    assert (counts.carried, counts.held) == (0, 0)
+
+
+def test_the_wait_is_bounded_when_the_answer_never_comes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A peer outside the loop that never answers: each jump waits a bounded number of steps,
+    then the clock moves on and the push times out on simulated time."""
+    monkeypatch.setattr(transit, "HOLD_STEPS", 5)
+
+    @virtual
+    async def body() -> Outcome:
+        # It listens, so the kernel completes connections and buffers requests; never accepts.
+        with (
+            socket.create_server(("127.0.0.1", 0)) as silent,
+            SlowRelay(silent.getsockname()[1], DELAY) as relay,
+        ):
+            return await push(relay)
+
+    outcome = body()
+    assert (outcome.kind, outcome.latency) == (OutcomeKind.TIMEOUT, 20.0)
