@@ -17,6 +17,7 @@ import orjson
 
 from simulator.errors import SimulatorError
 from simulator.shell.transit import transit
+from simulator.shell.transport import read_bounded
 
 PROCESSED_TIMEOUT = 10.0  # seconds for one read
 MAX_PROCESSED_BYTES = 32 * 1024 * 1024
@@ -65,19 +66,17 @@ class ProcessedUrl:
             raise ProbeError(f"GET {self.where}: no answer in {PROCESSED_TIMEOUT:g}s") from None
         except (aiohttp.ClientError, OSError) as exc:
             raise ProbeError(f"GET {self.where} failed: {exc.__class__.__name__}") from None
-        return parse_processed(bytes(data))
+        return parse_processed(data)
 
-    async def _get(self) -> bytearray:
+    async def _get(self) -> bytes:
         assert self._session is not None
         timeout = aiohttp.ClientTimeout(total=PROCESSED_TIMEOUT)
         async with self._session.get(self.where, allow_redirects=False, timeout=timeout) as answer:
             if answer.status != 200:
                 raise ProbeError(f"GET {self.where} answered HTTP {answer.status}")
-            data = bytearray()
-            async for chunk in answer.content.iter_chunked(65_536):
-                data += chunk
-                if len(data) > MAX_PROCESSED_BYTES:
-                    raise ProbeError(f"GET {self.where}: over {MAX_PROCESSED_BYTES} bytes")
+            data = await read_bounded(answer, MAX_PROCESSED_BYTES + 1)
+        if len(data) > MAX_PROCESSED_BYTES:
+            raise ProbeError(f"GET {self.where}: over {MAX_PROCESSED_BYTES} bytes")
         return data
 
     async def close(self) -> None:

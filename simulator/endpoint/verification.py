@@ -41,6 +41,7 @@ from simulator.payloads.signing import (
     verify_signature,
 )
 from simulator.shell.transit import transit
+from simulator.shell.transport import read_bounded
 
 __all__ = [
     "KEYS_CACHED",
@@ -112,16 +113,6 @@ def loopback_url_problem(url: str) -> str:
     except ValueError:
         loopback = False
     return "" if loopback else "not a loopback host"
-
-
-async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The response body, or ValueError once it grows past `limit` bytes."""
-    data = bytearray()
-    async for chunk in response.content.iter_chunked(4096):
-        data += chunk
-        if len(data) > limit:
-            raise ValueError(f"body over {limit} bytes")
-    return bytes(data)
 
 
 class Verifier:
@@ -234,7 +225,9 @@ class Verifier:
                     self._key_base_url + path, allow_redirects=False, timeout=timeout
                 ) as response:
                     status: int | str = response.status
-                    pem = await _read_bounded(response, MAX_KEY_BYTES) if status == 200 else None
+                    pem = await read_bounded(response, MAX_KEY_BYTES + 1) if status == 200 else None
+            if pem is not None and len(pem) > MAX_KEY_BYTES:
+                status, pem = f"over {MAX_KEY_BYTES} bytes", None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             status, pem = type(exc).__name__, None
         if pem is None:

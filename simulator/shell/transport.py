@@ -168,7 +168,7 @@ class HttpTransport:
                         trace_request_ctx=request,
                     ) as response:
                         request.answered = True
-                        answer = await _read_bounded(response, self.max_response_bytes)
+                        answer = await read_bounded(response, self.max_response_bytes)
                         status = response.status
             except TimeoutError:
                 return timed_out(timeout, loop.time() - started), b""
@@ -198,7 +198,7 @@ class HttpTransport:
                 allow_redirects=False,
                 timeout=_timeout(timeout),
             ) as response:
-                return response.status, await _read_bounded(response, self.max_response_bytes)
+                return response.status, await read_bounded(response, self.max_response_bytes)
 
 
 def _reuse_tracing() -> aiohttp.TraceConfig:
@@ -246,9 +246,10 @@ def trusting(ca_file: str) -> ssl.SSLContext:
     return context
 
 
-async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """Up to `limit` bytes of the body: `read(n)` returns what is buffered, so loop until the
-    body ends or the bound is reached (the rest is never read: the consumer is not trusted)."""
+    body ends or the bound is reached (the rest is never read: the peer is not trusted). To
+    refuse a body over `limit` rather than cut it, read `limit + 1` and look at the length."""
     chunks: list[bytes] = []
     left = limit
     while left > 0 and (chunk := await response.content.read(left)):
