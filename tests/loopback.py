@@ -95,13 +95,16 @@ def refusing_port() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
-def free_port() -> int:
-    """A free port on 127.0.0.1 for a server that must be told its port before it starts and
-    cannot take port 0 (bound, then released: another process may take it in between, which
-    the kernel's random choice of free ports makes unlikely). Prefer port 0 everywhere else."""
+@contextlib.contextmanager
+def reserved_port() -> Iterator[int]:
+    """A port on 127.0.0.1 for a server that must be told its port before it starts and cannot
+    take port 0. The port stays bound (with SO_REUSEADDR, never listening) while the block
+    lasts: the kernel hands it to no one else, yet a server that also sets SO_REUSEADDR, as
+    asyncio's and so aiohttp's do, may bind and listen on it. Prefer port 0 everywhere else."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
 
 
 def virtual(test: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:

@@ -11,7 +11,7 @@ import re
 import urllib.request
 
 import pytest
-from loopback import free_port, refusing_port
+from loopback import refusing_port, reserved_port
 from test_contract import TOKEN, good, in_thread
 
 from simulator.cli import main
@@ -34,13 +34,13 @@ def test_a_signed_adobe_io_event_is_accepted_by_a_consumer_verifying_signatures(
 ) -> None:
     """The consumer fetches the public keys from the key host `send` serves on --key-port,
     verifies the signature, answers 200 and processes the event under its eventid."""
-    port = free_port()
-    keys = f"http://127.0.0.1:{port}"
-    with in_thread(good, key_base_url=keys, verify_signatures=True) as url:
-        argv = ["send", url, "Visit Webpage", "--profile", "adobe-io", "--key-port", str(port)]
-        assert main(argv) == 0
-        out = capsys.readouterr().out
-        listed = processed(url)
+    with reserved_port() as port:
+        keys = f"http://127.0.0.1:{port}"
+        with in_thread(good, key_base_url=keys, verify_signatures=True) as url:
+            argv = ["send", url, "Visit Webpage", "--profile", "adobe-io", "--key-port", str(port)]
+            assert main(argv) == 0
+            out = capsys.readouterr().out
+            listed = processed(url)
     (ids,) = event_ids(out)
     assert listed == [ids[0]]
     assert f"public keys at {keys}/ (the consumer's key base URL)" in out
