@@ -52,23 +52,21 @@ class Transit:
         """Some request of ours has bytes between its client and its server."""
         return self.carried > self.held
 
-    @contextlib.contextmanager
-    def carrying(self) -> Iterator[None]:
+    def carrying(self) -> contextlib.AbstractContextManager[None]:
         """Around a client's exchange: from before it connects until it has read the answer."""
-        self.carried += 1
-        try:
-            yield
-        finally:
-            self.carried -= 1
+        return self._counting("carried")
+
+    def holding(self) -> contextlib.AbstractContextManager[None]:
+        """Around a server's handling, from the request read whole until the answer is made."""
+        return self._counting("held")
 
     @contextlib.contextmanager
-    def holding(self) -> Iterator[None]:
-        """Around a server's handling, from the request read whole until the answer is made."""
-        self.held += 1
+    def _counting(self, count: str) -> Iterator[None]:
+        setattr(self, count, getattr(self, count) + 1)
         try:
             yield
         finally:
-            self.held -= 1
+            setattr(self, count, getattr(self, count) - 1)
 
 
 _TRANSITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Transit] = (
