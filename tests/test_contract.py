@@ -19,7 +19,6 @@ from types import ModuleType
 from typing import Any
 
 import aiohttp
-import looptime
 import orjson
 import pytest
 from aiohttp import web
@@ -35,6 +34,7 @@ from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.receiver import Receiver
 from simulator.payloads.catalog import select_activity_types
 from simulator.payloads.signing import KeyRing
+from simulator.shell.clock import run_virtual
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TOKEN = "tok-SECRET-value"
@@ -63,8 +63,9 @@ bad = load_example("bad_consumer")
 
 
 def virtual(coro: Coroutine[Any, Any, Any]) -> Any:
-    with asyncio.Runner(loop_factory=lambda: looptime.new_event_loop(start=0.0)) as runner:
-        return runner.run(coro)
+    """`coro` on the simulator's virtual clock (`run_virtual`), which waits for the probes'
+    bytes on their way to the app and back."""
+    return run_virtual(coro)
 
 
 async def judge(

@@ -136,3 +136,23 @@ def test_the_wait_is_bounded_when_the_answer_never_comes(
 
     outcome = body()
     assert (outcome.kind, outcome.latency) == (OutcomeKind.TIMEOUT, 20.0)
+
+
+# --- the bound ---------------------------------------------------------------------------------
+
+
+def test_a_wait_that_gives_up_does_so_once_per_jump(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Something counted as on its way never comes: the jump waits once, for its bound, and
+    not again at each of looptime's no-op cycles; the clock then lands exactly on time."""
+    monkeypatch.setattr(transit, "HOLD_STEPS", 3)
+
+    @virtual
+    async def body() -> tuple[float, int]:
+        loop = asyncio.get_running_loop()
+        counts = transit.transit()
+        started = loop.time()
+        with counts.carrying():
+            await asyncio.sleep(5)
+        return loop.time() - started, counts.waits
+
+    assert body() == (5.0, 1)

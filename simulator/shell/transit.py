@@ -13,14 +13,16 @@ So every request of ours is counted twice, and time may jump only while the coun
   (`Transit.carrying`, around each client exchange);
 * `held`: requests our servers have read whole and not answered yet (`Transit.holding`, which
   `serve_on_loopback`'s middleware and the ASGI wrapper apply).
-A request carried but not held has bytes on their way: to its server, or its answer back. While
-one has, `hold_jumps`' select waits for them in real time, `HOLD_STEP` at a time and at most
-`HOLD_STEPS` times, before looptime may move the clock. A handler that sleeps (an endpoint's
-latency, a slow consumer) holds its request, so virtual waits still jump at once. On an idle
-machine the bytes are there before the loop ever idles, and nothing waits.
+A request carried but not held has bytes on their way: to its server, or its answer back. While one
+has, `hold_jumps`' select waits for them in real time, `HOLD_STEP` at a time and at most
+`HOLD_STEPS` times per jump, before looptime may move the clock. A handler that sleeps (an
+endpoint's latency, a slow consumer) holds its request, so virtual waits still jump at once. On an
+idle machine the bytes are there before the loop ever idles, and nothing waits.
 
-Not covered: requests a test's own app makes to our servers (the app's client is not ours), for
-instance its public-key fetch from the publisher.
+Not counted: requests a test's own app makes (its public-key fetch from the publisher, a call to
+a fake of its own in the same loop), whose client is not ours. The kernel cannot tell them apart
+either: a socket's unacknowledged bytes (SIOCOUTQ) include those its peer has taken but not yet
+acknowledged, which delayed ACKs leave there for up to 40 ms after most answers.
 """
 
 from __future__ import annotations
@@ -40,12 +42,14 @@ HOLD_STEPS = 1000
 class Transit:
     """The requests of ours under way in one event loop (see the module's docstring)."""
 
-    __slots__ = ("carried", "gated", "held")
+    __slots__ = ("carried", "gated", "held", "patient", "waits")
 
     def __init__(self) -> None:
         self.carried = 0  # begun by our clients, answer not read whole
         self.held = 0  # read whole by our servers, not answered yet
         self.gated = False  # `hold_jumps` watches this loop
+        self.waits = 0  # jumps that waited for bytes: what a test can see of the wait
+        self.patient = True  # False once a wait gave up, until the loop runs something again
 
     @property
     def moving(self) -> bool:
@@ -97,13 +101,16 @@ def hold_jumps(loop: asyncio.AbstractEventLoop) -> None:
     selector: selectors.BaseSelector = loop._selector  # type: ignore[attr-defined]
     jump = selector.select
     # The selector class's own select: it only ever waits in real time.
-    poll: Callable[[float | None], list[tuple[selectors.SelectorKey, int]]] = type(
-        selector
-    ).select.__get__(selector)
+    poll: Poll = type(selector).select.__get__(selector)
 
     def select(timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        if timeout != 0 and counts.moving:
-            _wait_for_bytes(poll, counts)
+        if timeout == 0:  # callbacks ran or are ready: a wait given up on may be tried again
+            counts.patient = True
+        elif counts.patient and counts.moving:
+            counts.waits += 1
+            # Given up once, not again until the loop has run something: the bound holds per
+            # jump, not per each of looptime's no-op cycles before it.
+            counts.patient = _wait_for_bytes(poll)
         # Level-triggered: what the wait saw ready, looptime's own poll sees again, and then it
         # runs it instead of moving time.
         return jump(timeout)
@@ -111,9 +118,10 @@ def hold_jumps(loop: asyncio.AbstractEventLoop) -> None:
     selector.select = select  # type: ignore[method-assign]
 
 
-def _wait_for_bytes(
-    poll: Callable[[float | None], list[tuple[selectors.SelectorKey, int]]], counts: Transit
-) -> None:
-    for _ in range(HOLD_STEPS):
-        if poll(HOLD_STEP) or not counts.moving:
-            return
+Poll = Callable[[float | None], list[tuple[selectors.SelectorKey, int]]]
+
+
+def _wait_for_bytes(poll: Poll) -> bool:
+    """Wait until something is ready (True), or give up (False). Only what the loop watches
+    can arrive: the counts cannot change while it waits."""
+    return any(poll(HOLD_STEP) for _ in range(HOLD_STEPS))
