@@ -5,7 +5,6 @@
 The app runs in the test's own event loop, so simulated minutes take milliseconds.
 """
 
-import aiohttp
 import pytest
 from good_consumer import create_app
 
@@ -35,6 +34,6 @@ async def test_the_consumer_takes_a_burst_and_keeps_up(marketo_producer):
     sim.assert_no_failed_attempts("leads")
     assert sim.state("leads") == "active"
 
-    async with aiohttp.ClientSession() as http, http.get(sim.url + "processed") as response:
+    async with sim.client() as http, http.get(sim.url + "processed") as response:
         processed = (await response.json())["processed"]  # the consumer's own record
     assert len(processed) == len(set(processed)) == 6200

@@ -17,10 +17,12 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mappin
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from simulator.shell.clock import run_virtual
 from simulator.shell.servers import serve_on_loopback
+from simulator.shell.transit import tracing
 
 
 @contextlib.asynccontextmanager
@@ -32,6 +34,12 @@ async def served(app: web.Application, *, slash: bool = True) -> AsyncIterator[s
         yield url if slash else url.rstrip("/")
     finally:
         await runner.cleanup()
+
+
+def client_session(**options: Any) -> aiohttp.ClientSession:
+    """A test's own aiohttp session, its requests counted as the simulator's are
+    (`transit.tracing`): on the virtual clock, time waits for them while they are on their way."""
+    return aiohttp.ClientSession(trace_configs=[tracing()], **options)
 
 
 class SlowRelay:

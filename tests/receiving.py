@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
+from loopback import client_session
 
 from simulator.endpoint.idp import OAuthServer
 from simulator.endpoint.routing import Receiver
@@ -26,7 +27,7 @@ async def serving(**kwargs: Any) -> AsyncIterator[tuple[Receiver, str, aiohttp.C
     receiver = Receiver(**kwargs)
     url = await receiver.start()
     try:
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             yield receiver, url, session
     finally:
         await receiver.stop()

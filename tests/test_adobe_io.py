@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
+from loopback import client_session
 
 from simulator.core.registration import DropReason, Registration, RegistrationState
 from simulator.producer import Producer, RunResult
@@ -124,7 +124,7 @@ def test_unstable_then_disabled_then_enabled_by_hand() -> None:
 
     async def enable(producer: Producer) -> None:
         assert producer.publisher is not None
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             url = f"{producer.publisher.url}_sim/registrations/io/enable"
             async with session.post(url) as response:
                 assert response.status == 200
@@ -154,7 +154,7 @@ def test_the_publishers_control_routes_need_the_runs_token(
     async def enable(producer: Producer) -> None:
         assert producer.publisher is not None
         url = f"{producer.publisher.url}_sim/registrations/io/enable"
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             for headers in ({}, {"Authorization": "Bearer tok-SECRET"}):
                 async with session.post(url, headers=headers) as response:
                     statuses.append(response.status)
@@ -172,7 +172,7 @@ def test_enabling_a_registration_that_is_not_disabled_is_a_conflict() -> None:
     async def enable(producer: Producer) -> None:
         assert producer.publisher is not None
         url = f"{producer.publisher.url}_sim/registrations/io/enable"
-        async with aiohttp.ClientSession() as session, session.post(url) as response:
+        async with client_session() as session, session.post(url) as response:
             answers.append((response.status, await response.json()))
 
     play(run_file(), 2.0, actions=((1.5, enable),))
@@ -190,7 +190,7 @@ def test_the_journal_keeps_events_while_the_webhook_fails() -> None:
         assert producer.publisher is not None
         url = f"{producer.publisher.journal_url('io')}?limit=2"
         headers = {"Authorization": "Bearer t", "x-api-key": "k"}
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             while url:
                 async with session.get(url, headers=headers) as response:
                     if response.status == 204:

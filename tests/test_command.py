@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import aiohttp
 import pytest
+from loopback import client_session
 from receiving import (
     CLOUDEVENTS,
     bearer,
@@ -40,7 +40,7 @@ def test_serve_never_prints_secrets(
         task = asyncio.create_task(serve(args))
         await asyncio.sleep(1.0)
         url = capsys.readouterr().out.split("receiving on ")[1].split()[0]
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             assert await post(session, url, headers=bearer("tok-SECRET")) == 200
         task.cancel()
         return await task
@@ -75,7 +75,7 @@ def test_serve_io_flags(
         await asyncio.sleep(1.0)
         out = capsys.readouterr().out
         url = out.split("receiving on ")[1].split()[0]
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             async with session.get(url + "?challenge=c1") as response:
                 assert await response.json() == {"challenge": "c1"}
             assert await post(session, url, [envelope("e-1")], headers=CLOUDEVENTS) == 401

@@ -18,11 +18,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
 from aiohttp import web
-from loopback import refusing_port, served
+from loopback import client_session, refusing_port, served
 
 from simulator.cli import main
 from simulator.contract.command import to_json, to_junit
@@ -328,7 +327,7 @@ def test_token_change_passes_a_consumer_that_takes_refreshed_tokens() -> None:
 async def _issue(url: str) -> str:
     form = {"grant_type": "client_credentials", "client_id": "c", "client_secret": "s"}
     async with (
-        aiohttp.ClientSession() as session,
+        client_session() as session,
         session.post(url + "oauth/token", data=form) as r,
     ):
         assert r.status == 200

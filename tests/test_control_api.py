@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
+from loopback import client_session
 
 from simulator.control.server import BODY_MAX, ControlServer
 from simulator.core.delivery import Ledger
@@ -92,7 +92,7 @@ async def _steer(run: RunSpec, requests: Sequence[Request], until: float) -> Ste
     async def ask(director: Director) -> None:
         assert director.producer.engine is not None
         clock = director.producer.engine.clock
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             for t, method, path, body, headers in requests:
                 await clock.sleep_until(t)
                 async with session.request(
@@ -331,7 +331,7 @@ def test_no_step_is_taken_before_the_run_has_started() -> None:
         server = ControlServer(token=None, clock="real")
         url = await server.start()
         try:
-            async with aiohttp.ClientSession() as session:
+            async with client_session() as session:
                 async with session.post(url + "steps", data=b'{"rotateKeys": true}') as answer:
                     status, refused = answer.status, await answer.json()
                 async with session.get(url + "status") as answer:

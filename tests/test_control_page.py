@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from loopback import served, virtual
+from loopback import client_session, served, virtual
 
 from simulator.control.page import MAX_STREAMS, ROWS, add_routes, loop_interval
 from simulator.control.server import ControlServer
@@ -70,7 +70,7 @@ async def test_the_page_is_served_with_the_reports_css_and_state_colours() -> No
     """GET / is the page, its template filled: the report's CSS and one table of colours."""
     async with (
         served(app_for(FakeSource())) as url,
-        aiohttp.ClientSession() as session,
+        client_session() as session,
         session.get(url) as response,
     ):
         text = await response.text()
@@ -87,7 +87,7 @@ async def test_the_page_names_no_url_and_forbids_loading_from_elsewhere() -> Non
     own origin alone."""
     async with (
         served(app_for(FakeSource())) as url,
-        aiohttp.ClientSession() as session,
+        client_session() as session,
         session.get(url) as response,
     ):
         text = await response.text()
@@ -106,7 +106,7 @@ async def test_events_push_the_document_until_the_run_ends_then_say_end() -> Non
     source = FakeSource(reads=3)
     async with (
         served(app_for(source)) as url,
-        aiohttp.ClientSession() as session,
+        client_session() as session,
         session.get(f"{url}events") as response,
     ):
         assert response.content_type == "text/event-stream"
@@ -127,7 +127,7 @@ async def test_events_are_half_a_second_apart_on_the_real_clock() -> None:
     source = FakeSource(reads=3)
     async with (
         served(app_for(source)) as url,
-        aiohttp.ClientSession() as session,
+        client_session() as session,
         session.get(f"{url}events") as response,
     ):
         await read_events(response)
@@ -148,7 +148,7 @@ def test_a_scaled_loop_waits_as_many_loop_seconds_as_it_is_faster() -> None:
 async def test_a_page_that_leaves_stops_its_stream_and_frees_its_place() -> None:
     """MAX_STREAMS pages at once; one more is refused with 503 until one of them leaves."""
     source = FakeSource(reads=10**9)
-    async with served(app_for(source)) as url, aiohttp.ClientSession() as session:
+    async with served(app_for(source)) as url, client_session() as session:
         streams = [await session.get(f"{url}events") for _ in range(MAX_STREAMS)]
         for stream in streams:
             await stream.content.readuntil(b"\n\n")  # the stream is open: its retry line came
@@ -182,7 +182,7 @@ async def test_a_connected_page_hears_the_end_before_the_server_stops() -> None:
     stream's handler finish), before the connection closes."""
     server = ControlServer(token=None, clock="virtual")
     url = await server.start()
-    async with aiohttp.ClientSession() as session, session.get(f"{url}events") as response:
+    async with client_session() as session, session.get(f"{url}events") as response:
         first = await read_events(response, most=1)
         server.end()
         stopping = asyncio.create_task(server.stop())

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from loopback import served, virtual
+from loopback import client_session, served, virtual
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -51,7 +51,7 @@ async def consumer(module: ModuleType, **kwargs: Any) -> AsyncIterator[aiohttp.C
     """A client session bound to `module.create_app(**kwargs)` served on loopback."""
     async with (
         served(module.create_app(**kwargs), slash=False) as url,
-        aiohttp.ClientSession(base_url=url) as session,
+        client_session(base_url=url) as session,
     ):
         yield session
 

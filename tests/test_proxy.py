@@ -21,7 +21,7 @@ import pytest
 from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
-from loopback import served, virtual
+from loopback import client_session, served, virtual
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from simulator.cli import main
@@ -73,7 +73,7 @@ async def test_a_delivery_is_forwarded_with_its_body_query_and_token() -> None:
     app = upstream()
     async for proxy in proxied(app, Behaviour()):
         async with (
-            aiohttp.ClientSession() as http,
+            client_session() as http,
             http.post(
                 proxy.url + "?x=1", data=b'{"a": 1}', headers={"Authorization": "Bearer t"}
             ) as answer,
@@ -89,7 +89,7 @@ async def test_a_failure_status_is_answered_without_forwarding() -> None:
     """status: 503 is answered by the proxy; the consumer never sees the batch."""
     app = upstream()
     async for proxy in proxied(app, Behaviour(status=503)):
-        async with aiohttp.ClientSession() as http, http.post(proxy.url, data=b"{}") as answer:
+        async with client_session() as http, http.post(proxy.url, data=b"{}") as answer:
             assert answer.status == 503
         assert app[SEEN] == []
         assert proxy.stats.injected_failures == 1
@@ -114,7 +114,7 @@ async def failed_ids(order: list[str], rate: float) -> set[str]:
     failed: set[str] = set()
     async for proxy in proxied(app, Behaviour(failure_rate=rate)):
         proxy.clock = lambda: 0.0
-        async with aiohttp.ClientSession() as http:
+        async with client_session() as http:
             for message_id in order:
                 async with http.post(proxy.url, data=batch(message_id)) as answer:
                     if answer.status == 503:
@@ -142,7 +142,7 @@ async def test_latency_is_added_before_forwarding() -> None:
     async for proxy in proxied(app, Behaviour(latency=19.5)):
         loop = asyncio.get_running_loop()
         began = loop.time()
-        async with aiohttp.ClientSession() as http, http.post(proxy.url, data=b"{}") as answer:
+        async with client_session() as http, http.post(proxy.url, data=b"{}") as answer:
             assert answer.status == 201
         assert math.isclose(loop.time() - began, 19.5, abs_tol=0.01)
 
@@ -155,7 +155,7 @@ async def test_an_outage_window_refuses_and_the_consumer_sees_nothing() -> None:
     outage = Behaviour(outages=(Window(start=0.0, end=60.0, mode="refuse"),))
     async for proxy in proxied(app, outage):
         proxy.clock = lambda: clock[0]
-        async with aiohttp.ClientSession() as http:
+        async with client_session() as http:
             with pytest.raises(aiohttp.ClientConnectionError):
                 await http.post(proxy.url, data=b"{}")
             clock[0] = 60.0
@@ -171,7 +171,7 @@ async def test_an_unreachable_consumer_shows_as_a_dropped_connection() -> None:
     proxy = FaultProxy("http://127.0.0.1:9/")
     await proxy.start()
     try:
-        async with aiohttp.ClientSession() as http:
+        async with client_session() as http:
             with pytest.raises(aiohttp.ClientConnectionError):
                 await http.post(proxy.url, data=b"{}")
     finally:

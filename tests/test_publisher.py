@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from loopback import virtual
+from loopback import client_session, virtual
 
 from simulator.core.journal import Journal, JournalEntry
 from simulator.core.queue import RetentionQueue
@@ -77,7 +77,7 @@ async def serving(
         publisher.add(r)
     await publisher.start()
     try:
-        async with aiohttp.ClientSession() as session:
+        async with client_session() as session:
             yield publisher, session
     finally:
         await publisher.stop()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import pytest
 from aiohttp import web
+from loopback import client_session
 
 from simulator.errors import ConfigError
 from simulator.shell.transport import HttpTransport
@@ -207,7 +208,7 @@ async def test_stop_closes_the_app_and_leaves_nothing_running(marketo_producer: 
     result = await sim.stop()
     assert (result.ended_at, result.ledgers["leads"].acknowledged) == (4.0, 40)
     assert asyncio.all_tasks() <= before
-    async with aiohttp.ClientSession() as session:
+    async with client_session() as session:
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.post(sim.url, data=b"{}")
 

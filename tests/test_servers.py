@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 from aiohttp import web
-from loopback import virtual
+from loopback import client_session, virtual
 
 from simulator.errors import ConfigError
 from simulator.shell.servers import serve_on_loopback
@@ -26,7 +25,7 @@ async def test_a_server_listens_on_a_free_loopback_port_and_names_its_url() -> N
     """Port 0: a free port, and the base URL that reaches the app."""
     runner, url = await serve_on_loopback(hello())
     try:
-        async with aiohttp.ClientSession() as session, session.get(url) as response:
+        async with client_session() as session, session.get(url) as response:
             assert (response.status, await response.text()) == (200, "hello")
         assert url == f"http://127.0.0.1:{runner.addresses[0][1]}/"
     finally:

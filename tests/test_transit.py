@@ -14,9 +14,10 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aiohttp
 import pytest
 from aiohttp import web
-from loopback import SlowRelay, served, virtual
+from loopback import SlowRelay, client_session, served, virtual
 from yarl import URL
 
 from simulator.core.outcome import Outcome, OutcomeKind
@@ -136,6 +137,23 @@ def test_the_wait_is_bounded_when_the_answer_never_comes(
 
     outcome = body()
     assert (outcome.kind, outcome.latency) == (OutcomeKind.TIMEOUT, 20.0)
+
+
+@virtual
+async def test_a_session_traced_by_transit_is_waited_for_like_our_own() -> None:
+    """A session not ours, traced (`tracing()`, as `sim.client()` and the tests' own are): its
+    request's late bytes hold the clock too, so the answer comes at the server's instant."""
+    loop = asyncio.get_running_loop()
+    async with (
+        relayed(answering_after(LATENCY)) as url,
+        client_session() as http,
+    ):
+        started = loop.time()
+        async with http.post(url, data=b"{}", timeout=aiohttp.ClientTimeout(total=20)) as answer:
+            status = answer.status
+        took = loop.time() - started
+    assert (status, took) == (200, LATENCY)
+    assert transit.transit().carried == 0
 
 
 # --- the bound ---------------------------------------------------------------------------------

@@ -19,8 +19,11 @@ has, `hold_jumps`' select waits for them in real time, `HOLD_STEP` at a time and
 endpoint's latency, a slow consumer) holds its request, so virtual waits still jump at once. On an
 idle machine the bytes are there before the loop ever idles, and nothing waits.
 
-Not counted: requests a test's own app makes (its public-key fetch from the publisher, a call to
-a fake of its own in the same loop), whose client is not ours. The kernel cannot tell them apart
+A session that is not ours counts its requests with `tracing()` (an aiohttp `TraceConfig`, from a
+request's start to its answer's headers): a test's own requests to the app or the dev endpoint
+(the pytest plugin's `sim.client()`). Not counted: requests a test's app makes itself (its
+public-key fetch from the publisher, a call to a fake of its own in the same loop), whose client
+is the app's. The kernel cannot tell them apart
 either: a socket's unacknowledged bytes (SIOCOUTQ) include those its peer has taken but not yet
 acknowledged, which delayed ACKs leave there for up to 40 ms after most answers.
 """
@@ -32,6 +35,8 @@ import contextlib
 import selectors
 import weakref
 from collections.abc import Callable, Iterator
+
+import aiohttp
 
 HOLD_STEP = 0.002  # real seconds per wait for bytes on their way
 # Waits per jump at most (2 s in all): far beyond any loopback hand-over seen under load, short
@@ -116,6 +121,24 @@ def hold_jumps(loop: asyncio.AbstractEventLoop) -> None:
         return jump(timeout)
 
     selector.select = select  # type: ignore[method-assign]
+
+
+def tracing() -> aiohttp.TraceConfig:
+    """Count each request of the session given this as carried, from its start until its
+    answer's headers have come or it failed (aiohttp sends one of the two to every request it
+    started); a small answer's body comes with its headers."""
+    config = aiohttp.TraceConfig()
+
+    async def began(*_: object) -> None:
+        transit().carried += 1
+
+    async def ended(*_: object) -> None:
+        transit().carried -= 1
+
+    config.on_request_start.append(began)
+    config.on_request_end.append(ended)
+    config.on_request_exception.append(ended)
+    return config
 
 
 Poll = Callable[[float | None], list[tuple[selectors.SelectorKey, int]]]

@@ -13,7 +13,9 @@ import math
 from collections import Counter
 from collections.abc import Awaitable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import aiohttp
 
 from simulator.core.delivery import Ledger
 from simulator.core.records import AttemptRecord, Machine, StateChange
@@ -22,6 +24,7 @@ from simulator.endpoint.receiver import Receiver
 from simulator.errors import ConfigError, InvalidTransition
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec
+from simulator.shell.transit import tracing
 from simulator.testing.attempts import SHOWN, describe, summary
 from simulator.testing.runner import App, ClockName, Runner, launch
 from simulator.testing.scaled import loop_speed
@@ -80,6 +83,13 @@ class Simulation:
         receiver = self.producer.receiver
         assert receiver is not None
         return receiver.url
+
+    def client(self, **options: Any) -> aiohttp.ClientSession:
+        """An aiohttp session for the test's own requests to the app (`sim.url + "processed"`)
+        or the dev endpoint: on the virtual clock, time does not jump while its requests are on
+        their way (a session of the test's own would let it, on a loaded machine). `options` go
+        to `aiohttp.ClientSession`; close it, or use it as `async with sim.client() as http`."""
+        return aiohttp.ClientSession(trace_configs=[tracing()], **options)
 
     def attempts(self, subscription: str | None = None) -> list[AttemptRecord]:
         """The push attempts so far, oldest first; only one subscription's when named. The log
