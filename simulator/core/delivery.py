@@ -30,7 +30,7 @@ Rules (the legacy Lead Activity Data Stream contract, each number a `Policy` fie
 * A step applied late (a run file's, on a real or scaled clock) is applied as of its time:
   `deprovision(at)` discards what was produced by `at`, and what a reader read in after `at`
   was never produced. Never before `decided_at`, the machine's latest decision (a push polled,
-  an answer taken), which nothing takes back: a step for an earlier time is applied as of then.
+  a state changed), which nothing takes back: a step for an earlier time is applied as of then.
 
 The machine never awaits and never reads a clock: `poll(now)` says what to send, `record(...)`
 takes the outcome, and `wakeup()` says when to call `poll` again.
@@ -245,9 +245,10 @@ class Subscription:
 
     @property
     def decided_at(self) -> float:
-        """The latest instant the machine decided something at (a push polled, an answer
-        recorded, a step applied): a step applied late, as of its own time, is applied as of
-        this instant at the earliest, for what was decided then cannot be taken back."""
+        """The latest instant the machine decided something at (a push polled, a state changed
+        by an answer or a step, a step applied): a step applied late, as of its own time, is
+        applied as of this instant at the earliest, for what was decided then cannot be taken
+        back."""
         return self._decided
 
     def _decide(self, now: float) -> float:
@@ -356,10 +357,12 @@ class Subscription:
         if push is not self._outstanding:
             raise InvalidTransition(f"{self.name}: can't record a push that is not in flight")
         self._outstanding = None
-        self._decide(now)
-        if ok:
-            return self._acknowledged(push, now)
-        return self._failed(now)
+        transition = self._acknowledged(push, now) if ok else self._failed(now)
+        # Only a change of state is a decision a later step cannot go back before: an answer
+        # that keeps the state counts the same as it would for a push cut off by a deprovision.
+        if transition.new is not transition.old:
+            self._decide(now)
+        return transition
 
     def abandon(self) -> None:
         """Forget the push in flight without an outcome (the run stopped); its batch stays held
@@ -436,7 +439,6 @@ class Subscription:
         """The answer to the push that was in flight when the subscription was deprovisioned:
         its events count as acknowledged, or as discarded; nothing else follows from it."""
         self._orphan = None
-        self._decide(now)
         if ok:
             self.counters.acknowledged_batches += 1
             self.counters.acknowledged += push.batch.count

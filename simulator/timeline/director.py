@@ -106,10 +106,11 @@ class Director:
 
     def _as_of(self, step: StepSpec, at: float) -> float:
         """When a file step takes effect: at `at`, however late the director woke. A step that
-        changes a machine (`MACHINE_ACTIONS`) that has decided something since `at` (a push
-        polled at a slot between `at` and the wake-up, an answer taken) takes effect as of that
-        decision instead: a push already sent cannot be taken back, so e.g. a deprovision then
-        discards what is queued at that instant and the push in flight counts by its answer."""
+        changes a machine (`MACHINE_ACTIONS`) that has decided something since `at`
+        (`decided_at`: a push polled at a slot between `at` and the wake-up, a state changed)
+        takes effect as of that decision instead: a push already sent cannot be taken back, so
+        a deprovision then discards what is queued at that instant and the push in flight
+        counts by its answer."""
         if step.action not in MACHINE_ACTIONS or step.subscription not in self._here:
             return at
         return max(at, self._lane(step).machine.decided_at)
