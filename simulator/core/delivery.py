@@ -377,7 +377,9 @@ class Subscription:
     def deprovision(self, now: float) -> Transition:
         """Stop for good at `now` (`decided_at` at the earliest, the transition says when):
         queued and held events are discarded (counted), production stops, and what a reader
-        read in after `now` was never produced. A push in flight is counted by its answer."""
+        read in after `now` was never produced. A push in flight is counted by its answer.
+        (An event whose retention ran out between `now` and such a reader's time stays counted
+        expired, not discarded: the reader expired it, and its span is gone.)"""
         self._allowed(Trigger.DEPROVISION)
         now = self._decide(now)
         self.advance(now)
