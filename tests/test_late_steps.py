@@ -15,6 +15,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from simulator.core.delivery import Ledger, Policy, State, Subscription
 from simulator.core.outcome import Outcome, OutcomeKind
 from simulator.core.records import AttemptRecord, StateChange
@@ -97,6 +100,42 @@ def test_a_push_in_flight_at_a_deprovision_that_fails_is_discarded() -> None:
     transition = machine.record(push, ok=False, now=4.2)
     assert (transition.old, transition.new) == (State.DEPROVISIONED, State.DEPROVISIONED)
     assert (machine.ledger().discarded, machine.wakeup()) == (20, None)
+
+
+def pushed_until(traffic: Traffic, at: float) -> Subscription:
+    """Every push due by `at` made on time and acknowledged at once."""
+    machine = Subscription("s", Policy(batch_size=300), traffic)
+    for _ in range(1000):
+        wake = machine.wakeup()
+        if wake is None or wake > at:
+            break
+        push = machine.poll(wake)
+        if push is not None:
+            machine.record(push, ok=True, now=wake)
+    return machine
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rate=st.one_of(st.sampled_from([0.0, 0.4, 10.0, 250.0]), st.floats(0.05, 400.0)),
+    bursts=st.lists(
+        st.builds(Burst, count=st.integers(1, 700), at=st.floats(0.0, 20.0)), max_size=3
+    ),
+    at=st.one_of(st.integers(0, 15).map(float), st.floats(0.0, 15.0)),
+    late=st.floats(1e-6, 5.0),
+)
+def test_a_deprovision_after_a_status_discards_what_it_discards_on_time(
+    rate: float, bursts: list[Burst], at: float, late: float
+) -> None:
+    """Whatever the traffic, a status drawn up to 5 s after the deprovision's time (the
+    machine deciding nothing meanwhile) leaves the ledger the on-time deprovision leaves."""
+    traffic = Traffic(rate=rate, bursts=bursts)
+    on_time = pushed_until(traffic, at)
+    on_time.deprovision(at)
+    read = pushed_until(traffic, at)
+    read.advance(at + late)
+    read.deprovision(at)
+    assert read.ledger() == on_time.ledger()
 
 
 # -- the Adobe I/O registration, by hand -------------------------------------------------------
