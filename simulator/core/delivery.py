@@ -25,7 +25,12 @@ Rules (the legacy Lead Activity Data Stream contract, each number a `Policy` fie
   `probe_interval` and becomes ACTIVE on the first success. Nothing is skipped; order is kept.
 * Events older than `retention` are expired (counted, never sent), from the queue and from a
   batch waiting to be retried alike; a retry keeps its messageId with the survivors.
-* DEPROVISIONED stops the subscription and discards its queue (counted).
+* DEPROVISIONED stops the subscription and discards its queue (counted). A push in flight then
+  is not called back: its answer counts its events acknowledged, or discarded.
+* A step applied late (a run file's, on a real or scaled clock) is applied as of its time:
+  `deprovision(at)` discards what was produced by `at`, and what a reader read in after `at`
+  was never produced. Never before `decided_at`, the machine's latest decision (a push polled,
+  a state changed), which nothing takes back: a step for an earlier time is applied as of then.
 
 The machine never awaits and never reads a clock: `poll(now)` says what to send, `record(...)`
 takes the outcome, and `wakeup()` says when to call `poll` again.
@@ -232,9 +237,24 @@ class Subscription:
     _outstanding: Push | None = None
     _due: float = 0.0  # when the last push polled was due: what it held and what follows it
     _resumed: bool = False  # a stopped run abandoned the push in flight: due again when polled
+    _orphan: Push | None = None  # the push in flight when deprovisioned: its answer still counts
+    _decided: float = 0.0  # the latest instant the machine decided something at
 
     def __post_init__(self) -> None:
         self.next_attempt_at = self.policy.slot_offset
+
+    @property
+    def decided_at(self) -> float:
+        """The latest instant the machine decided something at (a push polled, a state changed
+        by an answer or a step, a step applied): a step applied late, as of its own time, is
+        applied as of this instant at the earliest, for what was decided then cannot be taken
+        back."""
+        return self._decided
+
+    def _decide(self, now: float) -> float:
+        """`now`, or `decided_at` if that is later: the instant a decision is made at."""
+        self._decided = max(self._decided, now)
+        return self._decided
 
     # -- time passes -------------------------------------------------------------------------
 
@@ -262,6 +282,7 @@ class Subscription:
         if self.state is State.DEPROVISIONED:
             raise InvalidTransition(f"{self.name}: deprovisioned, Marketo produces nothing for it")
         if count > 0:
+            self._decide(now)
             # Idle: the traffic had nothing more to send, or the next slot waits for a later
             # event of it; these events come first.
             idle = self.next_attempt_at is None or self._idle()
@@ -276,6 +297,7 @@ class Subscription:
         run goes): what the old rate produced up to `now` stays, and an idle subscription plans
         its next slot from the new rate, as it would have with the change known in advance."""
         self.advance(now)
+        self._decide(now)
         traffic = self.traffic
         self.traffic = Traffic(traffic.rate, traffic.bursts, (*traffic.changes, (now, rate)))
         if self._idle():
@@ -324,17 +346,23 @@ class Subscription:
             self.state, AttemptKind.PROBE
         )
         self._outstanding = Push(self._held, self._attempt, kind, now)
+        self._decide(now)
         self.counters.attempts += 1
         return self._outstanding
 
     def record(self, push: Push, *, ok: bool, now: float) -> Transition:
         """Take the outcome of `push`, known at `now`; returns the transition it caused."""
+        if push is self._orphan:
+            return self._orphan_answered(push, ok=ok, now=now)
         if push is not self._outstanding:
             raise InvalidTransition(f"{self.name}: can't record a push that is not in flight")
         self._outstanding = None
-        if ok:
-            return self._acknowledged(push, now)
-        return self._failed(now)
+        transition = self._acknowledged(push, now) if ok else self._failed(now)
+        # Only a change of state is a decision a later step cannot go back before: an answer
+        # that keeps the state counts the same as it would for a push cut off by a deprovision.
+        if transition.new is not transition.old:
+            self._decide(now)
+        return transition
 
     def abandon(self) -> None:
         """Forget the push in flight without an outcome (the run stopped); its batch stays held
@@ -347,17 +375,28 @@ class Subscription:
             self._outstanding = None
 
     def deprovision(self, now: float) -> Transition:
-        """Stop for good: queued and held events are discarded (counted)."""
+        """Stop for good at `now` (`decided_at` at the earliest, the transition says when):
+        queued and held events are discarded (counted), production stops, and what a reader
+        read in after `now` was never produced. A push in flight is counted by its answer.
+        (An event whose retention ran out between `now` and such a reader's time stays counted
+        expired, not discarded: the reader expired it, and its span is gone.)"""
+        self._allowed(Trigger.DEPROVISION)
+        now = self._decide(now)
         self.advance(now)
+        self.queue.unproduce_after(now)
         transition = self._move(Trigger.DEPROVISION, now)
-        discarded = self.queue.clear() + (self._held.count if self._held else 0)
-        self.counters.discarded += discarded
-        self._held = self._outstanding = None
+        self._orphan, self._outstanding = self._outstanding, None
+        held = self._held.count if self._held is not None and self._orphan is None else 0
+        self.counters.discarded += self.queue.clear() + held
+        self._held = None
         self.next_attempt_at = None
         return transition
 
     def reprovision(self, now: float) -> Transition:
-        """Start again, empty: events produced while deprovisioned never existed for us."""
+        """Start again, empty, at `now` (`decided_at` at the earliest, the transition says when):
+        events produced while deprovisioned never existed for us."""
+        self._allowed(Trigger.REPROVISION)
+        now = self._decide(now)
         transition = self._move(Trigger.REPROVISION, now)
         self.queue.produced_until = now
         self._attempt = self._failures = 0
@@ -375,7 +414,8 @@ class Subscription:
             discarded=c.discarded,
             dropped=c.dropped,
             queued=len(self.queue),
-            in_flight=self._held.count if self._held else 0,
+            in_flight=(self._held.count if self._held else 0)
+            + (self._orphan.batch.count if self._orphan else 0),
         )
 
     @property
@@ -396,6 +436,19 @@ class Subscription:
         if spans:
             self._held = Batch(self.new_message_id(), spans, now)
             self._attempt = 0
+
+    def _orphan_answered(self, push: Push, *, ok: bool, now: float) -> Transition:
+        """The answer to the push that was in flight when the subscription was deprovisioned:
+        its events count as acknowledged, or as discarded; nothing else follows from it."""
+        self._orphan = None
+        if ok:
+            self.counters.acknowledged_batches += 1
+            self.counters.acknowledged += push.batch.count
+        else:
+            self.counters.failed_attempts += 1
+            self.counters.discarded += push.batch.count
+        trigger = Trigger.ACKNOWLEDGED if ok else Trigger.FAILED
+        return Transition(self.state, self.state, trigger, now)
 
     def _acknowledged(self, push: Push, now: float) -> Transition:
         self.counters.acknowledged_batches += 1
@@ -430,10 +483,15 @@ class Subscription:
         self.next_attempt_at = now + wait
         return transition
 
-    def _move(self, trigger: Trigger, now: float) -> Transition:
+    def _allowed(self, trigger: Trigger) -> State:
+        """The state `trigger` leads to from this one; InvalidTransition if none."""
         new = TRANSITIONS.get((self.state, trigger))
         if new is None:
             raise InvalidTransition(f"{self.name}: can't handle {trigger} when state={self.state}")
+        return new
+
+    def _move(self, trigger: Trigger, now: float) -> Transition:
+        new = self._allowed(trigger)
         transition = Transition(self.state, new, trigger, now)
         self.state = new
         return transition

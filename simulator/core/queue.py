@@ -177,6 +177,16 @@ class SpanQueue:
         self._count -= dropped
         return dropped
 
+    def drop_newest(self, n: int) -> None:
+        """Drop the newest `n` events."""
+        while n > 0 and self._spans:
+            span = self._spans.pop()
+            if span.count > n:
+                self._spans.append(span.head(span.count - n))
+            dropped = min(n, span.count)
+            self._count -= dropped
+            n -= dropped
+
     def clear(self) -> int:
         """Drop everything; return how many events were dropped."""
         dropped = self._count
@@ -228,6 +238,22 @@ class RetentionQueue(SpanQueue):
         lines = traffic.between(self.produced_until, now)
         self.produced_until = now
         return [self.produce(p.count, origin=p.origin, k0=p.k0, spacing=p.spacing) for p in lines]
+
+    def unproduce_after(self, t: float) -> int:
+        """Production stops at `t` after all: what fills read in after `t` (a status drawn before
+        a step applied late took effect as of its time) was never produced. Those events are
+        the newest and still queued (a push that took one was polled after `t`, and a step is
+        never applied before the machine's latest decision), so their sequence numbers are
+        given back. Returns how many there were."""
+        if self.produced_until is None or self.produced_until <= t:
+            return 0
+        later = len(self) - self.count_until(t)
+        self.drop_newest(later)
+        self.next_seq -= later
+        self.produced_until = t
+        if self._mark is not None and self._mark[0] > t:
+            self._mark = None
+        return later
 
     def waiting_by(self, due: float) -> int:
         """How many queued events had been produced by `due` (an event at `due` included)."""

@@ -210,9 +210,17 @@ class Registration:
     _unstable_since: float | None = None
     _challenge_deadline: float | None = None
     _changes: list[RegistrationTransition] = field(default_factory=list)
+    _decided: float = 0.0  # the latest instant the machine decided something at
 
     def __post_init__(self) -> None:
         self.window = AttemptWindow(self.policy.window)
+
+    @property
+    def decided_at(self) -> float:
+        """The latest instant the machine decided something at (a delivery started, an answer
+        recorded, a state changed, a step applied), like `Subscription.decided_at`: a step
+        applied late, as of its own time, is applied as of this instant at the earliest."""
+        return self._decided
 
     # -- time passes -------------------------------------------------------------------------
 
@@ -231,6 +239,7 @@ class Registration:
         """`count` events produced at `now` outside the planned traffic (a test's burst)."""
         self.advance(now)
         if count > 0:
+            self._decided = max(self._decided, now)
             span = self.queue.produce(count, origin=now, k0=0, spacing=0.0)
             if self.on_produced is not None:
                 self.on_produced(span)  # the journal keeps every event
@@ -243,6 +252,7 @@ class Registration:
         run goes); with nothing queued, the next flush is planned from the new rate, as it would
         have been with the change known in advance."""
         self.advance(now)
+        self._decided = max(self._decided, now)
         traffic = self.traffic
         self.traffic = Traffic(traffic.rate, traffic.bursts, (*traffic.changes, (now, rate)))
         if not self.queue:
@@ -287,9 +297,19 @@ class Registration:
         return change
 
     def enable(self, now: float) -> RegistrationTransition:
-        """The manual re-enable: a new challenge is needed before delivery resumes. The attempt
-        history starts afresh (undocumented; otherwise the old failures would make it unstable
-        again at once), but scheduled retries keep their lifecycle, as documented."""
+        """The manual re-enable at `now` (`decided_at` at the earliest, the change says when): a
+        new challenge is needed before delivery resumes. The attempt history starts afresh
+        (undocumented; otherwise the old failures would make it unstable again at once), but
+        scheduled retries keep their lifecycle, as documented.
+
+        What was produced while disabled, up to `now`, is dropped first, whoever looked at the
+        machine meanwhile (else a run with a status drawn would differ from one without). A
+        reader that advanced it past `now` before a step applied late (as of its time) has
+        dropped the events after `now` already: they stay dropped, for the journal recorded
+        them and the webhook will not see them; a window of the host's lateness."""
+        now = max(now, self._decided)
+        if self.state is RegistrationState.DISABLED:
+            self.advance(now)
         change = self._move(RegistrationTrigger.ENABLED, now, "re-enabled by hand")
         self._unstable_since = None
         self.window = AttemptWindow(self.policy.window)
@@ -345,6 +365,7 @@ class Registration:
     ) -> list[RegistrationTransition]:
         if self._in_flight.pop(id(delivery), None) is None:
             raise InvalidTransition(f"{self.name}: can't record a delivery that is not in flight")
+        self._decided = max(self._decided, now)
         self.window.add(now, failed=not outcome.ok)
         if self._open:  # the flush waiting for room goes on, cut at this instant
             self._room_at = now
@@ -430,6 +451,7 @@ class Registration:
     ) -> IoDelivery:
         batch = Batch(self.new_batch_id(), tuple(spans), now)
         delivery = IoDelivery(batch, retry, now, first_failed, duplicate)
+        self._decided = max(self._decided, now)
         self._in_flight[id(delivery)] = delivery
         return delivery
 
@@ -522,6 +544,7 @@ class Registration:
         if new is None:
             raise InvalidTransition(f"{self.name}: can't handle {trigger} when state={self.state}")
         change = RegistrationTransition(self.state, new, trigger, now, reason)
+        self._decided = max(self._decided, now)
         self.state = new
         self._changes.append(change)
         return change

@@ -297,8 +297,9 @@ class IoLane:
         wall = self._clock.wall
         return [e.envelope for e in self.source.io_events((x.seq, wall(x.at)) for x in entries)]
 
-    def enable(self) -> str:
-        self.machine.enable(self.now())
+    def enable(self, now: float | None = None) -> str:
+        """Re-enable the registration at `now` (a run file's step: its own time), else now."""
+        self.machine.enable(self.now() if now is None else now)
         self._needs_handshake = True
         self._wake.poke()
         return str(self.machine.state)

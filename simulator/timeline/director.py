@@ -9,6 +9,11 @@ on, which is what the folded step does at its time. Everything else changes the 
 runs, each action through its one handler in the director's table: the embedded endpoint's
 behaviour, the identity provider, the signing keys, a subscription's provisioning, a
 registration's re-enabling, a journal read, and anomalies forced on the next push.
+
+A file's step is applied as of its own time, `at`, whatever the clock read when the director
+woke (on a real or scaled clock, a few milliseconds later, more on a loaded host), as a push
+holds what was produced by its due time: the machines, the log and the recording see `at`.
+A step given live has no planned time: it is applied at the clock's reading.
 """
 
 from __future__ import annotations
@@ -91,13 +96,24 @@ class Director:
         try:
             for at, step in self._steps:
                 await clock.sleep_until(at)
-                self.apply(step, clock.now())
+                self.apply(step, self._as_of(step, at))
                 self._played += 1
                 self._stepped.set()
             await asyncio.gather(*self._reads)
         finally:
             for read in self._reads:
                 read.cancel()
+
+    def _as_of(self, step: StepSpec, at: float) -> float:
+        """When a file step takes effect: at `at`, however late the director woke. A step that
+        changes a machine (`MACHINE_ACTIONS`) that has decided something since `at`
+        (`decided_at`: a push polled at a slot between `at` and the wake-up, a state changed)
+        takes effect as of that decision instead: a push already sent cannot be taken back, so
+        a deprovision then discards what is queued at that instant and the push in flight
+        counts by its answer."""
+        if step.action not in MACHINE_ACTIONS or step.subscription not in self._here:
+            return at
+        return max(at, self._lane(step).machine.decided_at)
 
     async def reached(self, t: float) -> None:
         """Return once every step due at or before simulated time `t` has been applied."""
@@ -247,14 +263,14 @@ class Director:
         machine = self._legacy(step)
         old = machine.state
         change = machine.deprovision(now)
-        self._changed(step, old, change.new, now, "deprovisioned by the scenario")
+        self._changed(step, old, change.new, change.at, "deprovisioned by the scenario")
         return ""
 
     def _reprovision(self, step: StepSpec, now: float) -> str:
         machine = self._legacy(step)
         old = machine.state
         change = machine.reprovision(now)
-        self._changed(step, old, change.new, now, "reprovisioned by the scenario")
+        self._changed(step, old, change.new, change.at, "reprovisioned by the scenario")
         return ""
 
     def _enable(self, step: StepSpec, now: float) -> str:
@@ -264,7 +280,7 @@ class Director:
         assert isinstance(lane, IoLane), "the scenario checker allows enable for adobe-io only"
         if lane.machine.state != "disabled":
             return f"skipped: the registration is {lane.machine.state}, not disabled"
-        lane.enable()
+        lane.enable(now)
         return ""
 
     def _backfill(self, step: StepSpec, now: float) -> str:
@@ -319,6 +335,10 @@ class Director:
             self._engine().emit_change(lane.name, old, new, now, reason)
         lane.poke()
 
+
+# The actions that change a subscription's machine: applied as of its latest decision at the
+# earliest (`Director._as_of`).
+MACHINE_ACTIONS = frozenset({"deprovision", "reprovision", "enable"})
 
 # Each action's one handler. A file's burst and rate steps do not reach theirs: they are traffic,
 # played before the run (`producer.traffic_step`); given live, they are played by these.
