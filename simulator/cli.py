@@ -912,9 +912,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
     totals = document.totals
     assert totals is not None
     ledger = "balanced" if totals.ledger.balanced else "does not balance"
+    counts = totals.ledger.counts()
     print(
         f"{document.file}: {totals.subscriptions} subscription(s), "
-        f"{totals.ledger.produced:,} produced, {totals.ledger.acknowledged:,} acknowledged, "
+        f"{counts.produced:,} produced, {counts.acknowledged:,} acknowledged, "
         f"{totals.attempts:,} attempts; ledger {ledger}; "
         f"{'passed' if document.passed else 'not passed'}"
     )

@@ -35,16 +35,16 @@ from typing import IO
 import orjson
 from pydantic import ValidationError
 
-from simulator.core.delivery import LEDGER_FIELDS
+from simulator.core.ledger import Ledger
 from simulator.core.recording import Recording, Verdict
 from simulator.errors import ConfigError
 from simulator.reports.jsondoc import (
-    LedgerTotals,
     ResultDocument,
     SubscriptionResult,
     Totals,
     VerdictResult,
     combined_latency,
+    totals_of,
     verdict_result,
 )
 from simulator.reports.junit import render_junit
@@ -230,13 +230,13 @@ def _verdicts(documents: Sequence[ResultDocument], held: set[str]) -> list[Verdi
 
 def _totals(subscriptions: Sequence[SubscriptionResult]) -> Totals:
     ledgers = [sub.ledger for sub in subscriptions]
-    sums = {name: sum(getattr(ledger, name) for ledger in ledgers) for name in LEDGER_FIELDS}
+    sums = Ledger.total(ledger.counts() for ledger in ledgers)
     outcomes: Counter[str] = Counter()
     for sub in subscriptions:
         outcomes.update(sub.outcomes)
     return Totals(
         subscriptions=len(subscriptions),
-        ledger=LedgerTotals(**sums, balanced=all(ledger.balanced for ledger in ledgers)),
+        ledger=totals_of(sums, balanced=all(ledger.balanced for ledger in ledgers)),
         attempts=sum(sub.attempts for sub in subscriptions),
         outcomes=dict(outcomes),
         latency=combined_latency(sub.latency for sub in subscriptions),
