@@ -640,6 +640,7 @@ class Play:
                 duration=self.duration,
                 ended_at=recording.ended_at,
                 interrupted=recording.interrupted,
+                shard=str(args.shard) if args.shard is not None else None,
             )
             pipes.write_text(args.record_scenario, text)
         if getattr(args, "report", None) is not None:

@@ -18,6 +18,7 @@ from loopback import client_session
 from simulator.control.server import BODY_MAX, ControlServer
 from simulator.core.delivery import Ledger
 from simulator.core.records import AttemptRecord, StateChange
+from simulator.fleet.shard import Shard, sliced
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import RunSpec, parse_run
 from simulator.runfile.steps import StepSpec
@@ -302,6 +303,27 @@ def test_a_step_the_run_cannot_apply_is_refused_with_why(
     assert got == status
     assert answer["error"].startswith(error), answer["error"]
     assert refusals.live == []
+
+
+def test_a_step_for_another_shards_subscription_is_refused_and_not_kept() -> None:
+    """Shard 4/4 plays `leads` only: a burst for `io` (shard 2's) is refused, 409 saying to
+    steer the process that plays it, and is not kept for the recording; one for `leads` is."""
+    played = steered(
+        sliced(run_file(), Shard(4, 4)),
+        [
+            post(1, {"burst": {"subscription": "io", "count": 5}}),
+            post(2, {"burst": {"subscription": "leads", "count": 5}}),
+        ],
+        until=3,
+    )
+    assert played.answers[0] == (
+        409,
+        {"error": "burst: 'io' is another shard's: steer the process that plays it"},
+    )
+    assert played.answers[1][0] == 200
+    assert [(at, step.label()) for at, step in played.live] == [
+        (2.0, "burst: subscription=leads, count=5")
+    ]
 
 
 def test_every_route_needs_the_runs_control_token_when_one_is_set() -> None:

@@ -204,7 +204,8 @@ class Director:
 
     def check_live(self, step: StepSpec) -> None:
         """What the scenario checker would say of `step` in this run's file (StepRefused), and
-        what the run's state refuses now (a burst for a deprovisioned subscription)."""
+        what the run's state refuses now (a burst for a deprovisioned subscription, a step for a
+        subscription of another shard: not played here, nor recorded)."""
         run = self.producer.run
         profiles = {spec.name: spec.profile for spec in run.whole}
         problem = step_problem(step, profiles, oauth=run.receiver.oauth is not None)
@@ -217,6 +218,8 @@ class Director:
     def _refusal_now(self, step: StepSpec) -> str:
         """Why the run's state refuses `step` now, or "": what a handler would only skip."""
         mine = step.subscription is not None and step.subscription in self._here
+        if step.subscription is not None and not mine:  # a file's step is said as skipped
+            return f"{step.subscription!r} is another shard's: steer the process that plays it"
         state = self._lane(step).machine.state if mine else None
         if step.action in ("burst", "rate") and state == "deprovisioned":
             return f"{step.subscription!r} is deprovisioned: reprovision it first"
