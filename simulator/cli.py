@@ -640,6 +640,7 @@ class Play:
                 duration=self.duration,
                 ended_at=recording.ended_at,
                 interrupted=recording.interrupted,
+                shard=str(args.shard) if args.shard is not None else None,
             )
             pipes.write_text(args.record_scenario, text)
         if getattr(args, "report", None) is not None:
@@ -912,9 +913,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
     totals = document.totals
     assert totals is not None
     ledger = "balanced" if totals.ledger.balanced else "does not balance"
+    counts = totals.ledger.counts()
     print(
         f"{document.file}: {totals.subscriptions} subscription(s), "
-        f"{totals.ledger.produced:,} produced, {totals.ledger.acknowledged:,} acknowledged, "
+        f"{counts.produced:,} produced, {counts.acknowledged:,} acknowledged, "
         f"{totals.attempts:,} attempts; ledger {ledger}; "
         f"{'passed' if document.passed else 'not passed'}"
     )

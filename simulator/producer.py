@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -88,6 +88,8 @@ class Producer:
     receiver: Receiver | None = None
     publisher: Publisher | None = None
     keys: KeyRing | None = None
+    # Work the run's end waits for before its servers stop (`on_end`).
+    _ending: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         external = [s.name for s in self.run.subscriptions if s.endpoint != EMBEDDED]
@@ -106,6 +108,7 @@ class Producer:
         keys = self.keys = self._keys()
         transport = HttpTransport(max_response_bytes=self._max_response_bytes())
         interrupted = False
+        result: RunResult | None = None  # taken at the run's end, when it reached it
         gc.freeze()  # see below, at unfreeze
         try:
             if keys is not None:
@@ -135,6 +138,10 @@ class Producer:
             if on_start is not None:
                 on_start(self)
             await self.engine.run(until=duration)
+            # The books are closed at the end, before the work it waits for (`on_end`).
+            result = self._result(self.engine.clock.now(), interrupted=False)
+            for finish in self._ending:
+                await finish()
         except asyncio.CancelledError:
             # Ctrl-C: finish with the summary; the ledger still has to balance.
             interrupted = True
@@ -151,7 +158,16 @@ class Producer:
             # that, each full collection stops the loop for about 100 ms, and on the real clock
             # a thousand subscriptions' pushes wait for it.
             gc.unfreeze()
-        return self._result(self.engine.clock.now() if self.engine else 0.0, interrupted)
+        if result is None:
+            return self._result(self.engine.clock.now() if self.engine else 0.0, interrupted)
+        result.interrupted = interrupted  # a signal while the end waited
+        return result
+
+    def on_end(self, finish: Callable[[], Awaitable[None]]) -> None:
+        """Await `finish` when the run reaches its end, before its servers stop (a journal read
+        still going needs the publisher); not when the run is interrupted. The run's end, and
+        its ledgers, stay those of the moment it was reached."""
+        self._ending.append(finish)
 
     def _result(self, ended_at: float, interrupted: bool) -> RunResult:
         if self.engine is None:  # interrupted while starting up: nothing was produced

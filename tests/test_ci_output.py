@@ -26,7 +26,12 @@ from simulator.cli import main
 from simulator.core.delivery import Ledger
 from simulator.core.recording import Recording, Verdict
 from simulator.reports.console import ConsoleReport
-from simulator.reports.jsondoc import Latencies, ResultDocument, result_json_schema
+from simulator.reports.jsondoc import (
+    Latencies,
+    ResultDocument,
+    ledger_totals,
+    result_json_schema,
+)
 from simulator.reports.junit import render_junit
 from simulator.shell import signals
 from simulator.timeline.gate import cut_short, default_verdicts
@@ -262,6 +267,21 @@ def test_the_published_result_schema_is_current() -> None:
     """scenarios/result.schema.json is what `marketo-sim schema --result` prints (make schema)."""
     published = ROOT / "scenarios" / "result.schema.json"
     assert json.loads(published.read_text()) == result_json_schema()
+
+
+def test_the_documents_ledger_is_the_core_ledger_field_for_field() -> None:
+    """The `--json` ledger has the core's counts in their order (camelCase), then `balanced`;
+    its counts read back as the same `Ledger`."""
+    ledger = Ledger(
+        produced=12, acknowledged=7, expired=1, discarded=1, dropped=0, queued=2, in_flight=1
+    )
+    totals = ledger_totals([ledger])
+    assert list(totals.model_dump(by_alias=True)) == [
+        *("produced", "acknowledged", "expired", "discarded", "dropped", "queued", "inFlight"),
+        "balanced",
+    ]
+    assert totals.balanced is True
+    assert totals.counts() == ledger
 
 
 # ---- pipes ---------------------------------------------------------------------------------------

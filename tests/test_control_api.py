@@ -6,22 +6,25 @@ the API reached over HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import pytest
+from aiohttp import web
 from loopback import client_session
 
 from simulator.control.server import BODY_MAX, ControlServer
 from simulator.core.delivery import Ledger
 from simulator.core.records import AttemptRecord, StateChange
+from simulator.fleet.shard import Shard, sliced
 from simulator.reports.console import Recorder
 from simulator.runfile.scenario import RunSpec, parse_run
 from simulator.runfile.steps import StepSpec
 from simulator.shell.clock import run_virtual
-from simulator.timeline.director import Director
+from simulator.shell.publisher import Publisher
+from simulator.timeline.director import JOURNAL_GRACE, Director
 from simulator.timeline.replay import replay
 
 RUN = """\
@@ -59,6 +62,9 @@ class Steered:
     changes: list[StateChange] = field(default_factory=list)
     ledgers: dict[str, Ledger] = field(default_factory=dict)
     live: list[tuple[float, StepSpec]] = field(default_factory=list)
+    steps: list[tuple[float, str]] = field(default_factory=list)  # every line said, in order
+    backfilled: dict[str, int] = field(default_factory=dict)
+    ended_at: float = 0.0
 
 
 Request = tuple[float, str, str, bytes | None, dict[str, str]]
@@ -104,6 +110,7 @@ async def _steer(run: RunSpec, requests: Sequence[Request], until: float) -> Ste
     def directed(director: Director) -> None:
         server.attach(director)
         out.live = director.live
+        out.backfilled = director.backfilled
         tasks.append(asyncio.create_task(ask(director)))
 
     try:
@@ -115,6 +122,7 @@ async def _steer(run: RunSpec, requests: Sequence[Request], until: float) -> Ste
         await server.stop()
     assert all(task.done() for task in tasks), "every request was answered before the end"
     out.attempts, out.changes, out.ledgers = recorder.attempts, recorder.changes, recording.ledgers
+    out.steps, out.ended_at = recording.steps, recording.ended_at
     return out
 
 
@@ -192,6 +200,61 @@ def test_the_applied_steps_are_kept_for_the_recording_with_their_time() -> None:
     assert [(at, step.action, step.at) for at, step in played.live] == [(1.0, "rotate_keys", 1.0)]
 
 
+@pytest.fixture
+def slow_journal(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """Make the publisher answer each journal request `seconds` (simulated) late."""
+
+    def slow(seconds: float) -> None:
+        answer = Publisher._journal
+
+        async def late(self: Publisher, request: web.Request) -> web.Response:
+            await asyncio.sleep(seconds)
+            return await answer(self, request)
+
+        monkeypatch.setattr(Publisher, "_journal", late)
+
+    return slow
+
+
+def test_the_end_waits_for_a_live_backfill_still_reading(
+    slow_journal: Callable[[float], None],
+) -> None:
+    """`io` produces 100 events a second from 1 s; a backfill posted at 9 s of a 10 s run, its
+    journal answering each request 1.5 s late: the end waits for its two (the 900 events of the
+    run at 10.5 s, then 204 at 12 s), says what it read, and stays the end: the run ended at
+    10 s, and the journal read after it holds what was produced by then, no more."""
+    slow_journal(1.5)
+    requests = [post(1, {"rate": {"subscription": "io", "rate": 100}}), post(9, {"backfill": "io"})]
+    played = steered(run_file(), requests, until=10)
+    assert [status for status, _ in played.answers] == [200, 200]
+    assert played.ended_at == 10.0
+    assert played.ledgers["io"].produced == 900
+    assert played.backfilled == {"io": 900}
+    assert played.steps[-1] == (
+        10.0,
+        "journal read of io: 900 events, finished after the run's end",
+    )
+
+
+def test_the_end_cuts_short_a_backfill_read_after_the_grace(
+    slow_journal: Callable[[float], None],
+) -> None:
+    """Pages 4 s late: the first (1,000 events) comes at 13 s, the second would at 17 s, past
+    the 5 s the end waits: the read is cut short, and what it read is said and counted."""
+    slow_journal(4.0)
+    requests = [
+        post(1, {"burst": {"subscription": "io", "count": 1500}}),
+        post(9, {"backfill": "io"}),
+    ]
+    played = steered(run_file(), requests, until=10)
+    assert played.backfilled == {"io": 1000}
+    assert played.steps[-1] == (
+        10.0,
+        f"journal read of io: 1,000 events, cut short {JOURNAL_GRACE:g} s after the run's end",
+    )
+    assert played.ended_at == 10.0
+
+
 # -- refusals -------------------------------------------------------------------------------------
 
 
@@ -240,6 +303,27 @@ def test_a_step_the_run_cannot_apply_is_refused_with_why(
     assert got == status
     assert answer["error"].startswith(error), answer["error"]
     assert refusals.live == []
+
+
+def test_a_step_for_another_shards_subscription_is_refused_and_not_kept() -> None:
+    """Shard 4/4 plays `leads` only: a burst for `io` (shard 2's) is refused, 409 saying to
+    steer the process that plays it, and is not kept for the recording; one for `leads` is."""
+    played = steered(
+        sliced(run_file(), Shard(4, 4)),
+        [
+            post(1, {"burst": {"subscription": "io", "count": 5}}),
+            post(2, {"burst": {"subscription": "leads", "count": 5}}),
+        ],
+        until=3,
+    )
+    assert played.answers[0] == (
+        409,
+        {"error": "burst: 'io' is another shard's: steer the process that plays it"},
+    )
+    assert played.answers[1][0] == 200
+    assert [(at, step.label()) for at, step in played.live] == [
+        (2.0, "burst: subscription=leads, count=5")
+    ]
 
 
 def test_every_route_needs_the_runs_control_token_when_one_is_set() -> None:

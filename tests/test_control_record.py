@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fleetruns import FLEET
 
 from simulator.cli import main
 from simulator.control.record import recorded
@@ -88,6 +89,45 @@ def test_a_file_with_expectations_is_told_they_are_the_originals() -> None:
     assert "# Its expect: block is the original's: edit it to what this session shows.\n" in text
     assert yaml.safe_load(text)["expect"] == [{"subscription": "leads", "state": "active"}]
     assert "expect: block" not in recorded(parse_run(SOURCE), SOURCE, [], duration=1, ended_at=1)
+
+
+def test_a_shards_recording_names_the_shard_and_how_to_replay_it() -> None:
+    """`run --shard 2/3 --record-scenario`: the whole file, its header naming the shard, the
+    replay command with the same --shard, and that the session played that shard only."""
+    text = recorded(parse_run(SOURCE), SOURCE, [], duration=30.0, ended_at=30.0, shard="2/3")
+    header = [line for line in text.splitlines() if line.startswith("# ")]
+    assert header[0].startswith("# Recorded by marketo-sim ")
+    assert header[0].endswith(" run --shard 2/3 --record-scenario from <string>")
+    assert header[3] == (
+        "# `marketo-sim replay THIS_FILE --shard 2/3`. The original's comments and layout are "
+        "not kept."
+    )
+    assert header[4:] == [
+        "# The session played shard 2/3 of the file only: without --shard, a",
+        "# replay plays every subscription, which this session did not.",
+    ]
+    assert yaml.safe_load(text)["subscriptions"] == [
+        {"name": "leads", "endpoint": "embedded", "rate": 5}
+    ]
+
+
+def test_a_shards_recording_replays_as_that_shard_to_the_same_attempts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """FLEET's shard 1/3 run for a simulated minute on the virtual clock and recorded: the
+    recording is the whole file (six subscriptions), and replayed as shard 1/3 it gives the
+    same attempt log: the 28 pushes of mobile and programs."""
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(FLEET)
+    out, first, again = tmp_path / "out.yaml", tmp_path / "run.jsonl", tmp_path / "replay.jsonl"
+    argv = ["--virtual", "--duration", "1m", "--shard", "1/3", "--log", str(first)]
+    assert main(["run", str(fleet), *argv, "--record-scenario", str(out)]) == 0
+    assert main(["replay", str(out), "--shard", "1/3", "--log", str(again)]) == 0
+    capsys.readouterr()
+    assert again.read_bytes() == first.read_bytes()
+    assert len(first.read_bytes().splitlines()) == 28
+    assert len(yaml.safe_load(out.read_text())["subscriptions"]) == 6
+    assert "run --shard 1/3 --record-scenario" in out.read_text().splitlines()[0]
 
 
 def test_marketo_sim_check_passes_on_a_recording(

@@ -4,6 +4,7 @@ equal to the unsharded run's; inputs that are missing or of another run refused.
 from __future__ import annotations
 
 import shutil
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,31 @@ def test_with_the_run_file_the_junit_judges_the_endpoint_checks_once(
     assert 'tests="3" failures="0" errors="0" skipped="0"' in text.splitlines()[1]
     assert text.count("<testsuite ") == 4
     assert "the embedded endpoint, summed over the shards" in text
+
+
+def test_the_summed_endpoint_suite_carries_the_merged_runs_properties(
+    played: tuple[Path, Runs], merged_with_run: Path
+) -> None:
+    """The suite of the endpoint checks judged on the sums names the run as the shards' suites
+    do (file, munchkin, seed, start), spans the longest shard, and lists the shards merged."""
+    tmp, runs = played
+    suites = ET.parse(merged_with_run / "junit.xml").getroot().findall("testsuite")
+    summed = suites[-1]
+    assert summed.get("name") == "the embedded endpoint, summed over the shards"
+    properties = {p.get("name"): p.get("value") for p in summed.iter("property")}
+    whole = runs["whole"][1]
+    assert properties == {
+        "scenario": str(tmp / "fleet.yaml"),
+        "munchkin_id": "123-ABC-456",
+        "seed": "5",
+        "simulated_start": whole["simulatedStart"],
+        "simulated_span": "+00:06:00.000 (6m00s)",
+        "shards": "1/3, 2/3, 3/3",
+    }
+    shard = {p.get("name"): p.get("value") for p in suites[0].iter("property")}
+    assert {k: shard[k] for k in ("scenario", "munchkin_id", "seed", "simulated_start")} == {
+        k: properties[k] for k in ("scenario", "munchkin_id", "seed", "simulated_start")
+    }
 
 
 def test_a_missing_shard_leaves_the_endpoint_checks_skipped(

@@ -39,10 +39,13 @@ def recorded(
     duration: float | None,
     ended_at: float,
     interrupted: str | None = None,
+    shard: str | None = None,
 ) -> str:
     """The scenario of a run of `run` (whose file's text is `source`) in which the `live` steps
     were applied, each at its simulated time; it played until `duration` (None: until stopped,
-    at `ended_at`), or was `interrupted` at `ended_at`."""
+    at `ended_at`), or was `interrupted` at `ended_at`. `shard` ("I/N"): the run played that
+    shard of the file (`--shard`); the recording is still the whole file, which that shard's
+    replay plays as the session did."""
     data = yaml.load(source, Loader=_Loader)  # a SafeLoader: plain data only
     if not isinstance(data, dict):
         raise ConfigError(f"{run.file}: changed during the run: it is no run file any more")
@@ -64,17 +67,23 @@ def recorded(
     if timed:
         data["timeline"] = [step for _, _, step in timed]
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return _header(run, len(live), ended, interrupted) + body
+    return _header(run, len(live), ended, interrupted, shard) + body
 
 
-def _header(run: RunSpec, live: int, ended: float, interrupted: str | None) -> str:
+def _header(
+    run: RunSpec, live: int, ended: float, interrupted: str | None, shard: str | None
+) -> str:
     how = f"interrupted by {interrupted}" if interrupted else "played to its end"
+    flags = f" --shard {shard}" if shard is not None else ""
     lines = [
-        f"Recorded by marketo-sim {__version__} run --record-scenario from {run.file}",
+        f"Recorded by marketo-sim {__version__} run{flags} --record-scenario from {run.file}",
         f"({how} at {ended!r} simulated seconds): its content, with the {live} step(s) applied",
         "during the run at their simulated time, the run's seed and end. Replay it with",
-        "`marketo-sim replay THIS_FILE`. The original's comments and layout are not kept.",
+        f"`marketo-sim replay THIS_FILE{flags}`. The original's comments and layout are not kept.",
     ]
+    if shard is not None:
+        lines.append(f"The session played shard {shard} of the file only: without --shard, a")
+        lines.append("replay plays every subscription, which this session did not.")
     if run.expect:
         lines.append("Its expect: block is the original's: edit it to what this session shows.")
     return "".join(f"# {line}\n" for line in lines)

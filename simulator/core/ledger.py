@@ -5,7 +5,10 @@ counts (`simulator.runfile.steps`) without loading the delivery machine."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+
+# Marks a count that rises and falls (events waiting now), unlike the others that only grow.
+LEVEL: dict[str, bool] = {"level": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +20,8 @@ class Ledger:
     expired: int
     discarded: int
     dropped: int
-    queued: int
-    in_flight: int
+    queued: int = field(metadata=LEVEL)
+    in_flight: int = field(metadata=LEVEL)
 
     @property
     def accounted(self) -> int:
@@ -47,3 +50,7 @@ class Ledger:
 
 # The ledger's counts in the order they are shown: every list of them is this one.
 LEDGER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Ledger))
+# The counts that only grow (counters to a metrics scraper); queued and in flight are levels.
+LEDGER_COUNTERS: tuple[str, ...] = tuple(
+    f.name for f in fields(Ledger) if not f.metadata.get("level")
+)

@@ -15,7 +15,8 @@ What merges, and how exactly:
   hand (`--workers`, or `merge --run FILE`) and every shard is there; else they stay skipped.
   `passed` and `exitCode` are the merged run's.
 * **JUnit** (`.xml`): every shard's `<testsuite>` under one `<testsuites>`, counts summed, and
-  the endpoint checks judged on the sums in a suite of their own.
+  the endpoint checks judged on the sums in a suite of their own, with the merged run's
+  properties (file, munchkin, seed, start, the longest shard's span, the shards merged).
 
 Refused, exit 2 naming the file: a file that is missing or of another kind, a document of
 another run (another file, seed, command or start) or of a shard already merged.
@@ -29,22 +30,23 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 import orjson
 from pydantic import ValidationError
 
-from simulator.core.delivery import LEDGER_FIELDS
+from simulator.core.ledger import Ledger
 from simulator.core.recording import Recording, Verdict
 from simulator.errors import ConfigError
 from simulator.reports.jsondoc import (
-    LedgerTotals,
     ResultDocument,
     SubscriptionResult,
     Totals,
     VerdictResult,
     combined_latency,
+    totals_of,
     verdict_result,
 )
 from simulator.reports.junit import render_junit
@@ -54,6 +56,8 @@ from simulator.timeline.verdicts import SHARD_ENDPOINT, summed_endpoint
 # What a shard output is, by its name's ending; and the merged file of each kind in OUT_DIR.
 KINDS = {".jsonl": "log", ".ndjson": "log", ".json": "json", ".xml": "junit"}
 MERGED = {"log": "attempts.jsonl", "json": "result.json", "junit": "junit.xml"}
+# The name of the merged JUnit's suite of the endpoint checks judged on the summed counters.
+SUMMED_SUITE = "the embedded endpoint, summed over the shards"
 SIGNAL_CODES = {"SIGINT": 130, "SIGTERM": 143}
 
 
@@ -130,9 +134,23 @@ def load_document(path: Path) -> ResultDocument:
         ) from None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Summed:
+    """The endpoint checks judged on the summed counters, and what is true of the merged run
+    they judge (for their JUnit suite)."""
+
+    verdicts: list[Verdict]
+    file: str
+    seed: int
+    simulated_start: str | None  # ISO 8601
+    simulated_seconds: float
+    shards: list[str]  # "I/N" of each shard merged, in order
+    interrupted: str | None
+
+
 def merge_documents(
     paths: Sequence[Path], expectations: Sequence[ExpectSpec] = ()
-) -> tuple[ResultDocument, list[str], list[Verdict]]:
+) -> tuple[ResultDocument, list[str], Summed]:
     """The merged document of the shards' documents at `paths`, warnings (shards missing), and
     the endpoint checks of `expectations` judged on the summed counters (`summed_endpoint`)."""
     documents = [(path, load_document(path)) for path in paths]
@@ -177,7 +195,23 @@ def merge_documents(
         verdicts=verdicts,
         dev_endpoint=counts,
     )
-    return merged, warnings, summed
+    shards = sorted(
+        (doc.shard for _, doc in documents if doc.shard is not None),
+        key=lambda shard: int(shard.split("/")[0]),
+    )
+    return (
+        merged,
+        warnings,
+        Summed(
+            verdicts=summed,
+            file=first.file or "",
+            seed=first.seed,
+            simulated_start=first.simulated_start,
+            simulated_seconds=simulated,
+            shards=shards,
+            interrupted=interrupted,
+        ),
+    )
 
 
 def _same_run(documents: Sequence[tuple[Path, ResultDocument]]) -> None:
@@ -230,13 +264,13 @@ def _verdicts(documents: Sequence[ResultDocument], held: set[str]) -> list[Verdi
 
 def _totals(subscriptions: Sequence[SubscriptionResult]) -> Totals:
     ledgers = [sub.ledger for sub in subscriptions]
-    sums = {name: sum(getattr(ledger, name) for ledger in ledgers) for name in LEDGER_FIELDS}
+    sums = Ledger.total(ledger.counts() for ledger in ledgers)
     outcomes: Counter[str] = Counter()
     for sub in subscriptions:
         outcomes.update(sub.outcomes)
     return Totals(
         subscriptions=len(subscriptions),
-        ledger=LedgerTotals(**sums, balanced=all(ledger.balanced for ledger in ledgers)),
+        ledger=totals_of(sums, balanced=all(ledger.balanced for ledger in ledgers)),
         attempts=sum(sub.attempts for sub in subscriptions),
         outcomes=dict(outcomes),
         latency=combined_latency(sub.latency for sub in subscriptions),
@@ -258,11 +292,11 @@ def _endpoint_counts(documents: Sequence[ResultDocument]) -> dict[str, int] | No
 COUNTS = ("tests", "failures", "errors", "skipped")
 
 
-def merge_junit(paths: Sequence[Path], summed: Sequence[Verdict] = ()) -> str:
+def merge_junit(paths: Sequence[Path], summed: Summed | None = None) -> str:
     """Every shard's test suites under one `<testsuites>`, its counts the sums. As in the
     documents, a case skipped because another shard judges its subscription is dropped, and a
-    case skipped in every shard is kept once; with `summed` (the endpoint checks judged on the
-    summed counters), the shards' skipped endpoint cases give way to a suite of those."""
+    case skipped in every shard is kept once; with `summed` checks (the endpoint checks judged
+    on the summed counters), the shards' skipped endpoint cases give way to a suite of those."""
     suites: list[ET.Element] = []
     for path in paths:
         try:
@@ -273,9 +307,9 @@ def merge_junit(paths: Sequence[Path], summed: Sequence[Verdict] = ()) -> str:
         if root.tag not in ("testsuite", "testsuites"):
             raise ConfigError(f"{path}: not JUnit XML (its root is <{root.tag}>)")
         suites += found
-    if summed:
+    if summed is not None and summed.verdicts:
         _drop_cases(suites, lambda case: _skip_reason(case) == SHARD_ENDPOINT)
-        suites.append(_summed_suite(summed))
+        suites.append(_summed_suite(summed, _property(suites, "munchkin_id")))
     _drop_judged_elsewhere(suites)
     name = suites[0].get("name", "marketo-sim") if suites else "marketo-sim"
     top = ET.Element("testsuites", name=name)
@@ -302,22 +336,36 @@ def _drop_cases(suites: Sequence[ET.Element], dropped: Callable[[ET.Element], bo
                     suite.set(count, str(int(suite.get(count, "1")) - 1))
 
 
-def _summed_suite(summed: Sequence[Verdict]) -> ET.Element:
-    """The endpoint checks judged on the summed counters, as the JUnit renderer writes them."""
+def _summed_suite(summed: Summed, munchkin_id: str) -> ET.Element:
+    """The endpoint checks judged on the summed counters, as the JUnit renderer writes them, with
+    the merged run's properties (its file, seed, start and span, the shards merged) and evidence
+    (`munchkin_id`: the shards' own, which the documents do not carry)."""
+    start = summed.simulated_start
     recording = Recording(
-        title="the embedded endpoint, summed over the shards",
-        munchkin_id="",
-        seed=0,
-        start_wall=0.0,
-        ended_at=max((v.at or 0.0 for v in summed), default=0.0),
+        title=summed.file,
+        munchkin_id=munchkin_id,
+        seed=summed.seed,
+        start_wall=datetime.fromisoformat(start).timestamp() if start else 0.0,
+        ended_at=summed.simulated_seconds,
         subscriptions=[],
-        verdicts=list(summed),
+        verdicts=list(summed.verdicts),
+        interrupted=summed.interrupted or "",
     )
-    suite = ET.fromstring(render_junit(recording).split("\n", 1)[1]).find("testsuite")
+    text = render_junit(recording, suite=SUMMED_SUITE)
+    suite = ET.fromstring(text.split("\n", 1)[1]).find("testsuite")
     assert suite is not None
-    for properties in suite.findall("properties"):
-        suite.remove(properties)  # the run's properties are in the shards' suites already
+    properties = suite.find("properties")
+    assert properties is not None
+    ET.SubElement(properties, "property", name="shards", value=", ".join(summed.shards))
     return suite
+
+
+def _property(suites: Sequence[ET.Element], name: str) -> str:
+    """The value of the run property `name` in the first of `suites` that has it ("" if none)."""
+    for suite in suites:
+        for found in suite.iterfind(f"properties/property[@name='{name}']"):
+            return found.get("value", "")
+    return ""
 
 
 def _drop_judged_elsewhere(suites: Sequence[ET.Element]) -> None:
@@ -365,7 +413,7 @@ def merge_into(
     from simulator.shell import pipes
 
     merged = Merged()
-    summed: list[Verdict] = []
+    summed: Summed | None = None
     if outputs.json:
         document, merged.warnings, summed = merge_documents(outputs.json, expectations)
         merged.document = document

@@ -16,14 +16,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
 
 from simulator import __version__
-from simulator.core.delivery import Ledger
+from simulator.core.ledger import LEDGER_FIELDS, Ledger
 from simulator.core.outcome import OutcomeKind
 from simulator.core.recording import Recording, Verdict, VerdictStatus
 from simulator.core.records import AttemptRecord, StateChange
@@ -63,18 +63,30 @@ class Latency(_Model):
     )
 
 
-class LedgerTotals(_Model):
-    """Events by where they ended: produced = acknowledged + expired + discarded + dropped +
-    queued + inFlight when the ledger balances."""
+class _LedgerCounts(_Model):
+    """What the document's ledger model has besides its fields (`LedgerTotals` below)."""
 
-    produced: int
-    acknowledged: int
-    expired: int
-    discarded: int
-    dropped: int
-    queued: int
-    in_flight: int
-    balanced: bool
+    if TYPE_CHECKING:  # made by `create_model` below, after the counts (the document's order)
+        balanced: bool
+
+    def counts(self) -> Ledger:
+        """The counts as the core's `Ledger`, typed."""
+        return Ledger(**{name: getattr(self, name) for name in LEDGER_FIELDS})
+
+
+# The ledger in the document: its counts are the core's one list (`LEDGER_FIELDS`), never a copy.
+if TYPE_CHECKING:
+    LedgerTotals = _LedgerCounts
+else:
+    LedgerTotals = create_model(
+        "LedgerTotals",
+        __base__=_LedgerCounts,
+        __module__=__name__,
+        __doc__="Events by where they ended: produced = acknowledged + expired + discarded + "
+        "dropped +\nqueued + inFlight when the ledger balances.",
+        **{name: (int, ...) for name in LEDGER_FIELDS},
+        balanced=(bool, ...),
+    )
 
 
 class SubscriptionResult(_Model):
@@ -244,9 +256,14 @@ def _percentile(buckets: Mapping[int, int], count: int, p: int) -> float:
 
 
 def ledger_totals(ledgers: Iterable[Ledger]) -> LedgerTotals:
+    """The sum of `ledgers`, balanced when each of them is."""
     books = list(ledgers)
-    total = Ledger.total(books).as_dict()
-    return LedgerTotals(**total, balanced=all(ledger.balanced for ledger in books))
+    return totals_of(Ledger.total(books), balanced=all(ledger.balanced for ledger in books))
+
+
+def totals_of(ledger: Ledger, *, balanced: bool) -> LedgerTotals:
+    """`ledger` in the document, `balanced` as the caller judged it."""
+    return LedgerTotals.model_validate({**ledger.as_dict(), "balanced": balanced})
 
 
 # A skipped check fails nothing: "passed" in the document, with the reason in `skipped`.

@@ -46,7 +46,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
-from simulator.core.delivery import Ledger
+from simulator.core.ledger import LEDGER_COUNTERS, Ledger
 from simulator.core.records import AttemptRecord, Machine, StateChange
 from simulator.errors import ConfigError
 
@@ -56,8 +56,6 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Answer times up to the 20 s push timeout (a timeout lands at 20), and one edge past it for
 # the runs that raise the timeout.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0)
-# The ledger's counts each served as `marketo_sim_events_<field>_total{subscription}`.
-LEDGER_FIELDS = ("produced", "acknowledged", "expired", "discarded", "dropped")
 # A scrape reads the machines while the loop moves them: a read that meets a dict changing size
 # is tried again, at most this many times in all.
 READ_TRIES = 5
@@ -117,7 +115,7 @@ DOCS = (
             ("subscription",),
             f"Events {name}, from the subscription's ledger.",
         )
-        for name in LEDGER_FIELDS
+        for name in LEDGER_COUNTERS
     ),
 )
 _HELP = {doc.name: doc.help for doc in DOCS}
@@ -243,7 +241,7 @@ class MachineCollector(Collector):
         )
         states = [((r.name, s), float(s == r.state)) for r in readings for s in r.states]
         yield _gauge("subscription_state", states, ("subscription", "state"))
-        for field in LEDGER_FIELDS:
+        for field in LEDGER_COUNTERS:
             name = f"{PREFIX}_events_{field}"
             family = CounterMetricFamily(name, _help(name), labels=("subscription",))
             for r in readings:
@@ -279,7 +277,7 @@ class Published:
                 ("subscription",),
                 registry=None,
             )
-            for field in LEDGER_FIELDS
+            for field in LEDGER_COUNTERS
         }
         self._sent: dict[tuple[str, str], int] = {}  # (subscription, field) -> published
 

@@ -93,6 +93,32 @@ class LoopClock:
             await asyncio.sleep(delay)
 
 
+class StoppedClock:
+    """A run's clock, stopped at `at`: what is read of the run once it has ended (its servers
+    still answering while the run shuts down see the world as it was at the end)."""
+
+    def __init__(self, clock: Clock, at: float) -> None:
+        self._clock = clock
+        self._at = at
+
+    def now(self) -> float:
+        return self._at
+
+    def wall(self, t: float | None = None) -> float:
+        return self._clock.wall(self._at if t is None else t)
+
+    async def sleep_until(self, t: float) -> None:
+        await asyncio.sleep(0)  # time has stopped: nothing is worth waiting for
+
+
+def loop_seconds(real: float) -> float:
+    """Loop seconds that last about `real` real seconds on the running loop: `real` times the
+    speed on a scaled loop; as many virtual seconds on the virtual clock (where a wait for our
+    own requests takes none: `transit`)."""
+    loop = asyncio.get_running_loop()
+    return real * loop.speed if isinstance(loop, ScaledEventLoop) else real
+
+
 class _ScaledSelector(selectors.BaseSelector):
     """The loop's selector, except that a wait of `timeout` loop seconds lasts timeout/speed
     real seconds."""

@@ -33,7 +33,7 @@ from simulator.core.registration import (
 from simulator.payloads import anomalies
 from simulator.payloads.formats import CLOUDEVENTS_CONTENT_TYPE, IoEvent, io_body
 from simulator.payloads.signing import HMAC_HEADER, KeyRing, hmac_signature
-from simulator.shell.clock import Clock
+from simulator.shell.clock import Clock, StoppedClock
 from simulator.shell.engine import Engine, Wake
 from simulator.shell.transport import Transport
 
@@ -111,6 +111,9 @@ class IoLane:
             for task in self._deliveries:
                 task.cancel()
             await asyncio.gather(*self._deliveries, return_exceptions=True)
+            # The run has ended: a journal read still going (the director waits for it) sees
+            # the journal as it was at the end, and produces nothing past it.
+            self._clock = StoppedClock(engine.clock, engine.clock.now())
 
     def settled(self, now: float) -> bool:
         return not self._deliveries and self._wake.settled(now)

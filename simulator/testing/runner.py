@@ -25,7 +25,7 @@ from simulator.core.records import AttemptRecord, StateChange
 from simulator.errors import ConfigError
 from simulator.producer import EMBEDDED, Producer, RunResult
 from simulator.runfile.scenario import RunSpec, load_run, parse_run
-from simulator.shell.clock import VIRTUAL_EPOCH, Clock
+from simulator.shell.clock import VIRTUAL_EPOCH, Clock, StoppedClock
 from simulator.shell.engine import Engine, Lane
 from simulator.shell.servers import serve_on_loopback
 from simulator.shell.transit import hold_jumps
@@ -224,7 +224,7 @@ class Runner:
             # the run's clock stops where the test left it, so the end of the run is right.
             live = not self.virtual or looptime_on()
             at = self.now() if live else self.watcher.seen
-            engine.clock = _StoppedClock(engine.clock, at)
+            engine.clock = StoppedClock(engine.clock, at)
         result: RunResult | None = None
         error: BaseException | None = None
         for task in (self._timeline, self._task):
@@ -263,23 +263,6 @@ class Runner:
                 task.cancel()
             names = ", ".join(sorted(task.get_name() for task in left))
             raise AssertionError(f"still running after the producer stopped: {names}")
-
-
-class _StoppedClock:
-    """A run's clock, stopped at `at`: what the producer reads while it shuts down."""
-
-    def __init__(self, clock: Clock, at: float) -> None:
-        self._clock = clock
-        self._at = at
-
-    def now(self) -> float:
-        return self._at
-
-    def wall(self, t: float | None = None) -> float:
-        return self._clock.wall(self._at if t is None else t)
-
-    async def sleep_until(self, t: float) -> None:
-        await asyncio.sleep(0)  # time has stopped: nothing is worth waiting for
 
 
 async def launch(

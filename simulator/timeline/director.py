@@ -14,6 +14,10 @@ A file's step is applied as of its own time, `at`, whatever the clock read when 
 woke (on a real or scaled clock, a few milliseconds later, more on a loaded host), as a push
 holds what was produced by its due time: the machines, the log and the recording see `at`.
 A step given live has no planned time: it is applied at the clock's reading.
+
+A journal read (`backfill`) runs beside the run; the run's end waits for the ones still going
+(`finish_reads`, at most JOURNAL_GRACE real seconds) before the publisher stops, and says what
+each read.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -32,7 +37,7 @@ from simulator.producer import Producer, traffic_step
 from simulator.runfile.endpointspec import EndpointChange
 from simulator.runfile.scenario import step_problem
 from simulator.runfile.steps import StepSpec
-from simulator.shell.clock import Clock
+from simulator.shell.clock import Clock, loop_seconds
 from simulator.shell.engine import Engine, Lane
 from simulator.shell.transit import transit
 
@@ -45,6 +50,10 @@ Handler = Callable[["Director", StepSpec, float], str]
 # Told of every step applied, file or live: its time, the step, and the line said for it.
 StepListener = Callable[[float, StepSpec, str], None]
 
+# The run's end waits this many real seconds at most for the journal reads still going (a
+# backfill given late, or live), then cuts them short: loop_seconds, so as many virtual seconds
+# on the virtual clock, where a read from the run's own publisher takes none.
+JOURNAL_GRACE = 5.0
 LIVE_STEPS_MAX = 10_000  # steps a run accepts while it goes: each is kept for --record-scenario
 SAID_KEPT = 100  # the newest step lines kept for the status document
 
@@ -56,6 +65,24 @@ class StepRefused(SimulatorError):
     def __init__(self, message: str, *, unknown: bool = False) -> None:
         super().__init__(message)
         self.unknown = unknown
+
+
+@dataclass(slots=True)
+class JournalRead:
+    """A backfill step's read of a registration's journal: what it has read so far."""
+
+    name: str
+    events: int = 0
+
+    def note(self, task: asyncio.Task[None], *, cut: bool) -> str:
+        """What the read did, said when the run's end waited for it (`task`: the read's)."""
+        said = f"journal read of {self.name}: {self.events:,} events"
+        if cut:
+            return f"{said}, cut short {JOURNAL_GRACE:g} s after the run's end"
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            return f"{said}, then it failed: {str(error) or type(error).__name__}"
+        return f"{said}, finished after the run's end"
 
 
 class Director:
@@ -82,7 +109,8 @@ class Director:
             for proxy in proxies:
                 proxy.clock = producer.engine.clock.now
         self.backfilled: dict[str, int] = {}  # events read back per registration
-        self._reads: list[asyncio.Task[None]] = []
+        self._reads: dict[asyncio.Task[None], JournalRead] = {}
+        producer.on_end(self.finish_reads)
         receiver = producer.receiver
         self._baseline = (
             (receiver.behaviour, receiver.challenge_style) if receiver is not None else None
@@ -99,10 +127,29 @@ class Director:
                 self.apply(step, self._as_of(step, at))
                 self._played += 1
                 self._stepped.set()
-            await asyncio.gather(*self._reads)
+            await asyncio.gather(*self._reads, return_exceptions=True)
         finally:
-            for read in self._reads:
-                read.cancel()
+            for task in self._reads:
+                task.cancel()
+
+    async def finish_reads(self) -> None:
+        """At the run's end (`Producer.on_end`), before the publisher stops: wait for the journal
+        reads still going, at most JOURNAL_GRACE real seconds, cut short the ones that take
+        longer, and say what each of them read."""
+        going = [task for task in self._reads if not task.done()]
+        if not going:
+            return
+        end = self._engine().clock.now()
+        _, late = await asyncio.wait(going, timeout=loop_seconds(JOURNAL_GRACE))
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        for task in going:
+            self._tell(end, self._reads[task].note(task, cut=task in late))
+
+    def _tell(self, now: float, text: str) -> None:
+        self.said.append((now, text))
+        self.say(now, text)
 
     def _as_of(self, step: StepSpec, at: float) -> float:
         """When a file step takes effect: at `at`, however late the director woke. A step that
@@ -173,7 +220,8 @@ class Director:
 
     def check_live(self, step: StepSpec) -> None:
         """What the scenario checker would say of `step` in this run's file (StepRefused), and
-        what the run's state refuses now (a burst for a deprovisioned subscription)."""
+        what the run's state refuses now (a burst for a deprovisioned subscription, a step for a
+        subscription of another shard: not played here, nor recorded)."""
         run = self.producer.run
         profiles = {spec.name: spec.profile for spec in run.whole}
         problem = step_problem(step, profiles, oauth=run.receiver.oauth is not None)
@@ -186,6 +234,8 @@ class Director:
     def _refusal_now(self, step: StepSpec) -> str:
         """Why the run's state refuses `step` now, or "": what a handler would only skip."""
         mine = step.subscription is not None and step.subscription in self._here
+        if step.subscription is not None and not mine:  # a file's step is said as skipped
+            return f"{step.subscription!r} is another shard's: steer the process that plays it"
         state = self._lane(step).machine.state if mine else None
         if step.action in ("burst", "rate") and state == "deprovisioned":
             return f"{step.subscription!r} is deprovisioned: reprovision it first"
@@ -285,12 +335,14 @@ class Director:
 
     def _backfill(self, step: StepSpec, now: float) -> str:
         assert step.backfill is not None
-        self._reads.append(asyncio.create_task(self._read_journal(step.backfill)))
+        read = JournalRead(step.backfill)
+        self._reads[asyncio.create_task(self._read_journal(read))] = read
         return ""
 
-    async def _read_journal(self, name: str) -> None:
+    async def _read_journal(self, read: JournalRead) -> None:
         """Page through the journal like a consumer: follow `next` links until 204."""
         assert self.producer.publisher is not None
+        name = read.name
         url: str | None = f"{self.producer.publisher.journal_url(name)}?limit=1000"
         headers = {"Authorization": "Bearer marketo-sim", "x-api-key": "marketo-sim"}
         async with aiohttp.ClientSession() as session:
@@ -300,6 +352,7 @@ class Director:
                         if response.status != 200:
                             return
                         page = await response.json()
+                    read.events += len(page["events"])
                     self.backfilled[name] = self.backfilled.get(name, 0) + len(page["events"])
                     url = str(response.links["next"]["url"]) if "next" in response.links else None
 

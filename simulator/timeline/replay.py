@@ -95,7 +95,7 @@ async def replay(
         tasks.append(asyncio.create_task(director.play(p.engine.clock)))
         every = max(1.0, (end or DEFAULT_HORIZON) / SAMPLES)
         if sampled:
-            tasks.append(asyncio.create_task(_sample(p, machines, samples, every)))
+            tasks.append(asyncio.create_task(_sample(p, machines, samples, every, end)))
         if on_start is not None:
             on_start(p)
 
@@ -144,7 +144,11 @@ async def _sample(
     machines: dict[str, Machine],
     samples: dict[str, SampleSeries],
     every: float,
+    end: float | None,
 ) -> None:
+    """Every `every` simulated seconds until the run's `end` (None: until cancelled), each
+    machine's picture. Not past the end: a sample brings production up to its time, and the
+    end may wait for a journal read still going (`Director.finish_reads`)."""
     assert producer.engine is not None
     clock = producer.engine.clock
     t = 0.0
@@ -152,6 +156,8 @@ async def _sample(
         for name, machine in machines.items():
             samples.setdefault(name, SampleSeries()).add(_sample_of(machine, clock.now()))
         t += every
+        if end is not None and t > end:
+            return
         await clock.sleep_until(t)
 
 
