@@ -24,6 +24,7 @@ from simulator.runfile.scenario import RunSpec, parse_run
 from simulator.runfile.steps import StepSpec
 from simulator.shell.clock import run_virtual
 from simulator.shell.publisher import Publisher
+from simulator.shell.transit import transit
 from simulator.timeline.director import JOURNAL_GRACE, Director
 from simulator.timeline.replay import replay
 
@@ -208,7 +209,8 @@ def slow_journal(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
         answer = Publisher._journal
 
         async def late(self: Publisher, request: web.Request) -> web.Response:
-            await asyncio.sleep(seconds)
+            with transit().holding():  # a server that thinks holds what it was sent
+                await asyncio.sleep(seconds)
             return await answer(self, request)
 
         monkeypatch.setattr(Publisher, "_journal", late)
@@ -253,6 +255,21 @@ def test_the_end_cuts_short_a_backfill_read_after_the_grace(
         f"journal read of io: 1,000 events, cut short {JOURNAL_GRACE:g} s after the run's end",
     )
     assert played.ended_at == 10.0
+
+
+def test_a_backfill_read_that_fails_says_so_when_it_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal answers 200 with a body that is not JSON: the read fails at once, and says
+    so at that time, not at the run's end."""
+
+    async def garbled(self: Publisher, request: web.Request) -> web.Response:
+        return web.Response(text="not json")
+
+    monkeypatch.setattr(Publisher, "_journal", garbled)
+    played = steered(run_file(), [post(2, {"backfill": "io"})], until=10)
+    said = [(at, text) for at, text in played.steps if text.startswith("journal read")]
+    assert len(said) == 1
+    assert said[0][0] == 2.0
+    assert said[0][1].startswith("journal read of io: 0 events, then it failed: ")
 
 
 # -- refusals -------------------------------------------------------------------------------------

@@ -102,6 +102,23 @@ def test_a_push_in_flight_at_a_deprovision_that_fails_is_discarded() -> None:
     assert (machine.ledger().discarded, machine.wakeup()) == (20, None)
 
 
+def test_the_push_from_before_a_deprovision_is_answered_before_the_next_one_goes() -> None:
+    """The push of 4 s is in flight through a deprovision and a reprovision at 4.5 s: no push
+    goes until it is answered (one at a time), a second deprovision at 5 s keeps it, and its
+    answer at 6 s counts its 20 events; the 5 events of (4.5, 5] are discarded."""
+    machine = pushed_at_two()
+    push = machine.poll(4.0)
+    assert push is not None
+    machine.deprovision(4.0)
+    machine.reprovision(4.5)
+    assert machine.poll(5.0) is None
+    machine.deprovision(5.0)
+    machine.record(push, ok=True, now=6.0)
+    assert machine.ledger() == Ledger(
+        produced=45, acknowledged=40, expired=0, discarded=5, dropped=0, queued=0, in_flight=0
+    )
+
+
 def pushed_until(traffic: Traffic, at: float) -> Subscription:
     """Every push due by `at` made on time and acknowledged at once."""
     machine = Subscription("s", Policy(batch_size=300), traffic)

@@ -10,9 +10,10 @@ it, and what a server does on the virtual clock (sleeping, hanging) still takes 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import aiohttp
 import pytest
@@ -21,7 +22,10 @@ from loopback import SlowRelay, client_session, served, virtual
 from yarl import URL
 
 from simulator.core.outcome import Outcome, OutcomeKind
+from simulator.endpoint.receiver import Receiver
+from simulator.errors import ConfigError
 from simulator.shell import transit
+from simulator.shell.servers import serve_on_loopback
 from simulator.shell.transport import HttpTransport
 from simulator.testing.asgi import serve_asgi
 
@@ -39,6 +43,13 @@ def answering_after(latency: float) -> web.Application:
     app = web.Application(client_max_size=1024**2)
     app.router.add_post("/", push)
     return app
+
+
+async def lifespan(receive, send) -> None:  # type: ignore[no-untyped-def]
+    """An ASGI app's lifespan, with nothing to start or stop."""
+    while (await receive())["type"] != "lifespan.shutdown":
+        await send({"type": "lifespan.startup.complete"})
+    await send({"type": "lifespan.shutdown.complete"})
 
 
 @asynccontextmanager
@@ -89,9 +100,7 @@ async def test_a_server_that_sleeps_past_the_timeout_still_times_out_at_20_s() -
 async def test_an_asgi_app_is_waited_for_like_an_aiohttp_one() -> None:
     async def app(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def, type-arg]
         if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+            await lifespan(receive, send)
             return
         while (await receive()).get("more_body"):
             pass
@@ -174,3 +183,115 @@ def test_a_wait_that_gives_up_does_so_once_per_jump(monkeypatch: pytest.MonkeyPa
         return loop.time() - started, counts.waits
 
     assert body() == (5.0, 1)
+
+
+# --- what holding changes, and where -------------------------------------------------------------
+
+
+@virtual
+async def test_a_handler_reading_the_body_as_a_stream_gets_all_of_it() -> None:
+    """The middleware reads each request whole before the handler; a handler that streams the
+    body (`request.content`) still gets every byte."""
+    seen: list[int] = []
+
+    async def streaming(request: web.Request) -> web.Response:
+        seen.append(sum([len(chunk) async for chunk in request.content.iter_chunked(4096)]))
+        return web.Response(status=200)
+
+    app = web.Application(client_max_size=1024**2)
+    app.router.add_post("/", streaming)
+    async with served(app) as url:
+        outcome = await push(url, BIG)
+    assert (outcome.kind, seen) == (OutcomeKind.SUCCESS, [len(BIG)])
+
+
+@virtual
+async def test_a_foreign_request_waiting_at_an_uncounted_server_hides_nothing() -> None:
+    """A client not ours (a consumer's own key or journal request) waits 30 s at a server left
+    uncounted, as the publisher is: our push on its way through the relay is still waited
+    for, and answered at the server's instant."""
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(30)
+        return web.Response(status=200)
+
+    uncounted = web.Application()
+    uncounted.router.add_get("/", slow)
+    runner, elsewhere = await serve_on_loopback(uncounted, counted=False)
+    try:
+        async with aiohttp.ClientSession() as foreign:  # not traced: a consumer's own
+            waiting = asyncio.ensure_future(foreign.get(elsewhere))
+            async with relayed(answering_after(LATENCY)) as url:
+                outcome = await push(url)
+            waiting.cancel()
+            with suppress(asyncio.CancelledError):
+                await waiting
+    finally:
+        await runner.cleanup()
+    assert (outcome.kind, outcome.latency) == (OutcomeKind.SUCCESS, LATENCY)
+
+
+@virtual
+async def test_an_asgi_app_still_busy_after_its_client_left_holds_nothing() -> None:
+    """The app sleeps 30 s on each request: the first push times out at 20 s; uvicorn does not
+    cancel the app, yet the client's going ends the hold, so the next push, answered by a
+    quick app, comes back at its instant instead of when the sleeping one wakes."""
+    sleeps = [30.0, LATENCY]
+
+    async def app(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def, type-arg]
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+            return
+        await receive()
+        await asyncio.sleep(sleeps.pop(0))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    server, url = await serve_asgi(app)
+    try:
+        port = URL(url).port
+        assert port is not None
+        with SlowRelay(port, DELAY) as relay:
+            first, second = await push(relay), await push(relay)
+    finally:
+        await server.cleanup()
+    assert (first.kind, first.latency) == (OutcomeKind.TIMEOUT, 20.0)
+    assert (second.kind, second.latency) == (OutcomeKind.SUCCESS, LATENCY)
+
+
+@virtual
+async def test_a_compressed_body_is_left_to_the_handler() -> None:
+    """A gzip body's size is known only once inflated: the dev endpoint itself refuses one over
+    its bound, with its own 413, count and log line."""
+    receiver = Receiver(max_body=10_000)
+    url = await receiver.start()
+    try:
+        body = gzip.compress(b'{"activities": [' + b'{"id": 1},' * 10_000 + b"{}]}")
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        async with HttpTransport() as client:
+            outcome = await client.post(url, body, headers, timeout=20.0)
+    finally:
+        await receiver.stop()
+    assert (outcome.status, receiver.stats.too_large) == (413, 1)
+
+
+@virtual
+async def test_an_app_served_before_is_refused_on_the_virtual_clock() -> None:
+    app = answering_after(0)
+    async with served(app):
+        pass
+    with pytest.raises(ConfigError, match="served before"):
+        await serve_on_loopback(app, what="the consumer app")
+
+
+def test_on_the_real_clock_nothing_is_added_to_an_app() -> None:
+    """No gate reads the counts there: requests are handled as they come (a refusal before
+    the body is read, as the dev endpoint's docstring says)."""
+
+    async def body() -> list[object]:
+        app = answering_after(0)
+        runner, _ = await serve_on_loopback(app)
+        await runner.cleanup()
+        return list(app.middlewares)
+
+    assert asyncio.run(body()) == []

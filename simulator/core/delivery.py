@@ -320,6 +320,8 @@ class Subscription:
             raise InvalidTransition(
                 f"{self.name}: can't poll while {self._outstanding.kind} is in flight"
             )
+        if self._orphan is not None:  # one push at a time: the one from before a deprovision
+            return None  # is answered first (then `wakeup` says when to look again)
         if self._resumed:  # the run resumed: the attempt it abandoned goes now
             self._resumed = False
             if self._held is not None:
@@ -385,7 +387,8 @@ class Subscription:
         self.advance(now)
         self.queue.unproduce_after(now)
         transition = self._move(Trigger.DEPROVISION, now)
-        self._orphan, self._outstanding = self._outstanding, None
+        if self._outstanding is not None:  # (an earlier one's still counts when it is answered)
+            self._orphan, self._outstanding = self._outstanding, None
         held = self._held.count if self._held is not None and self._orphan is None else 0
         self.counters.discarded += self.queue.clear() + held
         self._held = None

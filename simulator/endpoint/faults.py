@@ -5,12 +5,13 @@ the Receiver's routes decide when, and this module does it, counting each fault 
 logging it.
 
 How "refuse" and "reset" drop a connection: the handler sets SO_LINGER to 0 and aborts the
-transport, so the kernel sends a TCP RST and no response byte is ever written; the producer sees
-a connection error (aiohttp `ClientOSError`/`ServerDisconnectedError`), never a status. "refuse"
-does this as soon as the request head is parsed, without reading the body; "reset" reads the
-whole body first. "hang" waits until the client gives up or the receiver stops. The listening
-socket stays open throughout, so the token and `/_sim` endpoints on the same port keep working
-while the consumer is "down".
+transport, so the kernel sends a TCP RST and no response byte is ever written; the producer sees a
+connection error (aiohttp `ClientOSError`/`ServerDisconnectedError`), never a status. "refuse" does
+this as soon as the request head is parsed, without reading the body (on the virtual clock the body
+has been read by then: `serve_on_loopback` reads each request whole so that the clock waits for
+it); "reset" reads the whole body first. "hang" waits until the client gives up or the receiver
+stops. The listening socket stays open throughout, so the token and `/_sim` endpoints on the same
+port keep working while the consumer is "down".
 """
 
 from __future__ import annotations

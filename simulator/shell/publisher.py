@@ -228,7 +228,11 @@ class Publisher:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on a loopback address; returns the base URL, e.g. `http://127.0.0.1:PORT/`."""
-        self._runner, url = await serve_on_loopback(self.app, host, port, what="the publisher")
+        # Not counted (`transit`): its clients are mostly the consumer's own (the key fetch, the
+        # journal reads), whose requests held here would hide ours; it answers at once anyway.
+        self._runner, url = await serve_on_loopback(
+            self.app, host, port, what="the publisher", counted=False
+        )
         self._t0 = asyncio.get_running_loop().time()
         self._url = URL(url)
         return url

@@ -8,16 +8,19 @@ reach its port either: with a run's token set, its control routes need it (`cont
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 from yarl import URL
 
 from simulator.errors import ConfigError
 from simulator.shell.transit import transit
+
+READ_LIMIT = 2**16  # aiohttp's own stream limit for a request body
 
 
 async def serve_on_loopback(
@@ -30,9 +33,11 @@ async def serve_on_loopback(
     **options: Any,
 ) -> tuple[web.AppRunner, str]:
     """Start `app` on host:port (port 0: any free one); returns the runner and the base URL.
-    `counted` holds each request while it is handled (`transit`): what our own clients send
-    here, the virtual clock waits for; a server of people's requests (the control API, whose
-    live page streams) is left out. `options` go to aiohttp's request handler
+    `counted`: on the virtual clock (a loop `transit.hold_jumps` watches), each request is read
+    whole and held while it is handled (`_holding`), so the clock waits for what our own clients
+    send here. Left out: servers whose clients are mostly not ours (the control API and its
+    live page, the publisher that a consumer fetches keys from), which would hide ours. On
+    other clocks nothing is added. `options` go to aiohttp's request handler
     (`keepalive_timeout`, `logger`)."""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
@@ -40,7 +45,12 @@ async def serve_on_loopback(
         loopback = False
     if not loopback:
         raise ConfigError(f"host {host!r}: {what} only binds a loopback IP address")
-    if counted and not app.middlewares.frozen:
+    if counted and transit().gated:
+        if app.middlewares.frozen:
+            raise ConfigError(
+                f"{what} has been served before (its middlewares are frozen): on the virtual "
+                "clock, serve a new aiohttp Application"
+            )
         app.middlewares.insert(0, _holding)
     runner = web.AppRunner(
         app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0, **options
@@ -63,13 +73,27 @@ async def _holding(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """Read the request whole, then hold it while the handler runs (`Transit.holding`). A body
-    the handler would refuse as too large, or one of unknown length, is left to the handler:
-    reading part of it here would leave the handler the rest as if it were all."""
+    the handler would refuse as too large, of unknown length or compressed (its size unknown
+    until it is inflated) is left to the handler: reading part of it here would leave the
+    handler the rest as if it were all."""
     length = request.content_length
-    if length is not None and length <= request.client_max_size:
-        await request.read()  # aiohttp keeps it: the handler's read() returns the same bytes
+    if length and length <= request.client_max_size and "Content-Encoding" not in request.headers:
+        _read_ahead(request, await request.read())
     with transit().holding():
         return await handler(request)
+
+
+def _read_ahead(request: web.Request, body: bytes) -> None:
+    """After `request.read()` (whose bytes aiohttp keeps for read(), text(), json(), post()),
+    give the handler's stream readers (`request.content`) the same bytes: a new stream with
+    the whole body, its limit past its size so that feeding it never pauses the connection.
+    aiohttp keeps a request's stream in `_payload`, which `content` returns."""
+    content = StreamReader(
+        request.protocol, max(READ_LIMIT, len(body)), loop=asyncio.get_running_loop()
+    )
+    content.feed_data(body)
+    content.feed_eof()
+    request._payload = content
 
 
 CONTROL_REFUSED = "the control routes need the token: Authorization: Bearer <token>"

@@ -9,6 +9,7 @@ uvicorn comes with the `[pytest]` extra and is imported only when an ASGI app is
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -76,34 +77,44 @@ async def serve_asgi(app: AsgiApp, *, what: str = "the consumer app") -> tuple[A
 
 
 def holding(app: AsgiApp) -> AsgiApp:
-    """`app`, receiving each request whole before it is called and holding it until its answer
-    is sent (`Transit.holding`): the virtual clock waits for what is on its way, not for what
-    the app does. The body is read here only as the producer sent it (bounded by what it sends)."""
+    """`app`, on the virtual clock (a loop `transit.hold_jumps` watches), receiving each request
+    whole before it is called and holding it until its answer is sent (`Transit.holding`): the
+    clock waits for what is on its way, not for what the app does. The hold also ends when the
+    client goes away: uvicorn does not cancel an app whose client left, and a hold kept for it
+    would hide our next request. The body is read here as the producer sent it (bounded by
+    what it sends); on other clocks the app is called as it is."""
 
     async def held(
         scope: Scope,
         receive: Callable[[], Awaitable[Message]],
         send: Callable[[Message], Awaitable[None]],
     ) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not transit().gated:
             await app(scope, receive, send)
             return
         received = [await receive()]
         while received[-1]["type"] == "http.request" and received[-1].get("more_body"):
             received.append(await receive())
-        queued = iter(received)
+        buffered = iter(received)
         with contextlib.ExitStack() as hold:
             hold.enter_context(transit().holding())
+            # After the body, the next message is the client's disconnect (uvicorn also says so
+            # once the answer is complete): the hold ends then, whatever the app is doing.
+            gone = asyncio.ensure_future(receive())
+            gone.add_done_callback(lambda _: hold.close())
 
             async def replay() -> Message:
-                message = next(queued, None)
-                return message if message is not None else await receive()
+                message = next(buffered, None)
+                return message if message is not None else await asyncio.shield(gone)
 
             async def answer(message: Message) -> None:
                 if message["type"] == "http.response.body" and not message.get("more_body"):
                     hold.close()  # answered: what is left is on its way back
                 await send(message)
 
-            await app(scope, replay, answer)
+            try:
+                await app(scope, replay, answer)
+            finally:
+                gone.cancel()
 
     return held

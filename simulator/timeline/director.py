@@ -79,10 +79,15 @@ class JournalRead:
         said = f"journal read of {self.name}: {self.events:,} events"
         if cut:
             return f"{said}, cut short {JOURNAL_GRACE:g} s after the run's end"
-        error = None if task.cancelled() else task.exception()
+        error = _failure(task)
         if error is not None:
             return f"{said}, then it failed: {str(error) or type(error).__name__}"
         return f"{said}, finished after the run's end"
+
+
+def _failure(task: asyncio.Task[None]) -> BaseException | None:
+    """What a finished read raised (None: it read to the end, or it was cut short)."""
+    return None if task.cancelled() else task.exception()
 
 
 class Director:
@@ -145,7 +150,8 @@ class Director:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
         for task in going:
-            self._tell(end, self._reads[task].note(task, cut=task in late))
+            if task in late or _failure(task) is None:  # a failed one has said so (`_ended`)
+                self._tell(end, self._reads[task].note(task, cut=task in late))
 
     def _tell(self, now: float, text: str) -> None:
         self.said.append((now, text))
@@ -336,8 +342,15 @@ class Director:
     def _backfill(self, step: StepSpec, now: float) -> str:
         assert step.backfill is not None
         read = JournalRead(step.backfill)
-        self._reads[asyncio.create_task(self._read_journal(read))] = read
+        task = asyncio.create_task(self._read_journal(read))
+        self._reads[task] = read
+        task.add_done_callback(self._ended)
         return ""
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """A journal read that failed says so when it does, during the run or after its end."""
+        if _failure(task) is not None:
+            self._tell(self._engine().clock.now(), self._reads[task].note(task, cut=False))
 
     async def _read_journal(self, read: JournalRead) -> None:
         """Page through the journal like a consumer: follow `next` links until 204."""
