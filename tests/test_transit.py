@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
 import aiohttp
@@ -27,7 +27,10 @@ from simulator.errors import ConfigError
 from simulator.shell import transit
 from simulator.shell.servers import serve_on_loopback
 from simulator.shell.transport import HttpTransport
-from simulator.testing.asgi import serve_asgi
+from simulator.testing.asgi import AsgiApp, Message, Scope, serve_asgi
+
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 DELAY = 0.03  # real seconds the relay holds each chunk
 LATENCY = 0.25  # simulated seconds the server takes to answer
@@ -45,11 +48,37 @@ def answering_after(latency: float) -> web.Application:
     return app
 
 
-async def lifespan(receive, send) -> None:  # type: ignore[no-untyped-def]
-    """An ASGI app's lifespan, with nothing to start or stop."""
-    while (await receive())["type"] != "lifespan.shutdown":
-        await send({"type": "lifespan.startup.complete"})
-    await send({"type": "lifespan.shutdown.complete"})
+def asgi_answering_after(*latencies: float) -> AsgiApp:
+    """An ASGI app that reads each request whole and answers 200 after the next of `latencies`
+    (simulated seconds); no lifespan work."""
+    left = list(latencies)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        while (await receive()).get("more_body"):
+            pass
+        await asyncio.sleep(left.pop(0))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+@asynccontextmanager
+async def relayed_asgi(app: AsgiApp) -> AsyncIterator[str]:
+    """`app` served by uvicorn in the loop, reached through the slow relay."""
+    server, url = await serve_asgi(app)
+    try:
+        port = URL(url).port
+        assert port is not None
+        with SlowRelay(port, DELAY) as relay:
+            yield relay
+    finally:
+        await server.cleanup()
 
 
 @asynccontextmanager
@@ -98,24 +127,8 @@ async def test_a_server_that_sleeps_past_the_timeout_still_times_out_at_20_s() -
 
 @virtual
 async def test_an_asgi_app_is_waited_for_like_an_aiohttp_one() -> None:
-    async def app(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def, type-arg]
-        if scope["type"] == "lifespan":
-            await lifespan(receive, send)
-            return
-        while (await receive()).get("more_body"):
-            pass
-        await asyncio.sleep(LATENCY)
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    server, url = await serve_asgi(app)
-    try:
-        port = URL(url).port
-        assert port is not None
-        with SlowRelay(port, DELAY) as relay:
-            outcome = await push(relay, BIG)
-    finally:
-        await server.cleanup()
+    async with relayed_asgi(asgi_answering_after(LATENCY)) as url:
+        outcome = await push(url, BIG)
     assert (outcome.kind, outcome.latency) == (OutcomeKind.SUCCESS, LATENCY)
 
 
@@ -233,28 +246,11 @@ async def test_a_foreign_request_waiting_at_an_uncounted_server_hides_nothing() 
 
 @virtual
 async def test_an_asgi_app_still_busy_after_its_client_left_holds_nothing() -> None:
-    """The app sleeps 30 s on each request: the first push times out at 20 s; uvicorn does not
+    """The app takes 30 s over the first request: the first push times out at 20 s; uvicorn does not
     cancel the app, yet the client's going ends the hold, so the next push, answered by a
     quick app, comes back at its instant instead of when the sleeping one wakes."""
-    sleeps = [30.0, LATENCY]
-
-    async def app(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def, type-arg]
-        if scope["type"] == "lifespan":
-            await lifespan(receive, send)
-            return
-        await receive()
-        await asyncio.sleep(sleeps.pop(0))
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    server, url = await serve_asgi(app)
-    try:
-        port = URL(url).port
-        assert port is not None
-        with SlowRelay(port, DELAY) as relay:
-            first, second = await push(relay), await push(relay)
-    finally:
-        await server.cleanup()
+    async with relayed_asgi(asgi_answering_after(30.0, LATENCY)) as url:
+        first, second = await push(url), await push(url)
     assert (first.kind, first.latency) == (OutcomeKind.TIMEOUT, 20.0)
     assert (second.kind, second.latency) == (OutcomeKind.SUCCESS, LATENCY)
 
